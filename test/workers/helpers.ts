@@ -1,0 +1,53 @@
+import { SELF } from 'cloudflare:test';
+import { expect } from 'vitest';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export interface KmsResponse<T = Record<string, any>> {
+  status: number;
+  body: T;
+}
+
+/** Calls `POST /v1/<operation>` on the real Worker, as the development administrator by default. */
+export async function kms<T = Record<string, any>>(
+  operation: string,
+  body: unknown = {},
+  { token = ADMIN_TOKEN, raw }: { token?: string | null; raw?: string } = {},
+): Promise<KmsResponse<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const response = await SELF.fetch(`https://kms.test/v1/${operation}`, {
+    method: 'POST',
+    headers,
+    body: raw ?? JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : {} };
+}
+
+/** Calls an operation that must succeed and returns its output. */
+export async function ok<T = Record<string, any>>(operation: string, body: unknown = {}): Promise<T> {
+  const response = await kms<T>(operation, body);
+  expect(response.body, `${operation} should succeed`).not.toHaveProperty('__type');
+  expect(response.status).toBe(200);
+  return response.body;
+}
+
+/** Calls an operation that must be refused with `errorName` and a 4xx status. */
+export async function refused(operation: string, body: unknown, errorName: string, options?: Parameters<typeof kms>[2]) {
+  const response = await kms(operation, body, options);
+  expect(response.body.__type, `${operation} → ${JSON.stringify(response.body)}`).toBe(errorName);
+  expect(response.status).toBeGreaterThanOrEqual(400);
+  expect(response.status).toBeLessThan(500);
+  expect(typeof response.body.message).toBe('string');
+  return response;
+}
+
+export const b64 = (bytes: Uint8Array) => bytes.toBase64();
+export const unb64 = (text: string) => Uint8Array.fromBase64(text);
+export const utf8 = (text: string) => new TextEncoder().encode(text);
+
+export async function createKey(body: Record<string, unknown> = {}): Promise<string> {
+  const { KeyMetadata } = await ok('CreateKey', body);
+  return KeyMetadata.KeyId as string;
+}

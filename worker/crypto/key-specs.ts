@@ -1,0 +1,117 @@
+/**
+ * What each AWS KMS key spec is made of and what it may be used for. One table,
+ * read by CreateKey (validation), DescribeKey (advertised algorithms) and the
+ * Durable Object (which WebCrypto algorithm to run).
+ */
+export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC';
+
+export type KeySpec =
+  | 'SYMMETRIC_DEFAULT'
+  | 'HMAC_256'
+  | 'HMAC_384'
+  | 'HMAC_512'
+  | 'ECC_NIST_P256'
+  | 'ECC_NIST_P384'
+  | 'ECC_NIST_EDWARDS25519'
+  | 'RSA_2048'
+  | 'RSA_3072'
+  | 'RSA_4096';
+
+export type SigningAlgorithm =
+  | 'ECDSA_SHA_256'
+  | 'ECDSA_SHA_384'
+  | 'RSASSA_PSS_SHA_256'
+  | 'RSASSA_PSS_SHA_384'
+  | 'RSASSA_PSS_SHA_512'
+  | 'RSASSA_PKCS1_V1_5_SHA_256'
+  | 'RSASSA_PKCS1_V1_5_SHA_384'
+  | 'RSASSA_PKCS1_V1_5_SHA_512'
+  | 'ED25519_SHA_512';
+
+export type EncryptionAlgorithm = 'SYMMETRIC_DEFAULT' | 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256';
+export type MacAlgorithm = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512';
+export type HashName = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+export type KeySpecInfo =
+  | { family: 'aes'; keyBytes: 32 }
+  | { family: 'hmac'; keyBytes: number; macAlgorithm: MacAlgorithm }
+  | { family: 'ecdsa'; namedCurve: 'P-256' | 'P-384'; signingAlgorithms: SigningAlgorithm[] }
+  | { family: 'ed25519'; signingAlgorithms: SigningAlgorithm[] }
+  | { family: 'rsa'; modulusLength: 2048 | 3072 | 4096 };
+
+const RSA_SIGNING: SigningAlgorithm[] = [
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+];
+const RSA_ENCRYPTION: EncryptionAlgorithm[] = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
+
+export const KEY_SPECS: Record<KeySpec, KeySpecInfo> = {
+  SYMMETRIC_DEFAULT: { family: 'aes', keyBytes: 32 },
+  HMAC_256: { family: 'hmac', keyBytes: 32, macAlgorithm: 'HMAC_SHA_256' },
+  HMAC_384: { family: 'hmac', keyBytes: 48, macAlgorithm: 'HMAC_SHA_384' },
+  HMAC_512: { family: 'hmac', keyBytes: 64, macAlgorithm: 'HMAC_SHA_512' },
+  ECC_NIST_P256: { family: 'ecdsa', namedCurve: 'P-256', signingAlgorithms: ['ECDSA_SHA_256'] },
+  ECC_NIST_P384: { family: 'ecdsa', namedCurve: 'P-384', signingAlgorithms: ['ECDSA_SHA_384'] },
+  ECC_NIST_EDWARDS25519: { family: 'ed25519', signingAlgorithms: ['ED25519_SHA_512'] },
+  RSA_2048: { family: 'rsa', modulusLength: 2048 },
+  RSA_3072: { family: 'rsa', modulusLength: 3072 },
+  RSA_4096: { family: 'rsa', modulusLength: 4096 },
+};
+
+export const KEY_SPEC_NAMES = Object.keys(KEY_SPECS) as [KeySpec, ...KeySpec[]];
+
+/** The usages a spec allows; the first is the default when CreateKey names none. */
+export function allowedUsages(spec: KeySpec): KeyUsage[] {
+  switch (KEY_SPECS[spec].family) {
+    case 'aes':
+      return ['ENCRYPT_DECRYPT'];
+    case 'hmac':
+      return ['GENERATE_VERIFY_MAC'];
+    case 'ecdsa':
+    case 'ed25519':
+      return ['SIGN_VERIFY'];
+    case 'rsa':
+      return ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'];
+  }
+}
+
+export interface KeyAlgorithms {
+  EncryptionAlgorithms?: EncryptionAlgorithm[];
+  SigningAlgorithms?: SigningAlgorithm[];
+  MacAlgorithms?: MacAlgorithm[];
+}
+
+/** The algorithm lists DescribeKey and GetPublicKey advertise for a spec and usage. */
+export function keyAlgorithms(spec: KeySpec, usage: KeyUsage): KeyAlgorithms {
+  const info = KEY_SPECS[spec];
+  switch (info.family) {
+    case 'aes':
+      return { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] };
+    case 'hmac':
+      return { MacAlgorithms: [info.macAlgorithm] };
+    case 'ecdsa':
+    case 'ed25519':
+      return { SigningAlgorithms: info.signingAlgorithms };
+    case 'rsa':
+      return usage === 'SIGN_VERIFY'
+        ? { SigningAlgorithms: RSA_SIGNING }
+        : { EncryptionAlgorithms: RSA_ENCRYPTION };
+  }
+}
+
+export const MAC_HASH: Record<MacAlgorithm, HashName> = {
+  HMAC_SHA_256: 'SHA-256',
+  HMAC_SHA_384: 'SHA-384',
+  HMAC_SHA_512: 'SHA-512',
+};
+
+export const HASH_LENGTH: Record<HashName, number> = {
+  'SHA-1': 20,
+  'SHA-256': 32,
+  'SHA-384': 48,
+  'SHA-512': 64,
+};

@@ -1,0 +1,117 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Bindings } from '../env';
+import { AlreadyExistsException, NotFoundException } from '../errors';
+import { capture, type Result } from '../result';
+import { decodeMarker, pageFields, pageFromLookahead } from '../wire/pagination';
+
+/**
+ * One Directory per account: which keys the account has and which aliases
+ * point at them. It holds no key material and takes no authorization
+ * decisions about keys; the key's own Durable Object does that.
+ */
+export interface AliasEntry {
+  aliasName: string;
+  keyId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export class Directory extends DurableObject<Bindings> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS keys (key_id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS aliases (
+        alias_name TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (key_id);
+    `);
+  }
+
+  addKey(keyId: string): void {
+    this.sql.exec('INSERT OR IGNORE INTO keys (key_id, created_at) VALUES (?, ?)', keyId, Date.now());
+  }
+
+  /** Called by a key's object when its deletion window ends; its aliases go with it. */
+  forgetKey(keyId: string): void {
+    this.sql.exec('DELETE FROM keys WHERE key_id = ?', keyId);
+    this.sql.exec('DELETE FROM aliases WHERE key_id = ?', keyId);
+  }
+
+  listKeys(limit: number, marker: string | undefined): Promise<Result<{ keyIds: string[]; NextMarker?: string; Truncated: boolean }>> {
+    return capture(() => {
+      const after = decodeMarker(marker) ?? '';
+      const rows = this.sql
+        .exec<{ key_id: string }>('SELECT key_id FROM keys WHERE key_id > ? ORDER BY key_id LIMIT ?', after, limit + 1)
+        .toArray();
+      const page = pageFromLookahead(rows, limit, (row) => row.key_id);
+      return { keyIds: page.items.map((row) => row.key_id), ...pageFields(page) };
+    });
+  }
+
+  resolveAlias(aliasName: string): string | undefined {
+    return this.sql
+      .exec<{ key_id: string }>('SELECT key_id FROM aliases WHERE alias_name = ?', aliasName)
+      .toArray()[0]?.key_id;
+  }
+
+  createAlias(aliasName: string, keyId: string): Promise<Result<void>> {
+    return capture(() => {
+      if (this.resolveAlias(aliasName) !== undefined) {
+        throw new AlreadyExistsException(`An alias with the name ${aliasName} already exists.`);
+      }
+      const now = Date.now();
+      this.sql.exec(
+        'INSERT INTO aliases (alias_name, key_id, created_at, updated_at) VALUES (?, ?, ?, ?)',
+        aliasName,
+        keyId,
+        now,
+        now,
+      );
+    });
+  }
+
+  updateAlias(aliasName: string, keyId: string): Promise<Result<void>> {
+    return capture(() => {
+      const cursor = this.sql.exec('UPDATE aliases SET key_id = ?, updated_at = ? WHERE alias_name = ?', keyId, Date.now(), aliasName);
+      if (cursor.rowsWritten === 0) throw new NotFoundException(`Alias ${aliasName} does not exist.`);
+    });
+  }
+
+  deleteAlias(aliasName: string): Promise<Result<void>> {
+    return capture(() => {
+      const cursor = this.sql.exec('DELETE FROM aliases WHERE alias_name = ?', aliasName);
+      if (cursor.rowsWritten === 0) throw new NotFoundException(`Alias ${aliasName} does not exist.`);
+    });
+  }
+
+  listAliases(keyId: string | undefined, limit: number, marker: string | undefined): Promise<Result<{ aliases: AliasEntry[]; NextMarker?: string; Truncated: boolean }>> {
+    return capture(() => {
+      const after = decodeMarker(marker) ?? '';
+      const rows = this.sql
+        .exec<{ alias_name: string; key_id: string; created_at: number; updated_at: number }>(
+          `SELECT alias_name, key_id, created_at, updated_at FROM aliases
+           WHERE alias_name > ? AND (? IS NULL OR key_id = ?) ORDER BY alias_name LIMIT ?`,
+          after,
+          keyId ?? null,
+          keyId ?? null,
+          limit + 1,
+        )
+        .toArray();
+      const page = pageFromLookahead(rows, limit, (row) => row.alias_name);
+      const aliases = page.items.map((row) => ({
+        aliasName: row.alias_name,
+        keyId: row.key_id,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      }));
+      return { aliases, ...pageFields(page) };
+    });
+  }
+}

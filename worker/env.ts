@@ -1,0 +1,17 @@
+import type { Directory } from './directory/directory';
+import type { KeyObject } from './key-object/key-object';
+
+/** The Worker's bindings, as declared in wrangler.toml and `.dev.vars`. */
+export interface Bindings {
+  KEY_OBJECT: DurableObjectNamespace<KeyObject>;
+  DIRECTORY: DurableObjectNamespace<Directory>;
+  ASSETS: Fetcher;
+  /** Base64 of at least 32 random bytes; root of the key-material sealing keys. */
+  MASTER_KEY: string;
+  /** Development administrator bearer token. */
+  ADMIN_TOKEN?: string;
+  KMS_REGION: string;
+  KMS_ACCOUNT_ID: string;
+  /** "1" exposes the benchmark baseline route (still authenticated). */
+  BENCH_ROUTES?: string;
+}

@@ -1,0 +1,487 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Principal } from '../auth/principal';
+import {
+  KEY_SPECS,
+  type EncryptionAlgorithm,
+  type KeySpec,
+  type KeyUsage,
+  type MacAlgorithm,
+  type SigningAlgorithm,
+} from '../crypto/key-specs';
+import { generateMac, verifyMac } from '../crypto/mac';
+import { generateKeyMaterial } from '../crypto/material';
+import { rsaDecrypt, rsaEncrypt } from '../crypto/rsa-encryption';
+import { seal, unseal } from '../crypto/sealing';
+import { signMessage, verifySignature, type MessageType } from '../crypto/signing';
+import { decryptBlob, encryptBlob, importAesKey } from '../crypto/symmetric';
+import type { Bindings } from '../env';
+import {
+  AlreadyExistsException,
+  IncorrectKeyException,
+  InvalidCiphertextException,
+  InvalidKeyUsageException,
+  KMSInvalidMacException,
+  KMSInvalidSignatureException,
+  NotFoundException,
+  UnsupportedOperationException,
+} from '../errors';
+import { capture, type Result } from '../result';
+import { parseCiphertextBlob } from '../wire/ciphertext-blob';
+import type { EncryptionContext } from '../wire/encryption-context';
+import { paginate, pageFields } from '../wire/pagination';
+import { authorize } from './authorize';
+import { keyMetadata, recordArn, type KeyMetadata, type KeyRecord, type Tag, type VersionRecord } from './key-record';
+import { requireState, type StateRequirement } from './key-state';
+import { applyTags, removeTags } from './tags';
+
+const DAY = 86_400_000;
+const RECORD = 'key';
+const versionKey = (version: number) => `version:${String(version).padStart(10, '0')}`;
+
+interface UnsealedVersion {
+  version: number;
+  secret: Uint8Array;
+  publicKey?: Uint8Array;
+  aesKey?: Promise<CryptoKey>;
+}
+
+export interface CreateKeyRequest {
+  keyId: string;
+  region: string;
+  keySpec: KeySpec;
+  keyUsage: KeyUsage;
+  description: string;
+  tags: Tag[];
+}
+
+/**
+ * One Durable Object per KMS key: the key's "hardware security module". Its
+ * metadata, state, tags and every sealed version of its material live here,
+ * and every operation with the root key runs here, after the caller is
+ * authorized and the key state checked, so that check and use are atomic.
+ */
+export class KeyObject extends DurableObject<Bindings> {
+  private record: KeyRecord | undefined;
+  private readonly unsealed = new Map<number, Promise<UnsealedVersion>>();
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.record = await ctx.storage.get<KeyRecord>(RECORD);
+    });
+  }
+
+  // ---- lifecycle -------------------------------------------------------
+
+  create(principal: Principal, request: CreateKeyRequest): Promise<Result<KeyMetadata>> {
+    return this.mutate(async () => {
+      if (this.record) throw new AlreadyExistsException(`Key ${request.keyId} already exists.`);
+      const now = Date.now();
+      const record: KeyRecord = {
+        keyId: request.keyId,
+        account: principal.account,
+        region: request.region,
+        createdAt: now,
+        description: request.description,
+        keySpec: request.keySpec,
+        keyUsage: request.keyUsage,
+        state: 'Enabled',
+        tags: applyTags([], request.tags),
+        currentVersion: 1,
+        rotation: { enabled: false, periodDays: 365 },
+      };
+      await this.storeVersion(record, 1, undefined);
+      await this.persist(record);
+      return keyMetadata(record);
+    });
+  }
+
+  describe(principal: Principal): Promise<Result<KeyMetadata>> {
+    return this.read(principal, 'kms:DescribeKey', 'exists', (record) => keyMetadata(record));
+  }
+
+  /** Authorizes an action that names this key without using it (CreateAlias, UpdateAlias). */
+  admitAction(principal: Principal, action: string): Promise<Result<KeyMetadata>> {
+    return this.read(principal, action, 'notPendingDeletion', (record) => keyMetadata(record));
+  }
+
+  enable(principal: Principal): Promise<Result<void>> {
+    return this.change(principal, 'kms:EnableKey', 'notPendingDeletion', (record) => {
+      record.state = 'Enabled';
+    });
+  }
+
+  disable(principal: Principal): Promise<Result<void>> {
+    return this.change(principal, 'kms:DisableKey', 'notPendingDeletion', (record) => {
+      record.state = 'Disabled';
+    });
+  }
+
+  scheduleDeletion(principal: Principal, pendingWindowInDays: number) {
+    return this.change(principal, 'kms:ScheduleKeyDeletion', 'notPendingDeletion', (record) => {
+      record.state = 'PendingDeletion';
+      record.deletionDate = Date.now() + pendingWindowInDays * DAY;
+      record.pendingWindowInDays = pendingWindowInDays;
+      return {
+        KeyId: recordArn(record),
+        DeletionDate: record.deletionDate / 1000,
+        KeyState: record.state,
+        PendingWindowInDays: pendingWindowInDays,
+      };
+    });
+  }
+
+  cancelDeletion(principal: Principal) {
+    return this.change(principal, 'kms:CancelKeyDeletion', 'pendingDeletion', (record) => {
+      // As in AWS KMS, a key rescued from deletion comes back disabled.
+      record.state = 'Disabled';
+      delete record.deletionDate;
+      delete record.pendingWindowInDays;
+      return { KeyId: recordArn(record) };
+    });
+  }
+
+  updateDescription(principal: Principal, description: string) {
+    return this.change(principal, 'kms:UpdateKeyDescription', 'notPendingDeletion', (record) => {
+      record.description = description;
+    });
+  }
+
+  tagResource(principal: Principal, tags: Tag[]) {
+    return this.change(principal, 'kms:TagResource', 'notPendingDeletion', (record) => {
+      record.tags = applyTags(record.tags, tags);
+    });
+  }
+
+  untagResource(principal: Principal, tagKeys: string[]) {
+    return this.change(principal, 'kms:UntagResource', 'notPendingDeletion', (record) => {
+      record.tags = removeTags(record.tags, tagKeys);
+    });
+  }
+
+  listTags(principal: Principal, limit: number | undefined, marker: string | undefined) {
+    return this.read(principal, 'kms:ListResourceTags', 'exists', (record) => {
+      const sorted = [...record.tags].sort((a, b) => (a.TagKey < b.TagKey ? -1 : 1));
+      const page = paginate(sorted, (tag) => tag.TagKey, limit, marker);
+      return { Tags: page.items, ...pageFields(page) };
+    });
+  }
+
+  // ---- symmetric and RSA encryption -------------------------------------
+
+  encrypt(principal: Principal, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Encrypt' | 'kms:ReEncryptTo' = 'kms:Encrypt') {
+    return this.read(principal, action, 'enabled', async (record) => {
+      this.requireUsage(record, 'ENCRYPT_DECRYPT');
+      return { CiphertextBlob: await this.encryptWith(record, plaintext, context, algorithm), KeyId: recordArn(record), EncryptionAlgorithm: algorithm };
+    });
+  }
+
+  decrypt(principal: Principal, ciphertext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt') {
+    return this.read(principal, action, 'enabled', async (record) => {
+      this.requireUsage(record, 'ENCRYPT_DECRYPT');
+      const plaintext = await this.decryptWith(record, ciphertext, context, algorithm);
+      return { Plaintext: plaintext, KeyId: recordArn(record), EncryptionAlgorithm: algorithm };
+    });
+  }
+
+  generateDataKey(principal: Principal, numberOfBytes: number, context: EncryptionContext | undefined, action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext') {
+    return this.read(principal, action, 'enabled', async (record) => {
+      this.requireUsage(record, 'ENCRYPT_DECRYPT');
+      const plaintext = crypto.getRandomValues(new Uint8Array(numberOfBytes));
+      const blob = await this.encryptWith(record, plaintext, context, 'SYMMETRIC_DEFAULT');
+      return { CiphertextBlob: blob, Plaintext: plaintext, KeyId: recordArn(record) };
+    });
+  }
+
+  // ---- signatures and MACs ---------------------------------------------
+
+  sign(principal: Principal, message: Uint8Array, messageType: MessageType, algorithm: SigningAlgorithm) {
+    return this.read(principal, 'kms:Sign', 'enabled', async (record) => {
+      this.requireUsage(record, 'SIGN_VERIFY');
+      const material = await this.version(record, record.currentVersion);
+      const signature = await signMessage(record.keySpec, material.secret, algorithm, messageType, message);
+      return { KeyId: recordArn(record), Signature: signature, SigningAlgorithm: algorithm };
+    });
+  }
+
+  verify(principal: Principal, message: Uint8Array, messageType: MessageType, signature: Uint8Array, algorithm: SigningAlgorithm) {
+    return this.read(principal, 'kms:Verify', 'enabled', async (record) => {
+      this.requireUsage(record, 'SIGN_VERIFY');
+      const spki = (await this.version(record, record.currentVersion)).publicKey!;
+      if (!(await verifySignature(record.keySpec, spki, algorithm, messageType, message, signature))) {
+        throw new KMSInvalidSignatureException('The signature is not valid.');
+      }
+      return { KeyId: recordArn(record), SignatureValid: true, SigningAlgorithm: algorithm };
+    });
+  }
+
+  getPublicKey(principal: Principal) {
+    return this.read(principal, 'kms:GetPublicKey', 'enabled', async (record) => {
+      if (KEY_SPECS[record.keySpec].family === 'aes' || KEY_SPECS[record.keySpec].family === 'hmac') {
+        throw new UnsupportedOperationException(`A ${record.keySpec} key has no public key.`);
+      }
+      const version = await this.loadVersionRecord(record, record.currentVersion);
+      const metadata = keyMetadata(record);
+      return {
+        KeyId: recordArn(record),
+        PublicKey: version.publicKey!,
+        CustomerMasterKeySpec: record.keySpec,
+        KeySpec: record.keySpec,
+        KeyUsage: record.keyUsage,
+        EncryptionAlgorithms: metadata.EncryptionAlgorithms,
+        SigningAlgorithms: metadata.SigningAlgorithms,
+      };
+    });
+  }
+
+  generateMac(principal: Principal, message: Uint8Array, algorithm: MacAlgorithm) {
+    return this.read(principal, 'kms:GenerateMac', 'enabled', async (record) => {
+      const material = await this.macMaterial(record, algorithm);
+      return { KeyId: recordArn(record), Mac: await generateMac(material, algorithm, message), MacAlgorithm: algorithm };
+    });
+  }
+
+  verifyMac(principal: Principal, message: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm) {
+    return this.read(principal, 'kms:VerifyMac', 'enabled', async (record) => {
+      const material = await this.macMaterial(record, algorithm);
+      if (!(await verifyMac(material, algorithm, message, mac))) {
+        throw new KMSInvalidMacException('The MAC is not valid.');
+      }
+      return { KeyId: recordArn(record), MacValid: true, MacAlgorithm: algorithm };
+    });
+  }
+
+  // ---- rotation ----------------------------------------------------------
+
+  enableRotation(principal: Principal, periodDays: number) {
+    return this.change(principal, 'kms:EnableKeyRotation', 'enabled', (record) => {
+      this.requireSymmetric(record);
+      record.rotation = { ...record.rotation, enabled: true, periodDays, nextRotation: Date.now() + periodDays * DAY };
+    });
+  }
+
+  disableRotation(principal: Principal) {
+    return this.change(principal, 'kms:DisableKeyRotation', 'enabled', (record) => {
+      this.requireSymmetric(record);
+      record.rotation = { enabled: false, periodDays: record.rotation.periodDays };
+    });
+  }
+
+  rotationStatus(principal: Principal) {
+    return this.read(principal, 'kms:GetKeyRotationStatus', 'exists', (record) => {
+      this.requireSymmetric(record);
+      const { enabled, periodDays, nextRotation, onDemandStartedAt } = record.rotation;
+      return {
+        KeyId: recordArn(record),
+        KeyRotationEnabled: enabled,
+        ...(enabled && { RotationPeriodInDays: periodDays }),
+        ...(enabled && nextRotation !== undefined && { NextRotationDate: nextRotation / 1000 }),
+        ...(onDemandStartedAt !== undefined && { OnDemandRotationStartDate: onDemandStartedAt / 1000 }),
+      };
+    });
+  }
+
+  rotateOnDemand(principal: Principal) {
+    return this.change(principal, 'kms:RotateKeyOnDemand', 'enabled', async (record) => {
+      this.requireSymmetric(record);
+      record.rotation.onDemandStartedAt = Date.now();
+      await this.rotate(record, 'ON_DEMAND');
+      return { KeyId: recordArn(record) };
+    });
+  }
+
+  listRotations(principal: Principal, limit: number | undefined, marker: string | undefined) {
+    return this.read(principal, 'kms:ListKeyRotations', 'exists', async (record) => {
+      this.requireSymmetric(record);
+      const versions = await this.ctx.storage.list<VersionRecord>({ prefix: 'version:' });
+      const rotations = [...versions.entries()]
+        .filter(([, v]) => v.rotationType !== undefined)
+        .map(([key, v]) => ({ key, v }));
+      const page = paginate(rotations, (r) => r.key, limit, marker);
+      return {
+        Rotations: page.items.map(({ v }) => ({
+          KeyId: recordArn(record),
+          KeyMaterialId: String(v.version),
+          RotationDate: v.createdAt / 1000,
+          RotationType: v.rotationType,
+        })),
+        ...pageFields(page),
+      };
+    });
+  }
+
+  /** Automatic rotation and the end of a deletion window. */
+  override async alarm(): Promise<void> {
+    const result = await this.mutate(async () => {
+      const record = this.record;
+      if (!record || record.state === 'Deleted') return;
+      const now = Date.now();
+      if (record.state === 'PendingDeletion' && record.deletionDate! <= now) {
+        await this.destroy(record);
+        return;
+      }
+      if (record.state === 'Enabled' && record.rotation.enabled && record.rotation.nextRotation! <= now) {
+        await this.rotate(record, 'AUTOMATIC');
+        record.rotation.nextRotation = now + record.rotation.periodDays * DAY;
+      }
+      await this.persist(record);
+    });
+    // A failed alarm is retried by the runtime; rethrowing asks for that.
+    if (result.error) throw new Error(`${result.error.name}: ${result.error.message}`);
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  /** Runs a read-only operation; crypto operations may interleave freely. */
+  private read<T>(principal: Principal, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
+    return capture(() => fn(this.admit(principal, action, requirement)));
+  }
+
+  /** Runs a state change alone, then persists the record and re-arms the alarm. */
+  private change<T>(principal: Principal, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
+    return this.mutate(async () => {
+      const record = structuredClone(this.admit(principal, action, requirement));
+      const value = await fn(record);
+      await this.persist(record);
+      return value;
+    });
+  }
+
+  /**
+   * Serializes state changes: no request runs while a rotation holds the
+   * version counter. The callback never throws, which would reset the object.
+   */
+  private async mutate<T>(fn: () => Promise<T>): Promise<Result<T>> {
+    let result: Result<T> | undefined;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      result = await capture(fn);
+    });
+    return result!;
+  }
+
+  private admit(principal: Principal, action: string, requirement: StateRequirement): KeyRecord {
+    const record = this.record;
+    if (!record || record.state === 'Deleted') throw new NotFoundException('Key not found.');
+    authorize(principal, action, record);
+    requireState(record, requirement);
+    return record;
+  }
+
+  private async persist(record: KeyRecord): Promise<void> {
+    await this.ctx.storage.put(RECORD, record);
+    this.record = record;
+    const due = [
+      record.state === 'PendingDeletion' ? record.deletionDate : undefined,
+      record.state === 'Enabled' && record.rotation.enabled ? record.rotation.nextRotation : undefined,
+    ].filter((time): time is number => time !== undefined);
+    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  private async storeVersion(record: KeyRecord, version: number, rotationType: VersionRecord['rotationType']): Promise<void> {
+    const material = await generateKeyMaterial(record.keySpec, record.keyUsage);
+    const entry: VersionRecord = {
+      version,
+      createdAt: Date.now(),
+      sealed: await seal(this.env.MASTER_KEY, record.keyId, version, material.secret),
+      ...(material.publicKey && { publicKey: material.publicKey }),
+      ...(rotationType && { rotationType }),
+    };
+    await this.ctx.storage.put(versionKey(version), entry);
+    material.secret.fill(0);
+  }
+
+  private async rotate(record: KeyRecord, rotationType: 'AUTOMATIC' | 'ON_DEMAND'): Promise<void> {
+    const next = record.currentVersion + 1;
+    await this.storeVersion(record, next, rotationType);
+    record.currentVersion = next;
+  }
+
+  private async destroy(record: KeyRecord): Promise<void> {
+    const versions = await this.ctx.storage.list({ prefix: 'version:' });
+    await this.ctx.storage.delete([...versions.keys()]);
+    this.unsealed.clear();
+    await this.persist({ ...record, state: 'Deleted', deletedAt: Date.now(), tags: [], rotation: { enabled: false, periodDays: record.rotation.periodDays } });
+    const directory = this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName(record.account));
+    await directory.forgetKey(record.keyId);
+  }
+
+  private async loadVersionRecord(record: KeyRecord, version: number): Promise<VersionRecord> {
+    const entry = await this.ctx.storage.get<VersionRecord>(versionKey(version));
+    if (!entry) throw new InvalidCiphertextException(`Key ${record.keyId} has no version ${version}.`);
+    return entry;
+  }
+
+  /** The unsealed material of a version, cached for the life of this instance. */
+  private version(record: KeyRecord, version: number): Promise<UnsealedVersion> {
+    let cached = this.unsealed.get(version);
+    if (!cached) {
+      cached = (async () => {
+        const entry = await this.loadVersionRecord(record, version);
+        const secret = await unseal(this.env.MASTER_KEY, record.keyId, version, entry.sealed);
+        return { version, secret, ...(entry.publicKey && { publicKey: entry.publicKey }) };
+      })();
+      this.unsealed.set(version, cached);
+      cached.catch(() => this.unsealed.delete(version));
+    }
+    return cached;
+  }
+
+  private async aesKey(record: KeyRecord, version: number): Promise<CryptoKey> {
+    const material = await this.version(record, version);
+    material.aesKey ??= importAesKey(material.secret);
+    return material.aesKey;
+  }
+
+  private async encryptWith(record: KeyRecord, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm): Promise<Uint8Array> {
+    const info = KEY_SPECS[record.keySpec];
+    if (info.family === 'aes' && algorithm === 'SYMMETRIC_DEFAULT') {
+      const key = await this.aesKey(record, record.currentVersion);
+      return encryptBlob(key, record.keyId, record.currentVersion, plaintext, context);
+    }
+    if (info.family === 'rsa' && algorithm !== 'SYMMETRIC_DEFAULT') {
+      const { publicKey } = await this.version(record, record.currentVersion);
+      return rsaEncrypt(publicKey!, info.modulusLength, algorithm, plaintext);
+    }
+    throw new InvalidKeyUsageException(`Encryption algorithm ${algorithm} is not valid for a ${record.keySpec} key.`);
+  }
+
+  private async decryptWith(record: KeyRecord, ciphertext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm): Promise<Uint8Array> {
+    const info = KEY_SPECS[record.keySpec];
+    if (info.family === 'aes' && algorithm === 'SYMMETRIC_DEFAULT') {
+      const blob = parseCiphertextBlob(ciphertext);
+      if (blob.keyId !== record.keyId) {
+        throw new IncorrectKeyException('The ciphertext was encrypted under a different key.');
+      }
+      if (blob.version > record.currentVersion) {
+        throw new InvalidCiphertextException('The ciphertext names a key version that does not exist.');
+      }
+      return decryptBlob(await this.aesKey(record, blob.version), blob, context);
+    }
+    if (info.family === 'rsa' && algorithm !== 'SYMMETRIC_DEFAULT') {
+      const { secret } = await this.version(record, record.currentVersion);
+      return rsaDecrypt(secret, algorithm, ciphertext);
+    }
+    throw new InvalidKeyUsageException(`Encryption algorithm ${algorithm} is not valid for a ${record.keySpec} key.`);
+  }
+
+  private async macMaterial(record: KeyRecord, algorithm: MacAlgorithm): Promise<Uint8Array> {
+    const info = KEY_SPECS[record.keySpec];
+    if (info.family !== 'hmac' || info.macAlgorithm !== algorithm) {
+      throw new InvalidKeyUsageException(`MAC algorithm ${algorithm} is not valid for a ${record.keySpec} key.`);
+    }
+    return (await this.version(record, record.currentVersion)).secret;
+  }
+
+  private requireUsage(record: KeyRecord, usage: KeyUsage): void {
+    if (record.keyUsage !== usage) {
+      throw new InvalidKeyUsageException(`Key usage ${record.keyUsage} of this key does not allow this operation.`);
+    }
+  }
+
+  private requireSymmetric(record: KeyRecord): void {
+    if (record.keySpec !== 'SYMMETRIC_DEFAULT') {
+      throw new UnsupportedOperationException(`This operation is not supported for a ${record.keySpec} key.`);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { InvalidAliasNameException } from '../errors';
+import { unwrap } from '../result';
+import { aliasArn, isAliasName } from '../wire/key-reference';
+import { callerScope, directory, resolveKey, resolveKeyId, type OperationContext } from './context';
+import { defineOperation } from './operation';
+import { aliasName, keyIdField, limit, marker } from './schema';
+
+/** Aliases: friendly names, per account, that point at one key each. */
+
+function checkAliasName(name: string): void {
+  if (!isAliasName(name)) {
+    throw new InvalidAliasNameException(`Alias ${name} must match alias/[a-zA-Z0-9/_-]+.`);
+  }
+  if (name.startsWith('alias/aws/')) {
+    throw new InvalidAliasNameException('Names beginning with alias/aws/ are reserved.');
+  }
+}
+
+/** The target must be a key id or ARN (not another alias) that the caller may name. */
+async function admitTarget(ctx: OperationContext, targetKeyId: string, action: string): Promise<string> {
+  const { keyId, key } = await resolveKey(ctx, targetKeyId, { aliases: false });
+  unwrap(await key.admitAction(ctx.principal, action));
+  return keyId;
+}
+
+export const CreateAlias = defineOperation({
+  input: z.object({ AliasName: aliasName, TargetKeyId: keyIdField }),
+  async run(input, ctx) {
+    checkAliasName(input.AliasName);
+    const keyId = await admitTarget(ctx, input.TargetKeyId, 'kms:CreateAlias');
+    unwrap(await directory(ctx.env, ctx.principal.account).createAlias(input.AliasName, keyId));
+  },
+});
+
+export const UpdateAlias = defineOperation({
+  input: z.object({ AliasName: aliasName, TargetKeyId: keyIdField }),
+  async run(input, ctx) {
+    checkAliasName(input.AliasName);
+    const keyId = await admitTarget(ctx, input.TargetKeyId, 'kms:UpdateAlias');
+    // The key the alias leaves must be the caller's to re-point, too.
+    const current = await resolveKeyId(ctx, input.AliasName);
+    await admitTarget(ctx, current, 'kms:UpdateAlias');
+    unwrap(await directory(ctx.env, ctx.principal.account).updateAlias(input.AliasName, keyId));
+  },
+});
+
+export const DeleteAlias = defineOperation({
+  input: z.object({ AliasName: aliasName }),
+  async run(input, ctx) {
+    checkAliasName(input.AliasName);
+    const current = await resolveKeyId(ctx, input.AliasName);
+    const { key } = await resolveKey(ctx, current, { aliases: false });
+    unwrap(await key.describe(ctx.principal));
+    unwrap(await directory(ctx.env, ctx.principal.account).deleteAlias(input.AliasName));
+  },
+});
+
+export const ListAliases = defineOperation({
+  input: z.object({ KeyId: keyIdField.optional(), Limit: limit, Marker: marker }),
+  async run(input, ctx) {
+    const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
+    const { aliases, ...page } = unwrap(
+      await directory(ctx.env, ctx.principal.account).listAliases(keyId, input.Limit ?? 100, input.Marker),
+    );
+    const scope = callerScope(ctx);
+    return {
+      Aliases: aliases.map((alias) => ({
+        AliasName: alias.aliasName,
+        AliasArn: aliasArn(scope, alias.aliasName),
+        TargetKeyId: alias.keyId,
+        CreationDate: alias.createdAt / 1000,
+        LastUpdatedDate: alias.updatedAt / 1000,
+      })),
+      ...page,
+    };
+  },
+});

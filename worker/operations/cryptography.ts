@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { IncorrectKeyException, InvalidCiphertextException, ValidationException } from '../errors';
+import { unwrap } from '../result';
+import { isSymmetricBlob, parseCiphertextBlob } from '../wire/ciphertext-blob';
+import { keyObject, resolveKey, resolveKeyId, type OperationContext } from './context';
+import { defineOperation } from './operation';
+import {
+  blob,
+  encryptionAlgorithm,
+  encryptionContext,
+  grantTokens,
+  keyIdField,
+  macAlgorithm,
+  messageType,
+  signingAlgorithm,
+} from './schema';
+
+/** Operations that use a key's material: encryption, data keys, signatures, MACs, randomness. */
+
+const ciphertextBlob = blob(1, 6144);
+const message = blob(1, 4096);
+
+/**
+ * Finds the key of a ciphertext: symmetric blobs name their key; asymmetric
+ * ciphertexts need the KeyId. When both are given they must agree.
+ */
+async function keyForCiphertext(ctx: OperationContext, ciphertext: Uint8Array, reference: string | undefined) {
+  const named = isSymmetricBlob(ciphertext) ? parseCiphertextBlob(ciphertext).keyId : undefined;
+  if (reference === undefined) {
+    if (named === undefined) {
+      throw new InvalidCiphertextException('The ciphertext names no key; specify KeyId for an asymmetric key.');
+    }
+    return keyObject(ctx.env, named);
+  }
+  const keyId = await resolveKeyId(ctx, reference);
+  if (named !== undefined && named !== keyId) {
+    throw new IncorrectKeyException('The ciphertext was encrypted under a different key than KeyId.');
+  }
+  return keyObject(ctx.env, keyId);
+}
+
+export const Encrypt = defineOperation({
+  input: z.object({
+    KeyId: keyIdField,
+    Plaintext: blob(1, 4096),
+    EncryptionContext: encryptionContext,
+    EncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
+    GrantTokens: grantTokens,
+  }),
+  async run(input, ctx) {
+    const { key } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.encrypt(ctx.principal, input.Plaintext, input.EncryptionContext, input.EncryptionAlgorithm));
+  },
+});
+
+export const Decrypt = defineOperation({
+  input: z.object({
+    CiphertextBlob: ciphertextBlob,
+    EncryptionContext: encryptionContext,
+    KeyId: keyIdField.optional(),
+    EncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
+    GrantTokens: grantTokens,
+  }),
+  async run(input, ctx) {
+    const key = await keyForCiphertext(ctx, input.CiphertextBlob, input.KeyId);
+    return unwrap(await key.decrypt(ctx.principal, input.CiphertextBlob, input.EncryptionContext, input.EncryptionAlgorithm));
+  },
+});
+
+export const ReEncrypt = defineOperation({
+  input: z.object({
+    CiphertextBlob: ciphertextBlob,
+    SourceEncryptionContext: encryptionContext,
+    SourceKeyId: keyIdField.optional(),
+    DestinationKeyId: keyIdField,
+    DestinationEncryptionContext: encryptionContext,
+    SourceEncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
+    DestinationEncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
+    GrantTokens: grantTokens,
+  }),
+  async run(input, ctx) {
+    const source = await keyForCiphertext(ctx, input.CiphertextBlob, input.SourceKeyId);
+    const { key: destination } = await resolveKey(ctx, input.DestinationKeyId);
+    const decrypted = unwrap(
+      await source.decrypt(ctx.principal, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
+    );
+    try {
+      const encrypted = unwrap(
+        await destination.encrypt(ctx.principal, decrypted.Plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo'),
+      );
+      return {
+        CiphertextBlob: encrypted.CiphertextBlob,
+        SourceKeyId: decrypted.KeyId,
+        KeyId: encrypted.KeyId,
+        SourceEncryptionAlgorithm: input.SourceEncryptionAlgorithm,
+        DestinationEncryptionAlgorithm: input.DestinationEncryptionAlgorithm,
+      };
+    } finally {
+      decrypted.Plaintext.fill(0);
+    }
+  },
+});
+
+const dataKeyInput = z
+  .object({
+    KeyId: keyIdField,
+    EncryptionContext: encryptionContext,
+    KeySpec: z.enum(['AES_256', 'AES_128']).optional(),
+    NumberOfBytes: z.number().int().min(1).max(1024).optional(),
+    GrantTokens: grantTokens,
+  });
+
+function dataKeyLength(input: z.output<typeof dataKeyInput>): number {
+  if ((input.KeySpec === undefined) === (input.NumberOfBytes === undefined)) {
+    throw new ValidationException('Specify either KeySpec or NumberOfBytes, but not both.');
+  }
+  return input.NumberOfBytes ?? (input.KeySpec === 'AES_128' ? 16 : 32);
+}
+
+export const GenerateDataKey = defineOperation({
+  input: dataKeyInput,
+  async run(input, ctx) {
+    const length = dataKeyLength(input);
+    const { key } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.generateDataKey(ctx.principal, length, input.EncryptionContext, 'kms:GenerateDataKey'));
+  },
+});
+
+export const GenerateDataKeyWithoutPlaintext = defineOperation({
+  input: dataKeyInput,
+  async run(input, ctx) {
+    const length = dataKeyLength(input);
+    const { key } = await resolveKey(ctx, input.KeyId);
+    const { CiphertextBlob, KeyId } = unwrap(
+      await key.generateDataKey(ctx.principal, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'),
+    );
+    return { CiphertextBlob, KeyId };
+  },
+});
+
+export const GenerateRandom = defineOperation({
+  input: z.object({ NumberOfBytes: z.number().int().min(1).max(1024) }),
+  run: async (input) => ({ Plaintext: crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)) }),
+});
+
+export const Sign = defineOperation({
+  input: z.object({
+    KeyId: keyIdField,
+    Message: message,
+    MessageType: messageType,
+    SigningAlgorithm: signingAlgorithm,
+    GrantTokens: grantTokens,
+  }),
+  async run(input, ctx) {
+    const { key } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.sign(ctx.principal, input.Message, input.MessageType, input.SigningAlgorithm));
+  },
+});
+
+export const Verify = defineOperation({
+  input: z.object({
+    KeyId: keyIdField,
+    Message: message,
+    MessageType: messageType,
+    Signature: blob(1, 6144),
+    SigningAlgorithm: signingAlgorithm,
+    GrantTokens: grantTokens,
+  }),
+  async run(input, ctx) {
+    const { key } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.verify(ctx.principal, input.Message, input.MessageType, input.Signature, input.SigningAlgorithm));
+  },
+});
+
+export const GetPublicKey = defineOperation({
+  input: z.object({ KeyId: keyIdField, GrantTokens: grantTokens }),
+  async run(input, ctx) {
+    const { key } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.getPublicKey(ctx.principal));
+  },
+});
+
+export const GenerateMac = defineOperation({
+  input: z.object({ KeyId: keyIdField, Message: message, MacAlgorithm: macAlgorithm, GrantTokens: grantTokens }),
+  async run(input, ctx) {
+    const { key } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.generateMac(ctx.principal, input.Message, input.MacAlgorithm));
+  },
+});
+
+export const VerifyMac = defineOperation({
+  input: z.object({
+    KeyId: keyIdField,
+    Message: message,
+    Mac: blob(1, 6144),
+    MacAlgorithm: macAlgorithm,
+    GrantTokens: grantTokens,
+  }),
+  async run(input, ctx) {
+    const { key } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.verifyMac(ctx.principal, input.Message, input.Mac, input.MacAlgorithm));
+  },
+});

@@ -1,0 +1,17 @@
+import * as aliases from './aliases';
+import * as cryptography from './cryptography';
+import * as keys from './keys';
+import type { Operation } from './operation';
+import * as rotation from './rotation';
+
+/** Every KMS operation the service offers, by its AWS name. Both protocol adapters dispatch here. */
+export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
+  ...keys,
+  ...aliases,
+  ...cryptography,
+  ...rotation,
+}) as Record<string, Operation>;
+
+export function findOperation(name: string): Operation | undefined {
+  return Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
+}

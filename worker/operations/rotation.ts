@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { unwrap } from '../result';
+import { onKey } from './context';
+import { defineOperation } from './operation';
+import { keyIdField, limit, marker } from './schema';
+
+/** Rotation of symmetric keys: automatic on a period (a Durable Object alarm) and on demand. */
+
+const keyIdOnly = z.object({ KeyId: keyIdField });
+
+export const EnableKeyRotation = defineOperation({
+  input: z.object({ KeyId: keyIdField, RotationPeriodInDays: z.number().int().min(90).max(2560).default(365) }),
+  run: async (input, ctx) =>
+    void unwrap(await onKey(ctx, input.KeyId, (key) => key.enableRotation(ctx.principal, input.RotationPeriodInDays))),
+});
+
+export const DisableKeyRotation = defineOperation({
+  input: keyIdOnly,
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.disableRotation(ctx.principal))),
+});
+
+export const GetKeyRotationStatus = defineOperation({
+  input: keyIdOnly,
+  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key) => key.rotationStatus(ctx.principal))),
+});
+
+export const RotateKeyOnDemand = defineOperation({
+  input: keyIdOnly,
+  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key) => key.rotateOnDemand(ctx.principal))),
+});
+
+export const ListKeyRotations = defineOperation({
+  input: z.object({ KeyId: keyIdField, Limit: limit, Marker: marker }),
+  run: async (input, ctx) =>
+    unwrap(await onKey(ctx, input.KeyId, (key) => key.listRotations(ctx.principal, input.Limit, input.Marker))),
+});

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { KEY_SPEC_NAMES } from '../crypto/key-specs';
+import { ValidationException } from '../errors';
+
+/**
+ * Field types shared by the operations' input schemas, with the AWS KMS
+ * constraints. Binary fields arrive as base64 strings and leave as bytes.
+ */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export const blob = (min: number, max: number) =>
+  z
+    .string()
+    .regex(BASE64, 'Member must be base64-encoded')
+    .transform((text) => Uint8Array.fromBase64(text))
+    .refine((bytes) => bytes.length >= min, `Member must have length greater than or equal to ${min}`)
+    .refine((bytes) => bytes.length <= max, `Member must have length less than or equal to ${max}`);
+
+export const keyIdField = z.string().min(1).max(2048);
+export const encryptionContext = z.record(z.string().max(8192), z.string().max(8192)).optional();
+export const grantTokens = z.array(z.string().min(1).max(8192)).max(10).optional();
+export const limit = z.number().int().min(1).max(1000).optional();
+export const marker = z.string().min(1).max(1024).regex(/^[\u0020-\u00FF]*$/).optional();
+export const keySpec = z.enum(KEY_SPEC_NAMES);
+export const keyUsage = z.enum(['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC']);
+export const encryptionAlgorithm = z.enum(['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
+export const signingAlgorithm = z.enum([
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'ED25519_SHA_512',
+]);
+export const macAlgorithm = z.enum(['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512']);
+export const messageType = z.enum(['RAW', 'DIGEST']).default('RAW');
+export const tag = z.object({ TagKey: z.string().min(1).max(128), TagValue: z.string().max(256) });
+export const tags = z.array(tag).max(50);
+export const aliasName = z.string().min(1).max(256);
+
+/** Parses a request body against an operation's schema, or names every violation as AWS KMS does. */
+export function parseInput<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const details = issues
+    .map((issue) => `Value at '${issue.path.join('.') || 'body'}' failed to satisfy constraint: ${issue.message}`)
+    .join('; ');
+  throw new ValidationException(`${issues.length} validation error${issues.length === 1 ? '' : 's'} detected: ${details}`);
+}

@@ -1,0 +1,19 @@
+import type { Principal } from '../auth/principal';
+import type { Bindings } from '../env';
+import { UnknownOperationException } from '../errors';
+import { findOperation } from '../operations/registry';
+import { parseInput } from '../operations/schema';
+
+/** The common path of both protocol adapters once the caller is verified. */
+export async function dispatch(
+  operationName: string,
+  body: unknown,
+  env: Bindings,
+  principal: Principal,
+  requestId: string,
+): Promise<unknown> {
+  const operation = findOperation(operationName);
+  if (!operation) throw new UnknownOperationException(`Unknown operation ${operationName}.`);
+  const input = parseInput(operation.input, body);
+  return operation.run(input, { env, principal, requestId });
+}

@@ -1,0 +1,18 @@
+import { Hono } from 'hono';
+import { authenticateAdmin } from '../auth/admin-token';
+import type { AppEnv } from '../app-env';
+import { readJsonObject, toJson } from '../wire/json';
+import { dispatch } from './dispatch';
+
+/**
+ * The native protocol: `POST /v1/<Operation>` with a bearer token and the AWS
+ * KMS JSON shapes. It is what the EdgeKMS SDK speaks.
+ */
+export const native = new Hono<AppEnv>();
+
+native.post('/:operation', async (c) => {
+  const principal = await authenticateAdmin(c.req.header('authorization'), c.env);
+  const body = await readJsonObject(c.req.raw);
+  const output = await dispatch(c.req.param('operation'), body, c.env, principal, c.get('requestId'));
+  return c.body(toJson(output), 200, { 'content-type': 'application/json' });
+});

@@ -1,0 +1,24 @@
+import { reviveError, serializeError, type SerializedError } from './errors';
+
+/**
+ * What a Durable Object RPC method returns. Workers RPC does not carry an
+ * error's class across the boundary, so refusals travel as data and are
+ * re-thrown as the same `KmsError` class on the caller's side.
+ */
+export interface Result<T> {
+  value?: T;
+  error?: SerializedError;
+}
+
+export async function capture<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
+  try {
+    return { value: await fn() };
+  } catch (error) {
+    return { error: serializeError(error) };
+  }
+}
+
+export function unwrap<T>(result: Result<T>): T {
+  if (result.error) throw reviveError(result.error);
+  return result.value as T;
+}
