@@ -1,4 +1,5 @@
 import { KMSInternalException } from '../errors';
+import { gcmOpen, gcmSeal } from './aes-gcm';
 
 /**
  * Key material at rest is sealed with AES-256-GCM under a key derived by HKDF
@@ -51,13 +52,7 @@ export async function seal(
 ): Promise<Uint8Array> {
   const label = bindingLabel(keyId, version);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ciphertext = new Uint8Array(
-    await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv, additionalData: label },
-      await sealingKey(masterKey, label),
-      material,
-    ),
-  );
+  const ciphertext = await gcmSeal(await sealingKey(masterKey, label), iv, label, material);
   const sealed = new Uint8Array(1 + iv.length + ciphertext.length);
   sealed[0] = SEAL_FORMAT;
   sealed.set(iv, 1);
@@ -75,16 +70,8 @@ export async function unseal(
     throw new KMSInternalException(`Sealed material of ${keyId} v${version} is malformed.`);
   }
   const label = bindingLabel(keyId, version);
-  try {
-    return new Uint8Array(
-      await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: sealed.subarray(1, 13), additionalData: label },
-        await sealingKey(masterKey, label),
-        sealed.subarray(13),
-      ),
-    );
-  } catch {
-    // Wrong MASTER_KEY or a tampered store: an operator problem, never the caller's.
-    throw new KMSInternalException(`Sealed material of ${keyId} v${version} does not open.`);
-  }
+  const material = await gcmOpen(await sealingKey(masterKey, label), sealed.subarray(1, 13), label, sealed.subarray(13));
+  // Wrong MASTER_KEY or a tampered store: an operator problem, never the caller's.
+  if (!material) throw new KMSInternalException(`Sealed material of ${keyId} v${version} does not open.`);
+  return material;
 }

@@ -1,4 +1,5 @@
 import { InvalidCiphertextException } from '../errors';
+import { gcmOpen, gcmSeal } from './aes-gcm';
 import { encodeBlobHeader, IV_LENGTH, joinBlob, type CiphertextBlob } from '../wire/ciphertext-blob';
 import { encodeEncryptionContext, type EncryptionContext } from '../wire/encryption-context';
 
@@ -15,10 +16,6 @@ function additionalData(header: Uint8Array, context: EncryptionContext | undefin
   return aad;
 }
 
-export function importAesKey(raw: Uint8Array): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
-}
-
 export async function encryptBlob(
   key: CryptoKey,
   keyId: string,
@@ -28,12 +25,7 @@ export async function encryptBlob(
 ): Promise<Uint8Array> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_LENGTH));
   const header = encodeBlobHeader(keyId, version, iv);
-  const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: additionalData(header, context) },
-    key,
-    plaintext,
-  );
-  return joinBlob(header, new Uint8Array(sealed));
+  return joinBlob(header, await gcmSeal(key, iv, additionalData(header, context), plaintext));
 }
 
 export async function decryptBlob(
@@ -41,16 +33,8 @@ export async function decryptBlob(
   blob: CiphertextBlob,
   context: EncryptionContext | undefined,
 ): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(
-      await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: blob.iv, additionalData: additionalData(blob.header, context) },
-        key,
-        blob.sealed,
-      ),
-    );
-  } catch {
-    // Tampering and a wrong encryption context are indistinguishable by design.
-    throw new InvalidCiphertextException('The ciphertext or its encryption context is invalid.');
-  }
+  const plaintext = await gcmOpen(key, blob.iv, additionalData(blob.header, context), blob.sealed);
+  // Tampering and a wrong encryption context are indistinguishable by design.
+  if (!plaintext) throw new InvalidCiphertextException('The ciphertext or its encryption context is invalid.');
+  return plaintext;
 }

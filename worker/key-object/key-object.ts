@@ -13,7 +13,8 @@ import { generateKeyMaterial } from '../crypto/material';
 import { rsaDecrypt, rsaEncrypt } from '../crypto/rsa-encryption';
 import { seal, unseal } from '../crypto/sealing';
 import { signMessage, verifySignature, type MessageType } from '../crypto/signing';
-import { decryptBlob, encryptBlob, importAesKey } from '../crypto/symmetric';
+import { importAesKey } from '../crypto/aes-gcm';
+import { decryptBlob, encryptBlob } from '../crypto/symmetric';
 import type { Bindings } from '../env';
 import {
   AlreadyExistsException,

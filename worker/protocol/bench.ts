@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { authenticateAdmin } from '../auth/admin-token';
 import type { AppEnv } from '../app-env';
 import { UnknownOperationException } from '../errors';
-import { encryptBlob, importAesKey } from '../crypto/symmetric';
+import { importAesKey } from '../crypto/aes-gcm';
+import { encryptBlob } from '../crypto/symmetric';
 import { readJsonObject, toJson } from '../wire/json';
 
 /**

@@ -7,13 +7,13 @@ import { parseInput } from '../operations/schema';
 /** The common path of both protocol adapters once the caller is verified. */
 export async function dispatch(
   operationName: string,
-  body: unknown,
+  readBody: () => Promise<unknown>,
   env: Bindings,
   principal: Principal,
   requestId: string,
 ): Promise<unknown> {
   const operation = findOperation(operationName);
   if (!operation) throw new UnknownOperationException(`Unknown operation ${operationName}.`);
-  const input = parseInput(operation.input, body);
+  const input = parseInput(operation.input, await readBody());
   return operation.run(input, { env, principal, requestId });
 }

@@ -12,7 +12,12 @@ export const native = new Hono<AppEnv>();
 
 native.post('/:operation', async (c) => {
   const principal = await authenticateAdmin(c.req.header('authorization'), c.env);
-  const body = await readJsonObject(c.req.raw);
-  const output = await dispatch(c.req.param('operation'), body, c.env, principal, c.get('requestId'));
+  const output = await dispatch(
+    c.req.param('operation'),
+    () => readJsonObject(c.req.raw),
+    c.env,
+    principal,
+    c.get('requestId'),
+  );
   return c.body(toJson(output), 200, { 'content-type': 'application/json' });
 });
