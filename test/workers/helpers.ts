@@ -1,4 +1,4 @@
-import { SELF } from 'cloudflare:test';
+import { env, evictDurableObject, runInDurableObject, SELF } from 'cloudflare:test';
 import { expect } from 'vitest';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -50,4 +50,30 @@ export const utf8 = (text: string) => new TextEncoder().encode(text);
 export async function createKey(body: Record<string, unknown> = {}): Promise<string> {
   const { KeyMetadata } = await ok('CreateKey', body);
   return KeyMetadata.KeyId as string;
+}
+
+export function keyStub(keyId: string) {
+  return env.KEY_OBJECT.get(env.KEY_OBJECT.idFromName(keyId));
+}
+
+/**
+ * Edits a key's stored record directly, as the passage of time would, then
+ * evicts the object so that it reloads from storage. Used to bring a rotation
+ * or a deletion date into the past before running the alarm.
+ */
+export async function editStoredRecord(keyId: string, edit: (record: Record<string, any>) => void): Promise<void> {
+  const stub = keyStub(keyId);
+  await runInDurableObject(stub, async (_instance, state) => {
+    const record = await state.storage.get<Record<string, any>>('key');
+    if (!record) throw new Error(`no record for ${keyId}`);
+    edit(record);
+    await state.storage.put('key', record);
+  });
+  await evictDurableObject(stub);
+}
+
+/** The key version named in a symmetric ciphertext blob (bytes 39..42, big-endian). */
+export function blobVersion(blob: string): number {
+  const bytes = unb64(blob);
+  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(39);
 }
