@@ -77,3 +77,16 @@ export function blobVersion(blob: string): number {
   const bytes = unb64(blob);
   return new DataView(bytes.buffer, bytes.byteOffset).getUint32(39);
 }
+
+/** Retries an assertion until it holds, for effects the runtime applies on its own (an alarm firing). */
+export async function eventually(assertion: () => Promise<void>, { timeoutMs = 5000, intervalMs = 50 } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
