@@ -52,7 +52,7 @@ function encodings(secret: Uint8Array): Uint8Array[] {
   ];
 }
 
-async function privateScalar(pkcs8: Uint8Array, params: EcKeyImportParams | Algorithm): Promise<Uint8Array> {
+async function privateScalar(pkcs8: Uint8Array, params: SubtleCryptoImportKeyAlgorithm): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('pkcs8', pkcs8, params, true, ['sign']);
   const jwk = (await crypto.subtle.exportKey('jwk', key)) as JsonWebKey;
   return Uint8Array.fromBase64(jwk.d!, { alphabet: 'base64url' });

@@ -398,13 +398,22 @@ export class KeyObject extends DurableObject<Bindings> {
     record.currentVersion = next;
   }
 
+  /**
+   * Ends a deletion window. The directory forgets the key first: if anything
+   * after that fails, the alarm is retried and every step repeats harmlessly.
+   * What stays is a tombstone, so the key id is never reused.
+   */
   private async destroy(record: KeyRecord): Promise<void> {
-    const versions = await this.ctx.storage.list({ prefix: 'version:' });
-    await this.ctx.storage.delete([...versions.keys()]);
-    this.unsealed.clear();
-    await this.persist({ ...record, state: 'Deleted', deletedAt: Date.now(), tags: [], rotation: { enabled: false, periodDays: record.rotation.periodDays } });
     const directory = this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName(record.account));
     await directory.forgetKey(record.keyId);
+    const versions = [...(await this.ctx.storage.list({ prefix: 'version:' })).keys()];
+    // The storage API deletes at most 128 keys per call.
+    for (let start = 0; start < versions.length; start += 128) {
+      await this.ctx.storage.delete(versions.slice(start, start + 128));
+    }
+    for (const pending of this.unsealed.values()) void pending.then((material) => material.secret.fill(0), () => {});
+    this.unsealed.clear();
+    await this.persist({ ...record, state: 'Deleted', deletedAt: Date.now(), tags: [], rotation: { enabled: false, periodDays: record.rotation.periodDays } });
   }
 
   private async loadVersionRecord(record: KeyRecord, version: number): Promise<VersionRecord> {
