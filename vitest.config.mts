@@ -24,6 +24,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
+          globalSetup: ['test/setup/wycheproof.ts'],
           testTimeout: 30_000,
         },
       },
