@@ -1,8 +1,9 @@
+import type { JwtSettings } from './auth/jwt';
 import type { Directory } from './directory/directory';
 import type { KeyObject } from './key-object/key-object';
 
 /** The Worker's bindings, as declared in wrangler.toml and `.dev.vars`. */
-export interface Bindings {
+export interface Bindings extends JwtSettings {
   KEY_OBJECT: DurableObjectNamespace<KeyObject>;
   DIRECTORY: DurableObjectNamespace<Directory>;
   ASSETS: Fetcher;

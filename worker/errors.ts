@@ -30,6 +30,14 @@ export class UnauthenticatedException extends KmsError {
   override readonly name = 'UnauthenticatedException';
   static override readonly status = 401;
 }
+export class InvalidTokenException extends KmsError {
+  override readonly name = 'InvalidTokenException';
+  static override readonly status = 401;
+}
+export class ExpiredTokenException extends KmsError {
+  override readonly name = 'ExpiredTokenException';
+  static override readonly status = 401;
+}
 export class AccessDeniedException extends KmsError {
   override readonly name = 'AccessDeniedException';
   static override readonly status = 403;
@@ -97,6 +105,8 @@ const ERROR_CLASSES = [
   SerializationException,
   UnknownOperationException,
   UnauthenticatedException,
+  InvalidTokenException,
+  ExpiredTokenException,
   AccessDeniedException,
   NotFoundException,
   AlreadyExistsException,

@@ -7,5 +7,8 @@ export interface Principal {
   /** An ARN-like identity, e.g. `arn:aws:iam::111122223333:root`. */
   arn: string;
   kind: 'admin' | 'jwt' | 'sigv4';
+  /** Verified claims of a JWT (empty for other kinds); policies read them as `${jwt:<claim>}`. */
   claims: Record<string, unknown>;
+  /** Roles or groups the identity provider asserted. */
+  roles: string[];
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { authenticateAdmin } from '../auth/admin-token';
+import { authenticateBearer } from '../auth/authenticate';
 import type { AppEnv } from '../app-env';
 import { UnknownOperationException } from '../errors';
 import { importAesKey } from '../crypto/aes-gcm';
@@ -17,7 +17,7 @@ let wrappingKey: Promise<CryptoKey> | undefined;
 
 bench.post('/bare-wrap', async (c) => {
   if (c.env.BENCH_ROUTES !== '1') throw new UnknownOperationException('No such route.');
-  await authenticateAdmin(c.req.header('authorization'), c.env);
+  await authenticateBearer(c.req.header('authorization'), c.env);
   const body = await readJsonObject(c.req.raw);
   wrappingKey ??= importAesKey(crypto.getRandomValues(new Uint8Array(32)));
   const plaintext = crypto.getRandomValues(new Uint8Array(32));

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { authenticateAdmin } from '../auth/admin-token';
+import { authenticateBearer } from '../auth/authenticate';
 import type { AppEnv } from '../app-env';
 import { readJsonObject, toJson } from '../wire/json';
 import { dispatch } from './dispatch';
@@ -11,7 +11,7 @@ import { dispatch } from './dispatch';
 export const native = new Hono<AppEnv>();
 
 native.post('/:operation', async (c) => {
-  const principal = await authenticateAdmin(c.req.header('authorization'), c.env);
+  const principal = await authenticateBearer(c.req.header('authorization'), c.env);
   const output = await dispatch(
     c.req.param('operation'),
     () => readJsonObject(c.req.raw),
