@@ -1,14 +1,24 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { createTestIdentityProvider } from './test/setup/identity';
 
 /**
- * One `vitest run` runs every suite: the Worker inside workerd with its real
- * Durable Objects, and plain Node suites (benchmark helpers, scripts).
+ * One `vitest run` runs every suite. The `workers` project runs the Worker
+ * inside workerd against its real Durable Objects, with fixed test secrets
+ * (never a developer's .dev.vars) and a test identity provider made per run.
  */
-export const TEST_BINDINGS = {
-  // Fixed test secrets: tests must not depend on a developer's .dev.vars.
+const identityProvider = await createTestIdentityProvider();
+
+const TEST_BINDINGS = {
   MASTER_KEY: 'dGVzdC1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE=',
   ADMIN_TOKEN: 'test-admin-token',
+  JWT_ISSUER: identityProvider.issuer,
+  JWT_AUDIENCE: identityProvider.audience,
+  JWT_HS256_SECRET: identityProvider.hs256Secret,
+  JWT_JWKS: JSON.stringify(identityProvider.publicJwks),
+  JWT_ACCOUNT_CLAIM: 'account',
+  JWT_ROLES_CLAIM: 'groups',
+  KMS_ADMIN_ROLE: 'kms-admin',
 };
 
 export default defineConfig({
@@ -25,6 +35,7 @@ export default defineConfig({
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
           globalSetup: ['test/setup/wycheproof.ts'],
+          provide: { identityProvider },
           testTimeout: 30_000,
         },
       },

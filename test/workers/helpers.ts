@@ -1,5 +1,6 @@
 import { env, evictDurableObject, runInDurableObject, SELF } from 'cloudflare:test';
-import { expect } from 'vitest';
+import { importJWK, SignJWT, type JWTPayload } from 'jose';
+import { expect, inject } from 'vitest';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -89,4 +90,19 @@ export async function eventually(assertion: () => Promise<void>, { timeoutMs = 5
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
+}
+
+/** Mints a JWT from the test identity provider; `overrides` change or (with undefined) drop claims. */
+export async function mintToken(
+  claims: Record<string, unknown> = {},
+  { kid = 'es256', alg, secret }: { kid?: string; alg?: string; secret?: Uint8Array } = {},
+): Promise<string> {
+  const idp = inject('identityProvider');
+  const now = Math.floor(Date.now() / 1000);
+  const payload: Record<string, unknown> = { iss: idp.issuer, aud: idp.audience, sub: 'alice', iat: now, exp: now + 300, ...claims };
+  for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+  const jwt = new SignJWT(payload as JWTPayload);
+  if (secret) return jwt.setProtectedHeader({ alg: alg ?? 'HS256' }).sign(secret);
+  const jwk = idp.privateJwks[kid]!;
+  return jwt.setProtectedHeader({ alg: alg ?? (jwk.alg as string), kid }).sign(await importJWK(jwk, jwk.alg));
 }

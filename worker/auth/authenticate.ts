@@ -6,7 +6,7 @@ import type { Principal } from './principal';
 
 /** The account's administrator, as the bootstrap secret ADMIN_TOKEN proves. */
 export function adminPrincipal(account: string): Principal {
-  return { account, arn: `arn:aws:iam::${account}:root`, kind: 'admin', claims: {}, roles: [] };
+  return { account, arn: `arn:aws:iam::${account}:root`, kind: 'admin', claims: {}, roles: [], isAccountAdmin: true };
 }
 
 /**

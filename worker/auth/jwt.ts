@@ -27,6 +27,8 @@ export interface JwtSettings {
   JWT_CLOCK_SKEW_SECONDS?: string;
   JWT_ACCOUNT_CLAIM?: string;
   JWT_ROLES_CLAIM?: string;
+  /** The role (from the roles claim) that makes a JWT identity an account administrator. */
+  KMS_ADMIN_ROLE?: string;
   KMS_ACCOUNT_ID: string;
 }
 
@@ -115,11 +117,13 @@ export async function authenticateJwt(token: string, settings: JwtSettings): Pro
   }
   const account = (claimedAccount as string | undefined) ?? settings.KMS_ACCOUNT_ID;
   const subject = payload.sub!;
+  const roles = claimList(payload[settings.JWT_ROLES_CLAIM ?? 'groups']);
   return {
     account,
     arn: `arn:aws:sts::${account}:federated-user/${subject}`,
     kind: 'jwt',
     claims: payload as Record<string, unknown>,
-    roles: claimList(payload[settings.JWT_ROLES_CLAIM ?? 'groups']),
+    roles,
+    isAccountAdmin: roles.includes(settings.KMS_ADMIN_ROLE ?? 'kms-admin'),
   };
 }

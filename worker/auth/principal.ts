@@ -11,4 +11,9 @@ export interface Principal {
   claims: Record<string, unknown>;
   /** Roles or groups the identity provider asserted. */
   roles: string[];
+  /**
+   * An administrator of `account`: the bootstrap token, or an identity holding
+   * the configured admin role. Key policies name these as the account root.
+   */
+  isAccountAdmin: boolean;
 }

@@ -9,6 +9,6 @@ import type { KeyRecord } from './key-record';
  * administrator may do everything, and anyone else nothing (default deny).
  */
 export function authorize(principal: Principal, action: string, record: KeyRecord): void {
-  if (principal.kind === 'admin' && principal.account === record.account) return;
+  if (principal.isAccountAdmin && principal.account === record.account) return;
   throw new AccessDeniedException(`${principal.arn} is not authorized to perform ${action} on ${record.keyId}.`);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidAliasNameException } from '../errors';
 import { unwrap } from '../result';
 import { aliasArn, isAliasName } from '../wire/key-reference';
+import { requireAccountAdmin } from './account-access';
 import { callerScope, directory, resolveKey, resolveKeyId, type OperationContext } from './context';
 import { defineOperation } from './operation';
 import { aliasName, keyIdField, limit, marker } from './schema';
@@ -59,6 +60,7 @@ export const DeleteAlias = defineOperation({
 export const ListAliases = defineOperation({
   input: z.object({ KeyId: keyIdField.optional(), Limit: limit, Marker: marker }),
   async run(input, ctx) {
+    requireAccountAdmin(ctx.principal, 'kms:ListAliases');
     const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
     const { aliases, ...page } = unwrap(
       await directory(ctx.env, ctx.principal.account).listAliases(keyId, input.Limit ?? 100, input.Marker),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IncorrectKeyException, InvalidCiphertextException, ValidationException } from '../errors';
 import { unwrap } from '../result';
 import { isSymmetricBlob, parseCiphertextBlob } from '../wire/ciphertext-blob';
+import { requireAccountAdmin } from './account-access';
 import { keyObject, resolveKey, resolveKeyId, type OperationContext } from './context';
 import { defineOperation } from './operation';
 import {
@@ -140,7 +141,10 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
 
 export const GenerateRandom = defineOperation({
   input: z.object({ NumberOfBytes: z.number().int().min(1).max(1024) }),
-  run: async (input) => ({ Plaintext: crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)) }),
+  async run(input, ctx) {
+    requireAccountAdmin(ctx.principal, 'kms:GenerateRandom');
+    return { Plaintext: crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)) };
+  },
 });
 
 export const Sign = defineOperation({

@@ -3,6 +3,7 @@ import { allowedUsages, type KeyUsage } from '../crypto/key-specs';
 import { InvalidKeyUsageException, UnsupportedOperationException } from '../errors';
 import { unwrap } from '../result';
 import { keyArn } from '../wire/key-reference';
+import { requireAccountAdmin } from './account-access';
 import { callerScope, directory, keyObject, onKey, resolveKey } from './context';
 import { defineOperation } from './operation';
 import { keyIdField, keySpec, keyUsage, limit, marker, tags } from './schema';
@@ -24,6 +25,7 @@ export const CreateKey = defineOperation({
     Policy: z.string().optional(),
   }),
   async run(input, ctx) {
+    requireAccountAdmin(ctx.principal, 'kms:CreateKey');
     if (input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
     if (input.MultiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
     if (input.Policy !== undefined) {
@@ -63,6 +65,7 @@ export const DescribeKey = defineOperation({
 export const ListKeys = defineOperation({
   input: z.object({ Limit: limit, Marker: marker }),
   async run(input, ctx) {
+    requireAccountAdmin(ctx.principal, 'kms:ListKeys');
     const { keyIds, ...page } = unwrap(await directory(ctx.env, ctx.principal.account).listKeys(input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
     return { Keys: keyIds.map((KeyId) => ({ KeyId, KeyArn: keyArn(scope, KeyId) })), ...page };
