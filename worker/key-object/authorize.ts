@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal';
+import type { Caller } from '../auth/caller';
 import { AccessDeniedException } from '../errors';
 import type { KeyRecord } from './key-record';
 
@@ -8,7 +8,7 @@ import type { KeyRecord } from './key-record';
  * policy of AWS KMS for an account administrator: the account's own
  * administrator may do everything, and anyone else nothing (default deny).
  */
-export function authorize(principal: Principal, action: string, record: KeyRecord): void {
+export function authorize({ principal }: Caller, action: string, record: KeyRecord): void {
   if (principal.isAccountAdmin && principal.account === record.account) return;
   throw new AccessDeniedException(`${principal.arn} is not authorized to perform ${action} on ${record.keyId}.`);
 }

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { Principal } from '../auth/principal';
+import type { Caller } from '../auth/caller';
 import {
   KEY_SPECS,
   type EncryptionAlgorithm,
@@ -74,13 +74,13 @@ export class KeyObject extends DurableObject<Bindings> {
 
   // ---- lifecycle -------------------------------------------------------
 
-  create(principal: Principal, request: CreateKeyRequest): Promise<Result<KeyMetadata>> {
+  create(caller: Caller, request: CreateKeyRequest): Promise<Result<KeyMetadata>> {
     return this.mutate(async () => {
       if (this.record) throw new AlreadyExistsException(`Key ${request.keyId} already exists.`);
       const now = Date.now();
       const record: KeyRecord = {
         keyId: request.keyId,
-        account: principal.account,
+        account: caller.principal.account,
         region: request.region,
         createdAt: now,
         description: request.description,
@@ -97,29 +97,29 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
-  describe(principal: Principal): Promise<Result<KeyMetadata>> {
-    return this.read(principal, 'kms:DescribeKey', 'exists', (record) => keyMetadata(record));
+  describe(caller: Caller): Promise<Result<KeyMetadata>> {
+    return this.read(caller, 'kms:DescribeKey', 'exists', (record) => keyMetadata(record));
   }
 
   /** Authorizes an action that names this key without using it (CreateAlias, UpdateAlias). */
-  admitAction(principal: Principal, action: string): Promise<Result<KeyMetadata>> {
-    return this.read(principal, action, 'notPendingDeletion', (record) => keyMetadata(record));
+  admitAction(caller: Caller, action: string): Promise<Result<KeyMetadata>> {
+    return this.read(caller, action, 'notPendingDeletion', (record) => keyMetadata(record));
   }
 
-  enable(principal: Principal): Promise<Result<void>> {
-    return this.change(principal, 'kms:EnableKey', 'notPendingDeletion', (record) => {
+  enable(caller: Caller): Promise<Result<void>> {
+    return this.change(caller, 'kms:EnableKey', 'notPendingDeletion', (record) => {
       record.state = 'Enabled';
     });
   }
 
-  disable(principal: Principal): Promise<Result<void>> {
-    return this.change(principal, 'kms:DisableKey', 'notPendingDeletion', (record) => {
+  disable(caller: Caller): Promise<Result<void>> {
+    return this.change(caller, 'kms:DisableKey', 'notPendingDeletion', (record) => {
       record.state = 'Disabled';
     });
   }
 
-  scheduleDeletion(principal: Principal, pendingWindowInDays: number) {
-    return this.change(principal, 'kms:ScheduleKeyDeletion', 'notPendingDeletion', (record) => {
+  scheduleDeletion(caller: Caller, pendingWindowInDays: number) {
+    return this.change(caller, 'kms:ScheduleKeyDeletion', 'notPendingDeletion', (record) => {
       record.state = 'PendingDeletion';
       record.deletionDate = Date.now() + pendingWindowInDays * DAY;
       record.pendingWindowInDays = pendingWindowInDays;
@@ -132,8 +132,8 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
-  cancelDeletion(principal: Principal) {
-    return this.change(principal, 'kms:CancelKeyDeletion', 'pendingDeletion', (record) => {
+  cancelDeletion(caller: Caller) {
+    return this.change(caller, 'kms:CancelKeyDeletion', 'pendingDeletion', (record) => {
       // As in AWS KMS, a key rescued from deletion comes back disabled.
       record.state = 'Disabled';
       delete record.deletionDate;
@@ -142,26 +142,26 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
-  updateDescription(principal: Principal, description: string) {
-    return this.change(principal, 'kms:UpdateKeyDescription', 'notPendingDeletion', (record) => {
+  updateDescription(caller: Caller, description: string) {
+    return this.change(caller, 'kms:UpdateKeyDescription', 'notPendingDeletion', (record) => {
       record.description = description;
     });
   }
 
-  tagResource(principal: Principal, tags: Tag[]) {
-    return this.change(principal, 'kms:TagResource', 'notPendingDeletion', (record) => {
+  tagResource(caller: Caller, tags: Tag[]) {
+    return this.change(caller, 'kms:TagResource', 'notPendingDeletion', (record) => {
       record.tags = applyTags(record.tags, tags);
     });
   }
 
-  untagResource(principal: Principal, tagKeys: string[]) {
-    return this.change(principal, 'kms:UntagResource', 'notPendingDeletion', (record) => {
+  untagResource(caller: Caller, tagKeys: string[]) {
+    return this.change(caller, 'kms:UntagResource', 'notPendingDeletion', (record) => {
       record.tags = removeTags(record.tags, tagKeys);
     });
   }
 
-  listTags(principal: Principal, limit: number | undefined, marker: string | undefined) {
-    return this.read(principal, 'kms:ListResourceTags', 'exists', (record) => {
+  listTags(caller: Caller, limit: number | undefined, marker: string | undefined) {
+    return this.read(caller, 'kms:ListResourceTags', 'exists', (record) => {
       const sorted = [...record.tags].sort((a, b) => (a.TagKey < b.TagKey ? -1 : 1));
       const page = paginate(sorted, (tag) => tag.TagKey, limit, marker);
       return { Tags: page.items, ...pageFields(page) };
@@ -170,23 +170,23 @@ export class KeyObject extends DurableObject<Bindings> {
 
   // ---- symmetric and RSA encryption -------------------------------------
 
-  encrypt(principal: Principal, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Encrypt' | 'kms:ReEncryptTo' = 'kms:Encrypt') {
-    return this.read(principal, action, 'enabled', async (record) => {
+  encrypt(caller: Caller, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Encrypt' | 'kms:ReEncryptTo' = 'kms:Encrypt') {
+    return this.read(caller, action, 'enabled', async (record) => {
       this.requireUsage(record, 'ENCRYPT_DECRYPT');
       return { CiphertextBlob: await this.encryptWith(record, plaintext, context, algorithm), KeyId: recordArn(record), EncryptionAlgorithm: algorithm };
     });
   }
 
-  decrypt(principal: Principal, ciphertext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt') {
-    return this.read(principal, action, 'enabled', async (record) => {
+  decrypt(caller: Caller, ciphertext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt') {
+    return this.read(caller, action, 'enabled', async (record) => {
       this.requireUsage(record, 'ENCRYPT_DECRYPT');
       const plaintext = await this.decryptWith(record, ciphertext, context, algorithm);
       return { Plaintext: plaintext, KeyId: recordArn(record), EncryptionAlgorithm: algorithm };
     });
   }
 
-  generateDataKey(principal: Principal, numberOfBytes: number, context: EncryptionContext | undefined, action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext') {
-    return this.read(principal, action, 'enabled', async (record) => {
+  generateDataKey(caller: Caller, numberOfBytes: number, context: EncryptionContext | undefined, action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext') {
+    return this.read(caller, action, 'enabled', async (record) => {
       this.requireUsage(record, 'ENCRYPT_DECRYPT');
       const plaintext = crypto.getRandomValues(new Uint8Array(numberOfBytes));
       const blob = await this.encryptWith(record, plaintext, context, 'SYMMETRIC_DEFAULT');
@@ -196,8 +196,8 @@ export class KeyObject extends DurableObject<Bindings> {
 
   // ---- signatures and MACs ---------------------------------------------
 
-  sign(principal: Principal, message: Uint8Array, messageType: MessageType, algorithm: SigningAlgorithm) {
-    return this.read(principal, 'kms:Sign', 'enabled', async (record) => {
+  sign(caller: Caller, message: Uint8Array, messageType: MessageType, algorithm: SigningAlgorithm) {
+    return this.read(caller, 'kms:Sign', 'enabled', async (record) => {
       this.requireUsage(record, 'SIGN_VERIFY');
       const material = await this.version(record, record.currentVersion);
       const signature = await signMessage(record.keySpec, material.secret, algorithm, messageType, message);
@@ -205,8 +205,8 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
-  verify(principal: Principal, message: Uint8Array, messageType: MessageType, signature: Uint8Array, algorithm: SigningAlgorithm) {
-    return this.read(principal, 'kms:Verify', 'enabled', async (record) => {
+  verify(caller: Caller, message: Uint8Array, messageType: MessageType, signature: Uint8Array, algorithm: SigningAlgorithm) {
+    return this.read(caller, 'kms:Verify', 'enabled', async (record) => {
       this.requireUsage(record, 'SIGN_VERIFY');
       const spki = (await this.version(record, record.currentVersion)).publicKey!;
       if (!(await verifySignature(record.keySpec, spki, algorithm, messageType, message, signature))) {
@@ -216,8 +216,8 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
-  getPublicKey(principal: Principal) {
-    return this.read(principal, 'kms:GetPublicKey', 'enabled', async (record) => {
+  getPublicKey(caller: Caller) {
+    return this.read(caller, 'kms:GetPublicKey', 'enabled', async (record) => {
       if (KEY_SPECS[record.keySpec].family === 'aes' || KEY_SPECS[record.keySpec].family === 'hmac') {
         throw new UnsupportedOperationException(`A ${record.keySpec} key has no public key.`);
       }
@@ -235,15 +235,15 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
-  generateMac(principal: Principal, message: Uint8Array, algorithm: MacAlgorithm) {
-    return this.read(principal, 'kms:GenerateMac', 'enabled', async (record) => {
+  generateMac(caller: Caller, message: Uint8Array, algorithm: MacAlgorithm) {
+    return this.read(caller, 'kms:GenerateMac', 'enabled', async (record) => {
       const material = await this.macMaterial(record, algorithm);
       return { KeyId: recordArn(record), Mac: await generateMac(material, algorithm, message), MacAlgorithm: algorithm };
     });
   }
 
-  verifyMac(principal: Principal, message: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm) {
-    return this.read(principal, 'kms:VerifyMac', 'enabled', async (record) => {
+  verifyMac(caller: Caller, message: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm) {
+    return this.read(caller, 'kms:VerifyMac', 'enabled', async (record) => {
       const material = await this.macMaterial(record, algorithm);
       if (!(await verifyMac(material, algorithm, message, mac))) {
         throw new KMSInvalidMacException('The MAC is not valid.');
@@ -254,22 +254,22 @@ export class KeyObject extends DurableObject<Bindings> {
 
   // ---- rotation ----------------------------------------------------------
 
-  enableRotation(principal: Principal, periodDays: number) {
-    return this.change(principal, 'kms:EnableKeyRotation', 'enabled', (record) => {
+  enableRotation(caller: Caller, periodDays: number) {
+    return this.change(caller, 'kms:EnableKeyRotation', 'enabled', (record) => {
       this.requireSymmetric(record);
       record.rotation = { ...record.rotation, enabled: true, periodDays, nextRotation: Date.now() + periodDays * DAY };
     });
   }
 
-  disableRotation(principal: Principal) {
-    return this.change(principal, 'kms:DisableKeyRotation', 'enabled', (record) => {
+  disableRotation(caller: Caller) {
+    return this.change(caller, 'kms:DisableKeyRotation', 'enabled', (record) => {
       this.requireSymmetric(record);
       record.rotation = { enabled: false, periodDays: record.rotation.periodDays };
     });
   }
 
-  rotationStatus(principal: Principal) {
-    return this.read(principal, 'kms:GetKeyRotationStatus', 'exists', (record) => {
+  rotationStatus(caller: Caller) {
+    return this.read(caller, 'kms:GetKeyRotationStatus', 'exists', (record) => {
       this.requireSymmetric(record);
       const { enabled, periodDays, nextRotation, onDemandStartedAt } = record.rotation;
       return {
@@ -282,8 +282,8 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
-  rotateOnDemand(principal: Principal) {
-    return this.change(principal, 'kms:RotateKeyOnDemand', 'enabled', async (record) => {
+  rotateOnDemand(caller: Caller) {
+    return this.change(caller, 'kms:RotateKeyOnDemand', 'enabled', async (record) => {
       this.requireSymmetric(record);
       record.rotation.onDemandStartedAt = Date.now();
       await this.rotate(record, 'ON_DEMAND');
@@ -291,8 +291,8 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
-  listRotations(principal: Principal, limit: number | undefined, marker: string | undefined) {
-    return this.read(principal, 'kms:ListKeyRotations', 'exists', async (record) => {
+  listRotations(caller: Caller, limit: number | undefined, marker: string | undefined) {
+    return this.read(caller, 'kms:ListKeyRotations', 'exists', async (record) => {
       this.requireSymmetric(record);
       const versions = await this.ctx.storage.list<VersionRecord>({ prefix: 'version:' });
       const rotations = [...versions.entries()]
@@ -334,14 +334,14 @@ export class KeyObject extends DurableObject<Bindings> {
   // ---- internals ---------------------------------------------------------
 
   /** Runs a read-only operation; crypto operations may interleave freely. */
-  private read<T>(principal: Principal, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
-    return capture(() => fn(this.admit(principal, action, requirement)));
+  private read<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
+    return capture(() => fn(this.admit(caller, action, requirement)));
   }
 
   /** Runs a state change alone, then persists the record and re-arms the alarm. */
-  private change<T>(principal: Principal, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
+  private change<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
     return this.mutate(async () => {
-      const record = structuredClone(this.admit(principal, action, requirement));
+      const record = structuredClone(this.admit(caller, action, requirement));
       const value = await fn(record);
       await this.persist(record);
       return value;
@@ -360,10 +360,10 @@ export class KeyObject extends DurableObject<Bindings> {
     return result!;
   }
 
-  private admit(principal: Principal, action: string, requirement: StateRequirement): KeyRecord {
+  private admit(caller: Caller, action: string, requirement: StateRequirement): KeyRecord {
     const record = this.record;
     if (!record || record.state === 'Deleted') throw new NotFoundException('Key not found.');
-    authorize(principal, action, record);
+    authorize(caller, action, record);
     requireState(record, requirement);
     return record;
   }

@@ -21,7 +21,7 @@ function checkAliasName(name: string): void {
 /** The target must be a key id or ARN (not another alias) that the caller may name. */
 async function admitTarget(ctx: OperationContext, targetKeyId: string, action: string): Promise<string> {
   const { keyId, key } = await resolveKey(ctx, targetKeyId, { aliases: false });
-  unwrap(await key.admitAction(ctx.principal, action));
+  unwrap(await key.admitAction(ctx.caller, action));
   return keyId;
 }
 
@@ -52,7 +52,7 @@ export const DeleteAlias = defineOperation({
     checkAliasName(input.AliasName);
     const current = await resolveKeyId(ctx, input.AliasName);
     const { key } = await resolveKey(ctx, current, { aliases: false });
-    unwrap(await key.describe(ctx.principal));
+    unwrap(await key.describe(ctx.caller));
     unwrap(await directory(ctx.env, ctx.principal.account).deleteAlias(input.AliasName));
   },
 });

@@ -1,3 +1,4 @@
+import type { Caller } from '../auth/caller';
 import type { Principal } from '../auth/principal';
 import type { Bindings } from '../env';
 import { NotFoundException } from '../errors';
@@ -6,8 +7,9 @@ import { parseKeyReference, type ArnScope } from '../wire/key-reference';
 /** What every operation receives besides its input: who asks, and the Worker's bindings. */
 export interface OperationContext {
   env: Bindings;
+  caller: Caller;
+  /** The verified identity, `caller.principal`. */
   principal: Principal;
-  requestId: string;
 }
 
 export function callerScope(ctx: OperationContext): ArnScope {

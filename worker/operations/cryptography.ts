@@ -50,7 +50,7 @@ export const Encrypt = defineOperation({
   }),
   async run(input, ctx) {
     const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.encrypt(ctx.principal, input.Plaintext, input.EncryptionContext, input.EncryptionAlgorithm));
+    return unwrap(await key.encrypt(ctx.caller, input.Plaintext, input.EncryptionContext, input.EncryptionAlgorithm));
   },
 });
 
@@ -64,7 +64,7 @@ export const Decrypt = defineOperation({
   }),
   async run(input, ctx) {
     const key = await keyForCiphertext(ctx, input.CiphertextBlob, input.KeyId);
-    return unwrap(await key.decrypt(ctx.principal, input.CiphertextBlob, input.EncryptionContext, input.EncryptionAlgorithm));
+    return unwrap(await key.decrypt(ctx.caller, input.CiphertextBlob, input.EncryptionContext, input.EncryptionAlgorithm));
   },
 });
 
@@ -83,11 +83,11 @@ export const ReEncrypt = defineOperation({
     const source = await keyForCiphertext(ctx, input.CiphertextBlob, input.SourceKeyId);
     const { key: destination } = await resolveKey(ctx, input.DestinationKeyId);
     const decrypted = unwrap(
-      await source.decrypt(ctx.principal, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
+      await source.decrypt(ctx.caller, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
     );
     try {
       const encrypted = unwrap(
-        await destination.encrypt(ctx.principal, decrypted.Plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo'),
+        await destination.encrypt(ctx.caller, decrypted.Plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo'),
       );
       return {
         CiphertextBlob: encrypted.CiphertextBlob,
@@ -123,7 +123,7 @@ export const GenerateDataKey = defineOperation({
   async run(input, ctx) {
     const length = dataKeyLength(input);
     const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.generateDataKey(ctx.principal, length, input.EncryptionContext, 'kms:GenerateDataKey'));
+    return unwrap(await key.generateDataKey(ctx.caller, length, input.EncryptionContext, 'kms:GenerateDataKey'));
   },
 });
 
@@ -133,7 +133,7 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
     const length = dataKeyLength(input);
     const { key } = await resolveKey(ctx, input.KeyId);
     const { CiphertextBlob, KeyId } = unwrap(
-      await key.generateDataKey(ctx.principal, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'),
+      await key.generateDataKey(ctx.caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'),
     );
     return { CiphertextBlob, KeyId };
   },
@@ -157,7 +157,7 @@ export const Sign = defineOperation({
   }),
   async run(input, ctx) {
     const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.sign(ctx.principal, input.Message, input.MessageType, input.SigningAlgorithm));
+    return unwrap(await key.sign(ctx.caller, input.Message, input.MessageType, input.SigningAlgorithm));
   },
 });
 
@@ -172,7 +172,7 @@ export const Verify = defineOperation({
   }),
   async run(input, ctx) {
     const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.verify(ctx.principal, input.Message, input.MessageType, input.Signature, input.SigningAlgorithm));
+    return unwrap(await key.verify(ctx.caller, input.Message, input.MessageType, input.Signature, input.SigningAlgorithm));
   },
 });
 
@@ -180,7 +180,7 @@ export const GetPublicKey = defineOperation({
   input: z.object({ KeyId: keyIdField, GrantTokens: grantTokens }),
   async run(input, ctx) {
     const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.getPublicKey(ctx.principal));
+    return unwrap(await key.getPublicKey(ctx.caller));
   },
 });
 
@@ -188,7 +188,7 @@ export const GenerateMac = defineOperation({
   input: z.object({ KeyId: keyIdField, Message: message, MacAlgorithm: macAlgorithm, GrantTokens: grantTokens }),
   async run(input, ctx) {
     const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.generateMac(ctx.principal, input.Message, input.MacAlgorithm));
+    return unwrap(await key.generateMac(ctx.caller, input.Message, input.MacAlgorithm));
   },
 });
 
@@ -202,6 +202,6 @@ export const VerifyMac = defineOperation({
   }),
   async run(input, ctx) {
     const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.verifyMac(ctx.principal, input.Message, input.Mac, input.MacAlgorithm));
+    return unwrap(await key.verifyMac(ctx.caller, input.Message, input.Mac, input.MacAlgorithm));
   },
 });

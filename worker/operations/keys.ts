@@ -40,7 +40,7 @@ export const CreateKey = defineOperation({
     }
     const keyId = crypto.randomUUID();
     const metadata = unwrap(
-      await keyObject(ctx.env, keyId).create(ctx.principal, {
+      await keyObject(ctx.env, keyId).create(ctx.caller, {
         keyId,
         region: ctx.env.KMS_REGION,
         keySpec: spec,
@@ -58,7 +58,7 @@ export const DescribeKey = defineOperation({
   input: z.object({ KeyId: keyIdField, GrantTokens: z.array(z.string()).optional() }),
   async run(input, ctx) {
     const { key } = await resolveKey(ctx, input.KeyId);
-    return { KeyMetadata: unwrap(await key.describe(ctx.principal)) };
+    return { KeyMetadata: unwrap(await key.describe(ctx.caller)) };
   },
 });
 
@@ -74,44 +74,44 @@ export const ListKeys = defineOperation({
 
 export const EnableKey = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.enable(ctx.principal))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.enable(ctx.caller))),
 });
 
 export const DisableKey = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.disable(ctx.principal))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.disable(ctx.caller))),
 });
 
 export const ScheduleKeyDeletion = defineOperation({
   input: z.object({ KeyId: keyIdField, PendingWindowInDays: z.number().int().min(7).max(30).default(30) }),
   run: async (input, ctx) =>
-    unwrap(await onKey(ctx, input.KeyId, (key) => key.scheduleDeletion(ctx.principal, input.PendingWindowInDays))),
+    unwrap(await onKey(ctx, input.KeyId, (key) => key.scheduleDeletion(ctx.caller, input.PendingWindowInDays))),
 });
 
 export const CancelKeyDeletion = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key) => key.cancelDeletion(ctx.principal))),
+  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key) => key.cancelDeletion(ctx.caller))),
 });
 
 export const UpdateKeyDescription = defineOperation({
   input: z.object({ KeyId: keyIdField, Description: z.string().max(8192) }),
   run: async (input, ctx) =>
-    void unwrap(await onKey(ctx, input.KeyId, (key) => key.updateDescription(ctx.principal, input.Description))),
+    void unwrap(await onKey(ctx, input.KeyId, (key) => key.updateDescription(ctx.caller, input.Description))),
 });
 
 export const TagResource = defineOperation({
   input: z.object({ KeyId: keyIdField, Tags: tags }),
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.tagResource(ctx.principal, input.Tags))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.tagResource(ctx.caller, input.Tags))),
 });
 
 export const UntagResource = defineOperation({
   input: z.object({ KeyId: keyIdField, TagKeys: z.array(z.string().min(1).max(128)).max(50) }),
   run: async (input, ctx) =>
-    void unwrap(await onKey(ctx, input.KeyId, (key) => key.untagResource(ctx.principal, input.TagKeys))),
+    void unwrap(await onKey(ctx, input.KeyId, (key) => key.untagResource(ctx.caller, input.TagKeys))),
 });
 
 export const ListResourceTags = defineOperation({
   input: z.object({ KeyId: keyIdField, Limit: z.number().int().min(1).max(50).optional(), Marker: marker }),
   run: async (input, ctx) =>
-    unwrap(await onKey(ctx, input.KeyId, (key) => key.listTags(ctx.principal, input.Limit, input.Marker))),
+    unwrap(await onKey(ctx, input.KeyId, (key) => key.listTags(ctx.caller, input.Limit, input.Marker))),
 });

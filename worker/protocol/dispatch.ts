@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal';
+import type { Caller } from '../auth/caller';
 import type { Bindings } from '../env';
 import { UnknownOperationException } from '../errors';
 import { findOperation } from '../operations/registry';
@@ -9,11 +9,10 @@ export async function dispatch(
   operationName: string,
   readBody: () => Promise<unknown>,
   env: Bindings,
-  principal: Principal,
-  requestId: string,
+  caller: Caller,
 ): Promise<unknown> {
   const operation = findOperation(operationName);
   if (!operation) throw new UnknownOperationException(`Unknown operation ${operationName}.`);
   const input = parseInput(operation.input, await readBody());
-  return operation.run(input, { env, principal, requestId });
+  return operation.run(input, { env, caller, principal: caller.principal });
 }

@@ -12,12 +12,12 @@ export const native = new Hono<AppEnv>();
 
 native.post('/:operation', async (c) => {
   const principal = await authenticateBearer(c.req.header('authorization'), c.env);
-  const output = await dispatch(
-    c.req.param('operation'),
-    () => readJsonObject(c.req.raw),
-    c.env,
-    principal,
-    c.get('requestId'),
-  );
+  const request = {
+    requestId: c.get('requestId'),
+    sourceIp: c.req.header('cf-connecting-ip'),
+    userAgent: c.req.header('user-agent'),
+    via: 'native' as const,
+  };
+  const output = await dispatch(c.req.param('operation'), () => readJsonObject(c.req.raw), c.env, { principal, request });
   return c.body(toJson(output), 200, { 'content-type': 'application/json' });
 });

@@ -1,0 +1,16 @@
+import type { Principal } from './principal';
+
+/** Facts about the request itself, for policy conditions and the audit trail. */
+export interface RequestMeta {
+  requestId: string;
+  sourceIp?: string;
+  userAgent?: string;
+  /** Which protocol adapter took the request. */
+  via: 'native' | 'aws';
+}
+
+/** Who is asking (verified) and how: the first argument of every operation on a key. */
+export interface Caller {
+  principal: Principal;
+  request: RequestMeta;
+}
