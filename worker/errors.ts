@@ -85,6 +85,9 @@ export class InvalidArnException extends KmsError {
 export class InvalidMarkerException extends KmsError {
   override readonly name = 'InvalidMarkerException';
 }
+export class MalformedPolicyDocumentException extends KmsError {
+  override readonly name = 'MalformedPolicyDocumentException';
+}
 export class TagException extends KmsError {
   override readonly name = 'TagException';
 }
@@ -121,6 +124,7 @@ const ERROR_CLASSES = [
   InvalidAliasNameException,
   InvalidArnException,
   InvalidMarkerException,
+  MalformedPolicyDocumentException,
   TagException,
   LimitExceededException,
   ThrottlingException,

@@ -48,11 +48,10 @@ describe('CreateKey and DescribeKey', () => {
     await refused('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'ENCRYPT_DECRYPT' }, 'InvalidKeyUsageException');
   });
 
-  it('refuses unknown specs, other origins, multi-Region keys and (for now) policies', async () => {
+  it('refuses unknown specs, other origins and multi-Region keys', async () => {
     await refused('CreateKey', { KeySpec: 'AES_512' }, 'ValidationException');
     await refused('CreateKey', { Origin: 'EXTERNAL' }, 'UnsupportedOperationException');
     await refused('CreateKey', { MultiRegion: true }, 'UnsupportedOperationException');
-    await refused('CreateKey', { Policy: '{}' }, 'UnsupportedOperationException');
   });
 
   it('reports unknown keys as NotFoundException', async () => {

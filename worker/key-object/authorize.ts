@@ -1,14 +1,51 @@
 import type { Caller } from '../auth/caller';
-import { AccessDeniedException } from '../errors';
-import type { KeyRecord } from './key-record';
+import { AccessDeniedException, MalformedPolicyDocumentException } from '../errors';
+import { defaultKeyPolicy } from '../policy/default-policy';
+import { parsePolicy, type PolicyDocument } from '../policy/document';
+import { evaluatePolicy, type Decision } from '../policy/evaluate';
+import { requestKeys, type RequestFacts } from '../policy/request-keys';
+import { recordArn, type KeyRecord } from './key-record';
 
 /**
  * The authorization decision for one action on one key, taken inside the
- * key's Durable Object. Until key policies land, the rule is the default key
- * policy of AWS KMS for an account administrator: the account's own
- * administrator may do everything, and anyone else nothing (default deny).
+ * key's Durable Object with the key's policy as it is at that moment.
  */
-export function authorize({ principal }: Caller, action: string, record: KeyRecord): void {
-  if (principal.isAccountAdmin && principal.account === record.account) return;
-  throw new AccessDeniedException(`${principal.arn} is not authorized to perform ${action} on ${record.keyId}.`);
+const parsed = new Map<string, PolicyDocument>();
+
+function policyOf(record: KeyRecord): PolicyDocument {
+  const text = record.policy ?? defaultKeyPolicy(record.account);
+  let document = parsed.get(text);
+  if (!document) {
+    document = parsePolicy(text);
+    if (parsed.size >= 256) parsed.delete(parsed.keys().next().value!);
+    parsed.set(text, document);
+  }
+  return document;
+}
+
+export function decide(caller: Caller, action: string, record: KeyRecord, facts: RequestFacts = {}, policy = policyOf(record)): Decision {
+  return evaluatePolicy(policy, {
+    principal: caller.principal,
+    action,
+    resource: recordArn(record),
+    keys: requestKeys(caller, { ...facts, keySpec: record.keySpec, keyUsage: record.keyUsage }),
+  });
+}
+
+export function authorize(caller: Caller, action: string, record: KeyRecord, facts?: RequestFacts): void {
+  if (decide(caller, action, record, facts) !== 'Allow') {
+    throw new AccessDeniedException(`${caller.principal.arn} is not authorized to perform ${action} on ${recordArn(record)}.`);
+  }
+}
+
+/**
+ * PutKeyPolicy's lockout safety check, as in AWS KMS: a new policy must still
+ * let the caller change the policy, or the key could become unmanageable.
+ */
+export function checkLockout(caller: Caller, record: KeyRecord, policyText: string): void {
+  if (decide(caller, 'kms:PutKeyPolicy', record, {}, parsePolicy(policyText)) !== 'Allow') {
+    throw new MalformedPolicyDocumentException(
+      'The new key policy would not allow you to update the key policy in the future (set BypassPolicyLockoutSafetyCheck to override).',
+    );
+  }
 }

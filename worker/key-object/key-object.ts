@@ -30,10 +30,13 @@ import { capture, type Result } from '../result';
 import { parseCiphertextBlob } from '../wire/ciphertext-blob';
 import type { EncryptionContext } from '../wire/encryption-context';
 import { paginate, pageFields } from '../wire/pagination';
-import { authorize } from './authorize';
+import type { RequestFacts } from '../policy/request-keys';
+import { parsePolicy } from '../policy/document';
+import { authorize, checkLockout } from './authorize';
 import { keyMetadata, recordArn, type KeyMetadata, type KeyRecord, type Tag, type VersionRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
 import { applyTags, removeTags } from './tags';
+import { defaultKeyPolicy } from '../policy/default-policy';
 
 const DAY = 86_400_000;
 const RECORD = 'key';
@@ -53,6 +56,8 @@ export interface CreateKeyRequest {
   keyUsage: KeyUsage;
   description: string;
   tags: Tag[];
+  policy?: string;
+  bypassPolicyLockoutSafetyCheck?: boolean;
 }
 
 /**
@@ -88,9 +93,14 @@ export class KeyObject extends DurableObject<Bindings> {
         keyUsage: request.keyUsage,
         state: 'Enabled',
         tags: applyTags([], request.tags),
+        ...(request.policy !== undefined && { policy: request.policy }),
         currentVersion: 1,
         rotation: { enabled: false, periodDays: 365 },
       };
+      if (request.policy !== undefined) {
+        parsePolicy(request.policy);
+        if (!request.bypassPolicyLockoutSafetyCheck) checkLockout(caller, record, request.policy);
+      }
       await this.storeVersion(record, 1, undefined);
       await this.persist(record);
       return keyMetadata(record);
@@ -129,7 +139,7 @@ export class KeyObject extends DurableObject<Bindings> {
         KeyState: record.state,
         PendingWindowInDays: pendingWindowInDays,
       };
-    });
+    }, { 'kms:ScheduleKeyDeletionPendingWindowInDays': String(pendingWindowInDays) });
   }
 
   cancelDeletion(caller: Caller) {
@@ -168,13 +178,28 @@ export class KeyObject extends DurableObject<Bindings> {
     });
   }
 
+  getPolicy(caller: Caller) {
+    return this.read(caller, 'kms:GetKeyPolicy', 'exists', (record) => ({
+      Policy: record.policy ?? defaultKeyPolicy(record.account),
+      PolicyName: 'default',
+    }));
+  }
+
+  putPolicy(caller: Caller, policy: string, bypassPolicyLockoutSafetyCheck: boolean) {
+    return this.change(caller, 'kms:PutKeyPolicy', 'notPendingDeletion', (record) => {
+      parsePolicy(policy);
+      if (!bypassPolicyLockoutSafetyCheck) checkLockout(caller, record, policy);
+      record.policy = policy;
+    });
+  }
+
   // ---- symmetric and RSA encryption -------------------------------------
 
   encrypt(caller: Caller, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Encrypt' | 'kms:ReEncryptTo' = 'kms:Encrypt') {
     return this.read(caller, action, 'enabled', async (record) => {
       this.requireUsage(record, 'ENCRYPT_DECRYPT');
       return { CiphertextBlob: await this.encryptWith(record, plaintext, context, algorithm), KeyId: recordArn(record), EncryptionAlgorithm: algorithm };
-    });
+    }, { encryptionContext: context, encryptionAlgorithm: algorithm });
   }
 
   decrypt(caller: Caller, ciphertext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt') {
@@ -182,7 +207,7 @@ export class KeyObject extends DurableObject<Bindings> {
       this.requireUsage(record, 'ENCRYPT_DECRYPT');
       const plaintext = await this.decryptWith(record, ciphertext, context, algorithm);
       return { Plaintext: plaintext, KeyId: recordArn(record), EncryptionAlgorithm: algorithm };
-    });
+    }, { encryptionContext: context, encryptionAlgorithm: algorithm });
   }
 
   generateDataKey(caller: Caller, numberOfBytes: number, context: EncryptionContext | undefined, action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext') {
@@ -191,7 +216,7 @@ export class KeyObject extends DurableObject<Bindings> {
       const plaintext = crypto.getRandomValues(new Uint8Array(numberOfBytes));
       const blob = await this.encryptWith(record, plaintext, context, 'SYMMETRIC_DEFAULT');
       return { CiphertextBlob: blob, Plaintext: plaintext, KeyId: recordArn(record) };
-    });
+    }, { encryptionContext: context });
   }
 
   // ---- signatures and MACs ---------------------------------------------
@@ -202,7 +227,7 @@ export class KeyObject extends DurableObject<Bindings> {
       const material = await this.version(record, record.currentVersion);
       const signature = await signMessage(record.keySpec, material.secret, algorithm, messageType, message);
       return { KeyId: recordArn(record), Signature: signature, SigningAlgorithm: algorithm };
-    });
+    }, { signingAlgorithm: algorithm, messageType });
   }
 
   verify(caller: Caller, message: Uint8Array, messageType: MessageType, signature: Uint8Array, algorithm: SigningAlgorithm) {
@@ -213,7 +238,7 @@ export class KeyObject extends DurableObject<Bindings> {
         throw new KMSInvalidSignatureException('The signature is not valid.');
       }
       return { KeyId: recordArn(record), SignatureValid: true, SigningAlgorithm: algorithm };
-    });
+    }, { signingAlgorithm: algorithm, messageType });
   }
 
   getPublicKey(caller: Caller) {
@@ -239,7 +264,7 @@ export class KeyObject extends DurableObject<Bindings> {
     return this.read(caller, 'kms:GenerateMac', 'enabled', async (record) => {
       const material = await this.macMaterial(record, algorithm);
       return { KeyId: recordArn(record), Mac: await generateMac(material, algorithm, message), MacAlgorithm: algorithm };
-    });
+    }, { macAlgorithm: algorithm });
   }
 
   verifyMac(caller: Caller, message: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm) {
@@ -249,7 +274,7 @@ export class KeyObject extends DurableObject<Bindings> {
         throw new KMSInvalidMacException('The MAC is not valid.');
       }
       return { KeyId: recordArn(record), MacValid: true, MacAlgorithm: algorithm };
-    });
+    }, { macAlgorithm: algorithm });
   }
 
   // ---- rotation ----------------------------------------------------------
@@ -258,7 +283,7 @@ export class KeyObject extends DurableObject<Bindings> {
     return this.change(caller, 'kms:EnableKeyRotation', 'enabled', (record) => {
       this.requireSymmetric(record);
       record.rotation = { ...record.rotation, enabled: true, periodDays, nextRotation: Date.now() + periodDays * DAY };
-    });
+    }, { 'kms:RotationPeriodInDays': String(periodDays) });
   }
 
   disableRotation(caller: Caller) {
@@ -334,14 +359,14 @@ export class KeyObject extends DurableObject<Bindings> {
   // ---- internals ---------------------------------------------------------
 
   /** Runs a read-only operation; crypto operations may interleave freely. */
-  private read<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
-    return capture(() => fn(this.admit(caller, action, requirement)));
+  private read<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>, facts?: RequestFacts): Promise<Result<T>> {
+    return capture(() => fn(this.admit(caller, action, requirement, facts)));
   }
 
   /** Runs a state change alone, then persists the record and re-arms the alarm. */
-  private change<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
+  private change<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>, facts?: RequestFacts): Promise<Result<T>> {
     return this.mutate(async () => {
-      const record = structuredClone(this.admit(caller, action, requirement));
+      const record = structuredClone(this.admit(caller, action, requirement, facts));
       const value = await fn(record);
       await this.persist(record);
       return value;
@@ -360,10 +385,10 @@ export class KeyObject extends DurableObject<Bindings> {
     return result!;
   }
 
-  private admit(caller: Caller, action: string, requirement: StateRequirement): KeyRecord {
+  private admit(caller: Caller, action: string, requirement: StateRequirement, facts?: RequestFacts): KeyRecord {
     const record = this.record;
     if (!record || record.state === 'Deleted') throw new NotFoundException('Key not found.');
-    authorize(caller, action, record);
+    authorize(caller, action, record, facts);
     requireState(record, requirement);
     return record;
   }

@@ -22,6 +22,8 @@ export interface KeyRecord {
   pendingWindowInDays?: number;
   deletedAt?: number;
   tags: Tag[];
+  /** The key policy as the caller gave it (absent: the default policy of `account`). */
+  policy?: string;
   currentVersion: number;
   rotation: {
     enabled: boolean;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { allowedUsages, type KeyUsage } from '../crypto/key-specs';
 import { InvalidKeyUsageException, UnsupportedOperationException } from '../errors';
 import { unwrap } from '../result';
+import { MAX_POLICY_LENGTH } from '../policy/document';
 import { keyArn } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
 import { callerScope, directory, keyObject, onKey, resolveKey } from './context';
@@ -22,16 +23,13 @@ export const CreateKey = defineOperation({
     Tags: tags.default([]),
     Origin: z.string().default('AWS_KMS'),
     MultiRegion: z.boolean().default(false),
-    Policy: z.string().optional(),
+    Policy: z.string().min(1).max(MAX_POLICY_LENGTH).optional(),
+    BypassPolicyLockoutSafetyCheck: z.boolean().default(false),
   }),
   async run(input, ctx) {
     requireAccountAdmin(ctx.principal, 'kms:CreateKey');
     if (input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
     if (input.MultiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
-    if (input.Policy !== undefined) {
-      // Accepting a policy and then ignoring it would grant more than the caller asked for.
-      throw new UnsupportedOperationException('Key policies are not supported yet; omit Policy.');
-    }
     const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
     const usages = allowedUsages(spec);
     const usage: KeyUsage = input.KeyUsage ?? usages[0]!;
@@ -47,6 +45,8 @@ export const CreateKey = defineOperation({
         keyUsage: usage,
         description: input.Description,
         tags: input.Tags,
+        ...(input.Policy !== undefined && { policy: input.Policy }),
+        bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
       }),
     );
     await directory(ctx.env, ctx.principal.account).addKey(keyId);

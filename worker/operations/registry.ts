@@ -1,6 +1,7 @@
 import * as aliases from './aliases';
 import * as cryptography from './cryptography';
 import * as keys from './keys';
+import * as policies from './policies';
 import type { Operation } from './operation';
 import * as rotation from './rotation';
 
@@ -10,6 +11,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...aliases,
   ...cryptography,
   ...rotation,
+  ...policies,
 }) as Record<string, Operation>;
 
 export function findOperation(name: string): Operation | undefined {

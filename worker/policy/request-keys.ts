@@ -1,0 +1,57 @@
+import type { Caller } from '../auth/caller';
+import type { EncryptionContext } from '../wire/encryption-context';
+
+/**
+ * The condition keys a request offers to key policies and grant constraints,
+ * lower-cased. Operation-specific facts (`kms:EncryptionContext:*`,
+ * algorithms, …) come from the operation; identity and transport facts from
+ * the caller; `jwt:<claim>` from the verified token.
+ */
+export interface RequestFacts {
+  encryptionContext?: EncryptionContext;
+  encryptionAlgorithm?: string;
+  signingAlgorithm?: string;
+  macAlgorithm?: string;
+  messageType?: string;
+  keySpec?: string;
+  keyUsage?: string;
+  [extra: `kms:${string}`]: string | readonly string[] | undefined;
+}
+
+function claimValue(value: unknown): string | string[] | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.filter((item) => ['string', 'number', 'boolean'].includes(typeof item)).map(String);
+  return undefined;
+}
+
+export function requestKeys(caller: Caller, facts: RequestFacts, now = Date.now()): Map<string, string | readonly string[]> {
+  const { principal, request } = caller;
+  const keys = new Map<string, string | readonly string[]>();
+  const set = (key: string, value: string | readonly string[] | undefined) => {
+    if (value !== undefined) keys.set(key.toLowerCase(), value);
+  };
+  set('aws:PrincipalArn', principal.arn);
+  set('aws:PrincipalAccount', principal.account);
+  set('aws:username', principal.kind === 'jwt' ? String(principal.claims.sub) : undefined);
+  set('aws:SourceIp', request.sourceIp);
+  set('aws:UserAgent', request.userAgent);
+  set('aws:SecureTransport', 'true');
+  set('aws:CurrentTime', new Date(now).toISOString());
+  set('aws:EpochTime', String(Math.floor(now / 1000)));
+  set('kms:CallerAccount', principal.account);
+  for (const [claim, value] of Object.entries(principal.claims)) set(`jwt:${claim}`, claimValue(value));
+  if (facts.encryptionContext) {
+    const entries = Object.entries(facts.encryptionContext);
+    set('kms:EncryptionContextKeys', entries.map(([key]) => key));
+    for (const [key, value] of entries) set(`kms:EncryptionContext:${key}`, value);
+  }
+  set('kms:EncryptionAlgorithm', facts.encryptionAlgorithm);
+  set('kms:SigningAlgorithm', facts.signingAlgorithm);
+  set('kms:MacAlgorithm', facts.macAlgorithm);
+  set('kms:MessageType', facts.messageType);
+  set('kms:KeySpec', facts.keySpec);
+  set('kms:KeyUsage', facts.keyUsage);
+  for (const [name, value] of Object.entries(facts)) if (name.startsWith('kms:')) set(name, value as string | string[]);
+  return keys;
+}
