@@ -31,6 +31,13 @@ export class Directory extends DurableObject<Bindings> {
         updated_at INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (key_id);
+      CREATE TABLE IF NOT EXISTS retirable_grants (
+        grant_id TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        retiring_principal TEXT NOT NULL,
+        entry TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS retirable_grants_by_principal ON retirable_grants (retiring_principal, grant_id);
     `);
   }
 
@@ -42,6 +49,39 @@ export class Directory extends DurableObject<Bindings> {
   forgetKey(keyId: string): void {
     this.sql.exec('DELETE FROM keys WHERE key_id = ?', keyId);
     this.sql.exec('DELETE FROM aliases WHERE key_id = ?', keyId);
+    this.sql.exec('DELETE FROM retirable_grants WHERE key_id = ?', keyId);
+  }
+
+  /** ListRetirableGrants is an account-wide question; keys keep this index of their grants up to date. */
+  indexGrant(entry: { GrantId: string; KeyId: string }, retiringPrincipal: string): void {
+    const keyId = entry.KeyId.slice(entry.KeyId.lastIndexOf('/') + 1);
+    this.sql.exec(
+      'INSERT OR REPLACE INTO retirable_grants (grant_id, key_id, retiring_principal, entry) VALUES (?, ?, ?, ?)',
+      entry.GrantId,
+      keyId,
+      retiringPrincipal,
+      JSON.stringify(entry),
+    );
+  }
+
+  unindexGrant(grantId: string): void {
+    this.sql.exec('DELETE FROM retirable_grants WHERE grant_id = ?', grantId);
+  }
+
+  listRetirableGrants(retiringPrincipal: string, limit: number, marker: string | undefined): Promise<Result<{ entries: string[]; NextMarker?: string; Truncated: boolean }>> {
+    return capture(() => {
+      const after = decodeMarker(marker) ?? '';
+      const rows = this.sql
+        .exec<{ grant_id: string; entry: string }>(
+          'SELECT grant_id, entry FROM retirable_grants WHERE retiring_principal = ? AND grant_id > ? ORDER BY grant_id LIMIT ?',
+          retiringPrincipal,
+          after,
+          limit + 1,
+        )
+        .toArray();
+      const page = pageFromLookahead(rows, limit, (row) => row.grant_id);
+      return { entries: page.items.map((row) => row.entry), ...pageFields(page) };
+    });
   }
 
   listKeys(limit: number, marker: string | undefined): Promise<Result<{ keyIds: string[]; NextMarker?: string; Truncated: boolean }>> {

@@ -4,6 +4,7 @@ import { defaultKeyPolicy } from '../policy/default-policy';
 import { parsePolicy, type PolicyDocument } from '../policy/document';
 import { evaluatePolicy, type Decision } from '../policy/evaluate';
 import { requestKeys, type RequestFacts } from '../policy/request-keys';
+import { findGrant, type Grant } from './grants';
 import { recordArn, type KeyRecord } from './key-record';
 
 /**
@@ -32,10 +33,23 @@ export function decide(caller: Caller, action: string, record: KeyRecord, facts:
   });
 }
 
-export function authorize(caller: Caller, action: string, record: KeyRecord, facts?: RequestFacts): void {
-  if (decide(caller, action, record, facts) !== 'Allow') {
-    throw new AccessDeniedException(`${caller.principal.arn} is not authorized to perform ${action} on ${recordArn(record)}.`);
-  }
+/**
+ * Allowed when the key policy allows, or when it is silent and a grant
+ * allows; an explicit Deny in the policy overrides every grant. Returns the
+ * grant that allowed the request, if it was a grant.
+ */
+export function authorize(
+  caller: Caller,
+  action: string,
+  record: KeyRecord,
+  facts: RequestFacts = {},
+  grants: Iterable<Grant> = [],
+): Grant | undefined {
+  const decision = decide(caller, action, record, facts);
+  if (decision === 'Allow') return undefined;
+  const grant = decision === 'ImplicitDeny' ? findGrant(grants, caller, action, facts) : undefined;
+  if (grant) return grant;
+  throw new AccessDeniedException(`${caller.principal.arn} is not authorized to perform ${action} on ${recordArn(record)}.`);
 }
 
 /**

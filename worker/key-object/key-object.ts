@@ -17,6 +17,7 @@ import { importAesKey } from '../crypto/aes-gcm';
 import { decryptBlob, encryptBlob } from '../crypto/symmetric';
 import type { Bindings } from '../env';
 import {
+  AccessDeniedException,
   AlreadyExistsException,
   IncorrectKeyException,
   InvalidCiphertextException,
@@ -32,14 +33,26 @@ import type { EncryptionContext } from '../wire/encryption-context';
 import { paginate, pageFields } from '../wire/pagination';
 import type { RequestFacts } from '../policy/request-keys';
 import { parsePolicy } from '../policy/document';
-import { authorize, checkLockout } from './authorize';
+import { authorize, checkLockout, decide } from './authorize';
 import { keyMetadata, recordArn, type KeyMetadata, type KeyRecord, type Tag, type VersionRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
 import { applyTags, removeTags } from './tags';
+import {
+  checkGrantRequest,
+  grantListEntry,
+  isGrantee,
+  isRetiringPrincipal,
+  makeGrantToken,
+  narrows,
+  type Grant,
+  type GrantConstraints,
+  type GrantOperation,
+} from './grants';
 import { defaultKeyPolicy } from '../policy/default-policy';
 
 const DAY = 86_400_000;
 const RECORD = 'key';
+const GRANT_PREFIX = 'grant:';
 const versionKey = (version: number) => `version:${String(version).padStart(10, '0')}`;
 
 interface UnsealedVersion {
@@ -47,6 +60,14 @@ interface UnsealedVersion {
   secret: Uint8Array;
   publicKey?: Uint8Array;
   aesKey?: Promise<CryptoKey>;
+}
+
+export interface CreateGrantRequest {
+  granteePrincipal: string;
+  retiringPrincipal?: string;
+  operations: GrantOperation[];
+  constraints?: GrantConstraints;
+  name?: string;
 }
 
 export interface CreateKeyRequest {
@@ -68,12 +89,16 @@ export interface CreateKeyRequest {
  */
 export class KeyObject extends DurableObject<Bindings> {
   private record: KeyRecord | undefined;
+  private readonly grants = new Map<string, Grant>();
   private readonly unsealed = new Map<number, Promise<UnsealedVersion>>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.record = await ctx.storage.get<KeyRecord>(RECORD);
+      for (const grant of (await ctx.storage.list<Grant>({ prefix: GRANT_PREFIX })).values()) {
+        this.grants.set(grant.GrantId, grant);
+      }
     });
   }
 
@@ -277,6 +302,112 @@ export class KeyObject extends DurableObject<Bindings> {
     }, { macAlgorithm: algorithm });
   }
 
+  // ---- grants --------------------------------------------------------------
+
+  createGrant(caller: Caller, request: CreateGrantRequest) {
+    const facts: RequestFacts = {
+      'kms:GrantOperations': request.operations,
+      'kms:GranteePrincipal': request.granteePrincipal,
+      'kms:RetiringPrincipal': request.retiringPrincipal,
+      'kms:GrantConstraintType': request.constraints?.EncryptionContextEquals
+        ? 'EncryptionContextEquals'
+        : request.constraints?.EncryptionContextSubset
+          ? 'EncryptionContextSubset'
+          : undefined,
+    };
+    return this.mutate(async () => {
+      const record = this.existing();
+      const parent = authorize(caller, 'kms:CreateGrant', record, facts, this.grants.values());
+      requireState(record, 'enabled');
+      checkGrantRequest(request.operations, request.constraints);
+      if (parent && !narrows(parent, request.operations, request.constraints)) {
+        throw new AccessDeniedException('A grant can only create grants for a subset of its own operations and constraints.');
+      }
+      const same = [...this.grants.values()].find(
+        (grant) =>
+          request.name !== undefined &&
+          grant.Name === request.name &&
+          grant.GranteePrincipal === request.granteePrincipal &&
+          JSON.stringify([grant.Operations, grant.Constraints ?? null, grant.RetiringPrincipal ?? null]) ===
+            JSON.stringify([request.operations, request.constraints ?? null, request.retiringPrincipal ?? null]),
+      );
+      if (same) return { GrantId: same.GrantId, GrantToken: same.GrantToken };
+      const grantId = crypto.randomUUID().replaceAll('-', '');
+      const grant: Grant = {
+        GrantId: grantId,
+        GrantToken: makeGrantToken(record.keyId, grantId),
+        KeyId: recordArn(record),
+        GranteePrincipal: request.granteePrincipal,
+        IssuingAccount: `arn:aws:iam::${caller.principal.account}:root`,
+        Operations: request.operations,
+        CreationDate: Date.now(),
+        ...(request.name !== undefined && { Name: request.name }),
+        ...(request.retiringPrincipal !== undefined && { RetiringPrincipal: request.retiringPrincipal }),
+        ...(request.constraints !== undefined && { Constraints: request.constraints }),
+      };
+      await this.ctx.storage.put(GRANT_PREFIX + grantId, grant);
+      this.grants.set(grantId, grant);
+      if (grant.RetiringPrincipal) await this.directory(record).indexGrant(grantListEntry(grant), grant.RetiringPrincipal);
+      return { GrantId: grantId, GrantToken: grant.GrantToken };
+    });
+  }
+
+  listGrants(caller: Caller, filter: { grantId?: string; granteePrincipal?: string }, limit: number | undefined, marker: string | undefined) {
+    return this.read(caller, 'kms:ListGrants', 'exists', () => {
+      const grants = [...this.grants.values()]
+        .filter((grant) => (filter.grantId === undefined || grant.GrantId === filter.grantId) && (filter.granteePrincipal === undefined || grant.GranteePrincipal === filter.granteePrincipal))
+        .sort((a, b) => (a.GrantId < b.GrantId ? -1 : 1));
+      const page = paginate(grants, (grant) => grant.GrantId, limit, marker);
+      return { Grants: page.items.map(grantListEntry), ...pageFields(page) };
+    });
+  }
+
+  /**
+   * RetireGrant: the retiring principal, a grantee whose grant includes
+   * RetireGrant, or anyone the key policy allows kms:RetireGrant.
+   */
+  retireGrant(caller: Caller, grantId: string, grantToken: string | undefined) {
+    return this.mutate(async () => {
+      const record = this.existing();
+      const grant = this.grants.get(grantId);
+      if (!grant || (grantToken !== undefined && grant.GrantToken !== grantToken)) {
+        throw new NotFoundException(`Grant ${grantId} does not exist on this key.`);
+      }
+      const entitled =
+        isRetiringPrincipal(grant, caller) ||
+        (isGrantee(grant, caller) && grant.Operations.includes('RetireGrant')) ||
+        decide(caller, 'kms:RetireGrant', record) === 'Allow';
+      if (!entitled) {
+        throw new AccessDeniedException(`${caller.principal.arn} may not retire grant ${grantId}.`);
+      }
+      await this.dropGrant(record, grant);
+    });
+  }
+
+  revokeGrant(caller: Caller, grantId: string) {
+    return this.mutate(async () => {
+      const record = this.admit(caller, 'kms:RevokeGrant', 'exists');
+      const grant = this.grants.get(grantId);
+      if (!grant) throw new NotFoundException(`Grant ${grantId} does not exist on this key.`);
+      await this.dropGrant(record, grant);
+    });
+  }
+
+  private async dropGrant(record: KeyRecord, grant: Grant): Promise<void> {
+    await this.ctx.storage.delete(GRANT_PREFIX + grant.GrantId);
+    this.grants.delete(grant.GrantId);
+    if (grant.RetiringPrincipal) await this.directory(record).unindexGrant(grant.GrantId);
+  }
+
+  private directory(record: KeyRecord) {
+    return this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName(record.account));
+  }
+
+  private existing(): KeyRecord {
+    if (!this.record || this.record.state === 'Deleted') throw new NotFoundException('Key not found.');
+    return this.record;
+  }
+
   // ---- rotation ----------------------------------------------------------
 
   enableRotation(caller: Caller, periodDays: number) {
@@ -386,9 +517,8 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   private admit(caller: Caller, action: string, requirement: StateRequirement, facts?: RequestFacts): KeyRecord {
-    const record = this.record;
-    if (!record || record.state === 'Deleted') throw new NotFoundException('Key not found.');
-    authorize(caller, action, record, facts);
+    const record = this.existing();
+    authorize(caller, action, record, facts, this.grants.values());
     requireState(record, requirement);
     return record;
   }
@@ -429,9 +559,9 @@ export class KeyObject extends DurableObject<Bindings> {
    * What stays is a tombstone, so the key id is never reused.
    */
   private async destroy(record: KeyRecord): Promise<void> {
-    const directory = this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName(record.account));
-    await directory.forgetKey(record.keyId);
-    const versions = [...(await this.ctx.storage.list({ prefix: 'version:' })).keys()];
+    await this.directory(record).forgetKey(record.keyId);
+    const versions = [...(await this.ctx.storage.list({ prefix: 'version:' })).keys(), ...[...this.grants.keys()].map((id) => GRANT_PREFIX + id)];
+    this.grants.clear();
     // The storage API deletes at most 128 keys per call.
     for (let start = 0; start < versions.length; start += 128) {
       await this.ctx.storage.delete(versions.slice(start, start + 128));

@@ -1,5 +1,6 @@
 import * as aliases from './aliases';
 import * as cryptography from './cryptography';
+import * as grants from './grants';
 import * as keys from './keys';
 import * as policies from './policies';
 import type { Operation } from './operation';
@@ -12,6 +13,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...cryptography,
   ...rotation,
   ...policies,
+  ...grants,
 }) as Record<string, Operation>;
 
 export function findOperation(name: string): Operation | undefined {

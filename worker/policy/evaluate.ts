@@ -22,7 +22,8 @@ export interface AuthorizationRequest {
 const ACCOUNT_ROOT = /^(?:(\d{12})|arn:aws:iam::(\d{12}):root)$/;
 const ROLE = /^arn:aws:iam::(\d{12}):role\/(.+)$/;
 
-function principalMatches(arn: string, principal: Principal, lookup: Lookup): boolean {
+/** Whether a policy or grant principal (account root, role ARN or identity ARN pattern) names this principal. */
+export function principalMatches(arn: string, principal: Principal, lookup: Lookup): boolean {
   const root = ACCOUNT_ROOT.exec(arn);
   // There is no IAM behind the account root here: it stands for the account's administrators.
   if (root) return principal.isAccountAdmin && principal.account === (root[1] ?? root[2]);

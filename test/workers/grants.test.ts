@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { createKey, kms, mintToken, ok, refused } from './helpers';
+
+const ACCOUNT = '111122223333';
+const arnOf = (sub: string) => `arn:aws:sts::${ACCOUNT}:federated-user/${sub}`;
+const token = (sub: string) => mintToken({ sub, groups: [] });
+const as = async (sub: string, operation: string, body: unknown) => kms(operation, body, { token: await token(sub) });
+
+async function dataKey(keyId: string, context: Record<string, string>) {
+  return ok('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context });
+}
+
+describe('grants', () => {
+  it('a grant with an EncryptionContextSubset constraint allows only matching contexts', async () => {
+    const keyId = await createKey();
+    const grant = await ok('CreateGrant', {
+      KeyId: keyId,
+      GranteePrincipal: arnOf('alice'),
+      Operations: ['Decrypt', 'GenerateDataKey'],
+      Constraints: { EncryptionContextSubset: { tenant: 'acme' } },
+    });
+    expect(grant.GrantId).toMatch(/^[0-9a-f]{32}$/);
+    expect(typeof grant.GrantToken).toBe('string');
+
+    const mine = await dataKey(keyId, { tenant: 'acme', file: 'a.txt' });
+    const theirs = await dataKey(keyId, { tenant: 'globex' });
+    const decrypted = await as('alice', 'Decrypt', { CiphertextBlob: mine.CiphertextBlob, EncryptionContext: { tenant: 'acme', file: 'a.txt' } });
+    expect(decrypted.body.Plaintext).toBe(mine.Plaintext);
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: theirs.CiphertextBlob, EncryptionContext: { tenant: 'globex' } })).body.__type).toBe('AccessDeniedException');
+    expect((await as('alice', 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { tenant: 'acme' } })).status).toBe(200);
+    expect((await as('alice', 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' })).body.__type).toBe('AccessDeniedException');
+    // Operations outside the grant, and other principals, are still denied.
+    expect((await as('alice', 'Encrypt', { KeyId: keyId, Plaintext: 'aGk=', EncryptionContext: { tenant: 'acme' } })).body.__type).toBe('AccessDeniedException');
+    expect((await as('bob', 'Decrypt', { CiphertextBlob: mine.CiphertextBlob, EncryptionContext: { tenant: 'acme', file: 'a.txt' } })).body.__type).toBe('AccessDeniedException');
+  });
+
+  it('EncryptionContextEquals demands exactly that context', async () => {
+    const keyId = await createKey();
+    await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), Operations: ['Decrypt'], Constraints: { EncryptionContextEquals: { tenant: 'acme' } } });
+    const exact = await dataKey(keyId, { tenant: 'acme' });
+    const more = await dataKey(keyId, { tenant: 'acme', extra: '1' });
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: exact.CiphertextBlob, EncryptionContext: { tenant: 'acme' } })).status).toBe(200);
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: more.CiphertextBlob, EncryptionContext: { tenant: 'acme', extra: '1' } })).body.__type).toBe('AccessDeniedException');
+  });
+
+  it('retiring a grant takes effect at once, by token or by id', async () => {
+    const keyId = await createKey();
+    const blob = await dataKey(keyId, {});
+    const grant = await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), RetiringPrincipal: arnOf('ops'), Operations: ['Decrypt'] });
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).status).toBe(200);
+    // Neither the grantee (without RetireGrant) nor a stranger may retire it.
+    expect((await as('alice', 'RetireGrant', { GrantToken: grant.GrantToken })).body.__type).toBe('AccessDeniedException');
+    expect((await as('mallory', 'RetireGrant', { KeyId: keyId, GrantId: grant.GrantId })).body.__type).toBe('AccessDeniedException');
+    const listed = await as('ops', 'ListRetirableGrants', { RetiringPrincipal: arnOf('ops') });
+    expect(listed.body.Grants).toContainEqual(expect.objectContaining({ GrantId: grant.GrantId, GranteePrincipal: arnOf('alice') }));
+    expect((await as('ops', 'RetireGrant', { GrantToken: grant.GrantToken })).status).toBe(200);
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).body.__type).toBe('AccessDeniedException');
+    expect((await as('ops', 'ListRetirableGrants', { RetiringPrincipal: arnOf('ops') })).body.Grants).not.toContainEqual(expect.objectContaining({ GrantId: grant.GrantId }));
+    expect((await as('ops', 'RetireGrant', { GrantToken: grant.GrantToken })).body.__type).toBe('NotFoundException');
+
+    const second = await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), Operations: ['Decrypt', 'RetireGrant'] });
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).status).toBe(200);
+    expect((await as('alice', 'RetireGrant', { KeyId: keyId, GrantId: second.GrantId })).status).toBe(200);
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).body.__type).toBe('AccessDeniedException');
+  });
+
+  it('revoking a grant takes effect at once; only the key policy may revoke', async () => {
+    const keyId = await createKey();
+    const blob = await dataKey(keyId, {});
+    const grant = await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), Operations: ['Decrypt'] });
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).status).toBe(200);
+    expect((await as('alice', 'RevokeGrant', { KeyId: keyId, GrantId: grant.GrantId })).body.__type).toBe('AccessDeniedException');
+    await ok('RevokeGrant', { KeyId: keyId, GrantId: grant.GrantId });
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).body.__type).toBe('AccessDeniedException');
+    await refused('RevokeGrant', { KeyId: keyId, GrantId: grant.GrantId }, 'NotFoundException');
+  });
+
+  it('an explicit Deny in the key policy overrides a grant', async () => {
+    const keyId = await createKey();
+    await ok('PutKeyPolicy', {
+      KeyId: keyId,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Deny', Principal: { AWS: arnOf('alice') }, Action: 'kms:Decrypt', Resource: '*' },
+        ],
+      }),
+    });
+    const blob = await dataKey(keyId, {});
+    await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), Operations: ['Decrypt'] });
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).body.__type).toBe('AccessDeniedException');
+  });
+
+  it('lists grants with filters and pages', async () => {
+    const keyId = await createKey();
+    const ids = [];
+    for (const sub of ['a', 'b', 'c']) {
+      ids.push((await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf(sub), Operations: ['Encrypt'] })).GrantId);
+    }
+    const first = await ok('ListGrants', { KeyId: keyId, Limit: 2 });
+    expect(first.Grants).toHaveLength(2);
+    expect(first.Truncated).toBe(true);
+    const rest = await ok('ListGrants', { KeyId: keyId, Limit: 2, Marker: first.NextMarker });
+    expect([...first.Grants, ...rest.Grants].map((g: { GrantId: string }) => g.GrantId).sort()).toEqual([...ids].sort());
+    expect(rest.Grants[0]).toMatchObject({ KeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`, Operations: ['Encrypt'], IssuingAccount: `arn:aws:iam::${ACCOUNT}:root` });
+    expect(rest.Grants[0]).not.toHaveProperty('GrantToken');
+    const byGrantee = await ok('ListGrants', { KeyId: keyId, GranteePrincipal: arnOf('b') });
+    expect(byGrantee.Grants).toHaveLength(1);
+    expect((await as('a', 'ListGrants', { KeyId: keyId })).body.__type).toBe('AccessDeniedException');
+  });
+
+  it('is idempotent by Name, and validates its input', async () => {
+    const keyId = await createKey();
+    const request = { KeyId: keyId, GranteePrincipal: arnOf('alice'), Operations: ['Decrypt'], Name: 'nightly-job' };
+    const first = await ok('CreateGrant', request);
+    expect(await ok('CreateGrant', request)).toEqual(first);
+    await refused('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('a'), Operations: [] }, 'ValidationException');
+    await refused('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('a'), Operations: ['Dance'] }, 'ValidationException');
+    const signing = await createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    await refused('CreateGrant', { KeyId: signing, GranteePrincipal: arnOf('a'), Operations: ['Sign'], Constraints: { EncryptionContextSubset: { a: 'b' } } }, 'ValidationException');
+    await refused('RetireGrant', {}, 'ValidationException');
+    await refused('RetireGrant', { GrantToken: 'not-a-token' }, 'NotFoundException');
+  });
+
+  it('a grantee holding CreateGrant may only pass on a narrower grant', async () => {
+    const keyId = await createKey();
+    await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), Operations: ['Decrypt', 'Encrypt', 'CreateGrant'] });
+    const narrower = await as('alice', 'CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('bob'), Operations: ['Decrypt'] });
+    expect(narrower.status).toBe(200);
+    const wider = await as('alice', 'CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('bob'), Operations: ['Decrypt', 'ReEncryptFrom'] });
+    expect(wider.body.__type).toBe('AccessDeniedException');
+  });
+
+  it('a key pending deletion takes no new grants', async () => {
+    const keyId = await createKey();
+    await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), RetiringPrincipal: arnOf('ops2'), Operations: ['Decrypt'] });
+    await ok('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
+    await refused('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('x'), Operations: ['Decrypt'] }, 'KMSInvalidStateException');
+  });
+});

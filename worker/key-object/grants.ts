@@ -1,0 +1,140 @@
+import type { Caller } from '../auth/caller';
+import { ValidationException } from '../errors';
+import { principalMatches } from '../policy/evaluate';
+import type { RequestFacts } from '../policy/request-keys';
+import type { EncryptionContext } from '../wire/encryption-context';
+
+/**
+ * Grants: delegations of named operations on one key to one grantee,
+ * optionally constrained to an encryption context. They are stored and
+ * checked inside the key's Durable Object, so creating, retiring or revoking
+ * a grant takes effect for the very next request.
+ */
+export const GRANT_OPERATIONS = [
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'Sign',
+  'Verify',
+  'GetPublicKey',
+  'GenerateMac',
+  'VerifyMac',
+  'DescribeKey',
+  'CreateGrant',
+  'RetireGrant',
+] as const;
+export type GrantOperation = (typeof GRANT_OPERATIONS)[number];
+
+/** Operations whose requests carry an encryption context, the only ones a constraint can speak about. */
+const CONTEXT_OPERATIONS = new Set<string>([
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'DescribeKey',
+  'CreateGrant',
+  'RetireGrant',
+]);
+
+export interface GrantConstraints {
+  EncryptionContextSubset?: EncryptionContext;
+  EncryptionContextEquals?: EncryptionContext;
+}
+
+export interface Grant {
+  GrantId: string;
+  GrantToken: string;
+  Name?: string;
+  KeyId: string;
+  GranteePrincipal: string;
+  RetiringPrincipal?: string;
+  IssuingAccount: string;
+  Operations: GrantOperation[];
+  Constraints?: GrantConstraints;
+  CreationDate: number;
+}
+
+export function checkGrantRequest(operations: readonly string[], constraints: GrantConstraints | undefined): void {
+  if (!constraints) return;
+  if (constraints.EncryptionContextEquals && constraints.EncryptionContextSubset) {
+    throw new ValidationException('Specify EncryptionContextEquals or EncryptionContextSubset, not both.');
+  }
+  const unsupported = operations.filter((operation) => !CONTEXT_OPERATIONS.has(operation));
+  if (unsupported.length > 0) {
+    throw new ValidationException(`Encryption context constraints do not apply to ${unsupported.join(', ')}.`);
+  }
+}
+
+function sameContext(a: EncryptionContext, b: EncryptionContext): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && b[key] === a[key]);
+}
+
+function contextAllowed(constraints: GrantConstraints | undefined, operation: string, context: EncryptionContext | undefined): boolean {
+  if (!constraints) return true;
+  // Operations without an encryption context in their request are not constrained by one.
+  if (!['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo'].includes(operation)) {
+    return true;
+  }
+  const given = context ?? {};
+  if (constraints.EncryptionContextEquals) return sameContext(constraints.EncryptionContextEquals, given);
+  const subset = constraints.EncryptionContextSubset ?? {};
+  return Object.entries(subset).every(([key, value]) => Object.hasOwn(given, key) && given[key] === value);
+}
+
+const noVariables = () => undefined;
+
+export function isGrantee(grant: Grant, caller: Caller): boolean {
+  return principalMatches(grant.GranteePrincipal, caller.principal, noVariables);
+}
+
+export function isRetiringPrincipal(grant: Grant, caller: Caller): boolean {
+  return grant.RetiringPrincipal !== undefined && principalMatches(grant.RetiringPrincipal, caller.principal, noVariables);
+}
+
+/** The grant, if any, that lets the caller perform `action` (`kms:<Operation>`) with these facts. */
+export function findGrant(grants: Iterable<Grant>, caller: Caller, action: string, facts: RequestFacts): Grant | undefined {
+  const operation = action.replace(/^kms:/, '');
+  for (const grant of grants) {
+    if (
+      (grant.Operations as string[]).includes(operation) &&
+      isGrantee(grant, caller) &&
+      contextAllowed(grant.Constraints, operation, facts.encryptionContext)
+    ) {
+      return grant;
+    }
+  }
+  return undefined;
+}
+
+/** A grant made under another grant may only narrow it: fewer operations, the same constraints. */
+export function narrows(parent: Grant, operations: readonly string[], constraints: GrantConstraints | undefined): boolean {
+  const subset = operations.every((operation) => (parent.Operations as string[]).includes(operation));
+  return subset && JSON.stringify(parent.Constraints ?? null) === JSON.stringify(constraints ?? null);
+}
+
+/** Grant tokens name their key and grant, so RetireGrant needs nothing else. */
+export function makeGrantToken(keyId: string, grantId: string): string {
+  const nonce = crypto.getRandomValues(new Uint8Array(16)).toBase64({ alphabet: 'base64url', omitPadding: true });
+  return new TextEncoder().encode(`${keyId}/${grantId}/${nonce}`).toBase64({ alphabet: 'base64url', omitPadding: true });
+}
+
+export function parseGrantToken(token: string): { keyId: string; grantId: string } | undefined {
+  try {
+    const [keyId, grantId, nonce] = new TextDecoder().decode(Uint8Array.fromBase64(token, { alphabet: 'base64url' })).split('/');
+    return keyId && grantId && nonce ? { keyId, grantId } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The AWS `GrantListEntry` shape. */
+export function grantListEntry(grant: Grant) {
+  const { GrantToken: _token, CreationDate, ...entry } = grant;
+  return { ...entry, CreationDate: CreationDate / 1000 };
+}

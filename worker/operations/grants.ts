@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { AccessDeniedException, NotFoundException, ValidationException } from '../errors';
+import { GRANT_OPERATIONS, parseGrantToken } from '../key-object/grants';
+import { unwrap } from '../result';
+import { directory, keyObject, onKey } from './context';
+import { defineOperation } from './operation';
+import { encryptionContext, grantTokens, keyIdField, limit, marker } from './schema';
+
+/** Grants: CreateGrant, ListGrants, RetireGrant, RevokeGrant, ListRetirableGrants. */
+
+const principalField = z.string().min(1).max(256);
+const grantId = z.string().min(1).max(128);
+const grantToken = z.string().min(1).max(8192);
+
+export const CreateGrant = defineOperation({
+  input: z.object({
+    KeyId: keyIdField,
+    GranteePrincipal: principalField,
+    RetiringPrincipal: principalField.optional(),
+    Operations: z.array(z.enum(GRANT_OPERATIONS)).min(1),
+    Constraints: z
+      .object({ EncryptionContextSubset: encryptionContext, EncryptionContextEquals: encryptionContext })
+      .optional(),
+    GrantTokens: grantTokens,
+    Name: z.string().min(1).max(256).regex(/^[a-zA-Z0-9:/_-]+$/).optional(),
+  }),
+  run: async (input, ctx) =>
+    unwrap(
+      await onKey(ctx, input.KeyId, (key) =>
+        key.createGrant(ctx.caller, {
+          granteePrincipal: input.GranteePrincipal,
+          operations: [...new Set(input.Operations)],
+          ...(input.RetiringPrincipal !== undefined && { retiringPrincipal: input.RetiringPrincipal }),
+          ...(input.Constraints !== undefined && { constraints: input.Constraints }),
+          ...(input.Name !== undefined && { name: input.Name }),
+        }),
+      ),
+    ),
+});
+
+export const ListGrants = defineOperation({
+  input: z.object({
+    KeyId: keyIdField,
+    Limit: limit,
+    Marker: marker,
+    GrantId: grantId.optional(),
+    GranteePrincipal: principalField.optional(),
+  }),
+  run: async (input, ctx) =>
+    unwrap(
+      await onKey(ctx, input.KeyId, (key) =>
+        key.listGrants(
+          ctx.caller,
+          {
+            ...(input.GrantId !== undefined && { grantId: input.GrantId }),
+            ...(input.GranteePrincipal !== undefined && { granteePrincipal: input.GranteePrincipal }),
+          },
+          input.Limit,
+          input.Marker,
+        ),
+      ),
+    ),
+});
+
+export const RetireGrant = defineOperation({
+  input: z.object({ GrantToken: grantToken.optional(), KeyId: keyIdField.optional(), GrantId: grantId.optional() }),
+  async run(input, ctx) {
+    const fromToken = input.GrantToken === undefined ? undefined : parseGrantToken(input.GrantToken);
+    if (input.GrantToken !== undefined && !fromToken) throw new NotFoundException('The grant token is not valid.');
+    if (!fromToken && (input.KeyId === undefined || input.GrantId === undefined)) {
+      throw new ValidationException('Specify GrantToken, or both KeyId and GrantId.');
+    }
+    const id = fromToken?.grantId ?? input.GrantId!;
+    if (fromToken && input.GrantId !== undefined && input.GrantId !== id) {
+      throw new ValidationException('GrantId does not match the grant token.');
+    }
+    const retire = (key: ReturnType<typeof keyObject>) => key.retireGrant(ctx.caller, id, input.GrantToken);
+    unwrap(fromToken ? await retire(keyObject(ctx.env, fromToken.keyId)) : await onKey(ctx, input.KeyId!, retire));
+  },
+});
+
+export const RevokeGrant = defineOperation({
+  input: z.object({ KeyId: keyIdField, GrantId: grantId }),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.revokeGrant(ctx.caller, input.GrantId))),
+});
+
+export const ListRetirableGrants = defineOperation({
+  input: z.object({ RetiringPrincipal: principalField, Limit: limit, Marker: marker }),
+  async run(input, ctx) {
+    if (!ctx.principal.isAccountAdmin && ctx.principal.arn !== input.RetiringPrincipal) {
+      throw new AccessDeniedException(`${ctx.principal.arn} may list only the grants it can retire.`);
+    }
+    const { entries, ...page } = unwrap(
+      await directory(ctx.env, ctx.principal.account).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
+    );
+    return { Grants: entries.map((entry) => JSON.parse(entry) as unknown), ...page };
+  },
+});
