@@ -20,8 +20,17 @@ export function directory(env: Bindings, account: string) {
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(account));
 }
 
+/** Durable Object ids are pure functions of the name; stubs are per request, ids can be kept. */
+const keyObjectIds = new Map<string, DurableObjectId>();
+
 export function keyObject(env: Bindings, keyId: string) {
-  return env.KEY_OBJECT.get(env.KEY_OBJECT.idFromName(keyId));
+  let id = keyObjectIds.get(keyId);
+  if (!id) {
+    id = env.KEY_OBJECT.idFromName(keyId);
+    if (keyObjectIds.size >= 10_000) keyObjectIds.delete(keyObjectIds.keys().next().value!);
+    keyObjectIds.set(keyId, id);
+  }
+  return env.KEY_OBJECT.get(id);
 }
 
 /**
