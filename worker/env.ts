@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit/audit-log';
 import type { JwtSettings } from './auth/jwt';
 import type { Directory } from './directory/directory';
 import type { KeyObject } from './key-object/key-object';
@@ -6,6 +7,7 @@ import type { KeyObject } from './key-object/key-object';
 export interface Bindings extends JwtSettings {
   KEY_OBJECT: DurableObjectNamespace<KeyObject>;
   DIRECTORY: DurableObjectNamespace<Directory>;
+  AUDIT_LOG: DurableObjectNamespace<AuditLog>;
   ASSETS: Fetcher;
   /** Base64 of at least 32 random bytes; root of the key-material sealing keys. */
   MASTER_KEY: string;

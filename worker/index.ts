@@ -1,5 +1,6 @@
 import { app } from './app';
 
+export { AuditLog } from './audit/audit-log';
 export { Directory } from './directory/directory';
 export { KeyObject } from './key-object/key-object';
 

@@ -1,3 +1,4 @@
+import { noteRecordedByKey } from './audit/request-scope';
 import { reviveError, serializeError, type SerializedError } from './errors';
 
 /**
@@ -8,6 +9,8 @@ import { reviveError, serializeError, type SerializedError } from './errors';
 export interface Result<T> {
   value?: T;
   error?: SerializedError;
+  /** Set by a KeyObject when its audit chain recorded the request. */
+  audited?: boolean;
 }
 
 export async function capture<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
@@ -19,6 +22,7 @@ export async function capture<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
 }
 
 export function unwrap<T>(result: Result<T>): T {
+  if (result.audited) noteRecordedByKey();
   if (result.error) throw reviveError(result.error);
   return result.value as T;
 }

@@ -33,10 +33,12 @@ describe('JWT authentication', () => {
 
   it('maps the account claim and refuses a malformed one', async () => {
     const keyId = await createKey();
-    // An administrator of another account cannot see this account's keys.
+    // An administrator of another account cannot see this account's keys: a bare key id
+    // resolves in the caller's own account, and the key's policy denies the full ARN.
     const other = await mintToken({ ...admin, account: '999999999999' });
-    const denied = await as(other, 'DescribeKey', { KeyId: keyId });
-    expect(denied.body.__type).toBe('AccessDeniedException');
+    expect((await as(other, 'DescribeKey', { KeyId: keyId })).body.__type).toBe('NotFoundException');
+    const byArn = await as(other, 'DescribeKey', { KeyId: `arn:aws:kms:us-east-1:111122223333:key/${keyId}` });
+    expect(byArn.body.__type).toBe('AccessDeniedException');
     expect((await as(other)).body.Keys).not.toContainEqual(expect.objectContaining({ KeyId: keyId }));
     await refused('ListKeys', {}, 'InvalidTokenException', { token: await mintToken({ ...admin, account: 'acme' }) });
   });

@@ -116,8 +116,11 @@ describe('key policies', () => {
     const insider = await mintToken({ sub: 'carol' });
     const outsider = await mintToken({ sub: 'mallory', account: '999999999999', groups: ['kms-admin'] });
     expect((await as(insider, 'Encrypt', { KeyId: keyId, Plaintext: 'aGk=' })).status).toBe(200);
-    expect((await as(outsider, 'Encrypt', { KeyId: keyId, Plaintext: 'aGk=' })).body.__type).toBe('AccessDeniedException');
-    expect((await as(outsider, 'GetKeyPolicy', { KeyId: keyId })).body.__type).toBe('AccessDeniedException');
+    const arn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
+    expect((await as(outsider, 'Encrypt', { KeyId: arn, Plaintext: 'aGk=' })).body.__type).toBe('AccessDeniedException');
+    expect((await as(outsider, 'GetKeyPolicy', { KeyId: arn })).body.__type).toBe('AccessDeniedException');
+    // By bare key id the outsider does not even find it: ids resolve in the caller's own account.
+    expect((await as(outsider, 'Encrypt', { KeyId: keyId, Plaintext: 'aGk=' })).body.__type).toBe('NotFoundException');
   });
 
   it('refuses malformed policies with MalformedPolicyDocumentException', async () => {

@@ -13,4 +13,6 @@ export interface RequestMeta {
 export interface Caller {
   principal: Principal;
   request: RequestMeta;
+  /** The account the request's key reference named (default: the principal's). */
+  keyAccount?: string;
 }

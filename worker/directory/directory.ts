@@ -24,6 +24,7 @@ export class Directory extends DurableObject<Bindings> {
     this.sql = ctx.storage.sql;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS keys (key_id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS deleted_keys (key_id TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS aliases (
         alias_name TEXT PRIMARY KEY,
         key_id TEXT NOT NULL,
@@ -48,6 +49,8 @@ export class Directory extends DurableObject<Bindings> {
   /** Called by a key's object when its deletion window ends; its aliases go with it. */
   forgetKey(keyId: string): void {
     this.sql.exec('DELETE FROM keys WHERE key_id = ?', keyId);
+    // Remembered only so that the account's audit queries still reach the deleted key's trail.
+    this.sql.exec('INSERT OR IGNORE INTO deleted_keys (key_id, deleted_at) VALUES (?, ?)', keyId, Date.now());
     this.sql.exec('DELETE FROM aliases WHERE key_id = ?', keyId);
     this.sql.exec('DELETE FROM retirable_grants WHERE key_id = ?', keyId);
   }
@@ -93,6 +96,14 @@ export class Directory extends DurableObject<Bindings> {
       const page = pageFromLookahead(rows, limit, (row) => row.key_id);
       return { keyIds: page.items.map((row) => row.key_id), ...pageFields(page) };
     });
+  }
+
+  /** Every key the account has had, deleted ones included: the sources of its audit trail. */
+  auditedKeyIds(): string[] {
+    return this.sql
+      .exec<{ key_id: string }>('SELECT key_id FROM keys UNION SELECT key_id FROM deleted_keys')
+      .toArray()
+      .map((row) => row.key_id);
   }
 
   resolveAlias(aliasName: string): string | undefined {

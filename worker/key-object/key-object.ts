@@ -27,8 +27,11 @@ import {
   NotFoundException,
   UnsupportedOperationException,
 } from '../errors';
+import { AuditChain, type AuditFilter, type AuditPosition, type ChainVerification } from '../audit/chain';
+import type { AuditRecord } from '../audit/record';
+import { auditEntry } from '../audit/entry';
 import { capture, type Result } from '../result';
-import { parseCiphertextBlob } from '../wire/ciphertext-blob';
+import { blobKeyVersion, parseCiphertextBlob } from '../wire/ciphertext-blob';
 import type { EncryptionContext } from '../wire/encryption-context';
 import { paginate, pageFields } from '../wire/pagination';
 import type { RequestFacts } from '../policy/request-keys';
@@ -90,6 +93,7 @@ export interface CreateKeyRequest {
 export class KeyObject extends DurableObject<Bindings> {
   private record: KeyRecord | undefined;
   private readonly grants = new Map<string, Grant>();
+  private chain: AuditChain | undefined;
   private readonly unsealed = new Map<number, Promise<UnsealedVersion>>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -105,7 +109,7 @@ export class KeyObject extends DurableObject<Bindings> {
   // ---- lifecycle -------------------------------------------------------
 
   create(caller: Caller, request: CreateKeyRequest): Promise<Result<KeyMetadata>> {
-    return this.mutate(async () => {
+    return this.audited(caller, 'kms:CreateKey', undefined, () => this.mutate(async () => {
       if (this.record) throw new AlreadyExistsException(`Key ${request.keyId} already exists.`);
       const now = Date.now();
       const record: KeyRecord = {
@@ -129,7 +133,7 @@ export class KeyObject extends DurableObject<Bindings> {
       await this.storeVersion(record, 1, undefined);
       await this.persist(record);
       return keyMetadata(record);
-    });
+    }));
   }
 
   describe(caller: Caller): Promise<Result<KeyMetadata>> {
@@ -228,11 +232,13 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   decrypt(caller: Caller, ciphertext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt') {
+    // The audit trail names the version the ciphertext was made under.
+    const version = blobKeyVersion(ciphertext);
     return this.read(caller, action, 'enabled', async (record) => {
       this.requireUsage(record, 'ENCRYPT_DECRYPT');
       const plaintext = await this.decryptWith(record, ciphertext, context, algorithm);
       return { Plaintext: plaintext, KeyId: recordArn(record), EncryptionAlgorithm: algorithm };
-    }, { encryptionContext: context, encryptionAlgorithm: algorithm });
+    }, { encryptionContext: context, encryptionAlgorithm: algorithm }, version);
   }
 
   generateDataKey(caller: Caller, numberOfBytes: number, context: EncryptionContext | undefined, action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext') {
@@ -315,8 +321,8 @@ export class KeyObject extends DurableObject<Bindings> {
           ? 'EncryptionContextSubset'
           : undefined,
     };
-    return this.mutate(async () => {
-      const record = this.existing();
+    return this.audited(caller, 'kms:CreateGrant', facts, () => this.mutate(async () => {
+      const record = this.existing(caller);
       const parent = authorize(caller, 'kms:CreateGrant', record, facts, this.grants.values());
       requireState(record, 'enabled');
       checkGrantRequest(request.operations, request.constraints);
@@ -349,7 +355,7 @@ export class KeyObject extends DurableObject<Bindings> {
       this.grants.set(grantId, grant);
       if (grant.RetiringPrincipal) await this.directory(record).indexGrant(grantListEntry(grant), grant.RetiringPrincipal);
       return { GrantId: grantId, GrantToken: grant.GrantToken };
-    });
+    }));
   }
 
   listGrants(caller: Caller, filter: { grantId?: string; granteePrincipal?: string }, limit: number | undefined, marker: string | undefined) {
@@ -367,8 +373,8 @@ export class KeyObject extends DurableObject<Bindings> {
    * RetireGrant, or anyone the key policy allows kms:RetireGrant.
    */
   retireGrant(caller: Caller, grantId: string, grantToken: string | undefined) {
-    return this.mutate(async () => {
-      const record = this.existing();
+    return this.audited(caller, 'kms:RetireGrant', undefined, () => this.mutate(async () => {
+      const record = this.existing(caller);
       const grant = this.grants.get(grantId);
       if (!grant || (grantToken !== undefined && grant.GrantToken !== grantToken)) {
         throw new NotFoundException(`Grant ${grantId} does not exist on this key.`);
@@ -381,16 +387,16 @@ export class KeyObject extends DurableObject<Bindings> {
         throw new AccessDeniedException(`${caller.principal.arn} may not retire grant ${grantId}.`);
       }
       await this.dropGrant(record, grant);
-    });
+    }));
   }
 
   revokeGrant(caller: Caller, grantId: string) {
-    return this.mutate(async () => {
+    return this.audited(caller, 'kms:RevokeGrant', undefined, () => this.mutate(async () => {
       const record = this.admit(caller, 'kms:RevokeGrant', 'exists');
       const grant = this.grants.get(grantId);
       if (!grant) throw new NotFoundException(`Grant ${grantId} does not exist on this key.`);
       await this.dropGrant(record, grant);
-    });
+    }));
   }
 
   private async dropGrant(record: KeyRecord, grant: Grant): Promise<void> {
@@ -403,9 +409,41 @@ export class KeyObject extends DurableObject<Bindings> {
     return this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName(record.account));
   }
 
-  private existing(): KeyRecord {
-    if (!this.record || this.record.state === 'Deleted') throw new NotFoundException('Key not found.');
-    return this.record;
+  /**
+   * The key, if it exists and lives in the account the caller's reference
+   * named: a key id or ARN never reaches another account's key.
+   */
+  private existing(caller: Caller, { evenDeleted = false } = {}): KeyRecord {
+    const record = this.record;
+    if (!record || (record.state === 'Deleted' && !evenDeleted) || record.account !== (caller.keyAccount ?? caller.principal.account)) {
+      throw new NotFoundException('Key not found.');
+    }
+    return record;
+  }
+
+  // ---- audit trail ---------------------------------------------------------
+
+  listAudit(caller: Caller, filter: AuditFilter, after: AuditPosition | undefined, limit: number) {
+    return this.read(caller, 'kms:ListAuditRecords', 'anyState', (record) => this.auditChain(record).query(filter, after, limit));
+  }
+
+  verifyAudit(caller: Caller) {
+    return this.read(caller, 'kms:VerifyAuditChain', 'anyState', (record) => this.auditChain(record).verify());
+  }
+
+  /**
+   * The account-wide trail reads every key's chain. The Worker has already
+   * checked that the caller administers `account`, and records that request
+   * once, in the account's chain, so these reads are not audited per key.
+   */
+  accountAuditQuery(account: string, filter: AuditFilter, after: AuditPosition | undefined, limit: number): AuditRecord[] {
+    const record = this.record;
+    return record && record.account === account ? this.auditChain(record).query(filter, after, limit) : [];
+  }
+
+  accountAuditVerify(account: string): ChainVerification | undefined {
+    const record = this.record;
+    return record && record.account === account ? this.auditChain(record).verify() : undefined;
   }
 
   // ---- rotation ----------------------------------------------------------
@@ -475,11 +513,13 @@ export class KeyObject extends DurableObject<Bindings> {
       const now = Date.now();
       if (record.state === 'PendingDeletion' && record.deletionDate! <= now) {
         await this.destroy(record);
+        this.auditSystemEvent(record, 'edgekms:DeleteKeyMaterial');
         return;
       }
       if (record.state === 'Enabled' && record.rotation.enabled && record.rotation.nextRotation! <= now) {
         await this.rotate(record, 'AUTOMATIC');
         record.rotation.nextRotation = now + record.rotation.periodDays * DAY;
+        this.auditSystemEvent(record, 'edgekms:RotateKey');
       }
       await this.persist(record);
     });
@@ -490,18 +530,62 @@ export class KeyObject extends DurableObject<Bindings> {
   // ---- internals ---------------------------------------------------------
 
   /** Runs a read-only operation; crypto operations may interleave freely. */
-  private read<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>, facts?: RequestFacts): Promise<Result<T>> {
-    return capture(() => fn(this.admit(caller, action, requirement, facts)));
+  private read<T>(
+    caller: Caller,
+    action: string,
+    requirement: StateRequirement,
+    fn: (record: KeyRecord) => T | Promise<T>,
+    facts?: RequestFacts,
+    keyVersion?: number,
+  ): Promise<Result<T>> {
+    return this.audited(caller, action, facts, () => capture(() => fn(this.admit(caller, action, requirement, facts))), keyVersion);
   }
 
   /** Runs a state change alone, then persists the record and re-arms the alarm. */
   private change<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>, facts?: RequestFacts): Promise<Result<T>> {
-    return this.mutate(async () => {
-      const record = structuredClone(this.admit(caller, action, requirement, facts));
-      const value = await fn(record);
-      await this.persist(record);
-      return value;
+    return this.audited(caller, action, facts, () =>
+      this.mutate(async () => {
+        const record = structuredClone(this.admit(caller, action, requirement, facts));
+        const value = await fn(record);
+        await this.persist(record);
+        return value;
+      }),
+    );
+  }
+
+  /**
+   * Appends the request to this key's audit chain once its outcome is known,
+   * allowed or not, before the result leaves the object. A key that does not
+   * exist records nothing: the Worker records such requests in the account's chain.
+   */
+  private async audited<T>(caller: Caller, action: string, facts: RequestFacts | undefined, run: () => Promise<Result<T>>, keyVersion?: number): Promise<Result<T>> {
+    const result = await run();
+    const record = this.record;
+    if (!record) return result;
+    this.auditChain(record).append(
+      auditEntry(caller, action, result.error, {
+        keyId: record.keyId,
+        keyVersion: keyVersion ?? record.currentVersion,
+        ...(facts?.encryptionContext && { encryptionContext: facts.encryptionContext }),
+      }),
+    );
+    result.audited = true;
+    return result;
+  }
+
+  /** Things the key does on its own schedule are in its trail too. */
+  private auditSystemEvent(record: KeyRecord, operation: string): void {
+    const request = { requestId: `alarm-${crypto.randomUUID()}`, via: 'native' as const };
+    this.auditChain(record).append({
+      ...auditEntry({ request }, operation, undefined, { keyId: record.keyId, keyVersion: record.currentVersion }),
+      principal: 'edgekms:system',
+      account: record.account,
     });
+  }
+
+  private auditChain(record: KeyRecord): AuditChain {
+    this.chain ??= new AuditChain(this.ctx.storage.sql, record.keyId);
+    return this.chain;
   }
 
   /**
@@ -517,7 +601,7 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   private admit(caller: Caller, action: string, requirement: StateRequirement, facts?: RequestFacts): KeyRecord {
-    const record = this.existing();
+    const record = this.existing(caller, { evenDeleted: requirement === 'anyState' });
     authorize(caller, action, record, facts, this.grants.values());
     requireState(record, requirement);
     return record;

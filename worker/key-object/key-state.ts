@@ -6,11 +6,13 @@ import type { KeyRecord } from './key-record';
  * cryptographic use needs an enabled key; a key pending deletion accepts
  * nothing but reads and CancelKeyDeletion.
  */
-export type StateRequirement = 'exists' | 'enabled' | 'notPendingDeletion' | 'pendingDeletion';
+/** `anyState` includes a deleted key's tombstone: its audit trail outlives it. */
+export type StateRequirement = 'anyState' | 'exists' | 'enabled' | 'notPendingDeletion' | 'pendingDeletion';
 
 export function requireState(record: KeyRecord, requirement: StateRequirement): void {
   const { state, keyId } = record;
   switch (requirement) {
+    case 'anyState':
     case 'exists':
       return;
     case 'pendingDeletion':

@@ -20,8 +20,8 @@ function checkAliasName(name: string): void {
 
 /** The target must be a key id or ARN (not another alias) that the caller may name. */
 async function admitTarget(ctx: OperationContext, targetKeyId: string, action: string): Promise<string> {
-  const { keyId, key } = await resolveKey(ctx, targetKeyId, { aliases: false });
-  unwrap(await key.admitAction(ctx.caller, action));
+  const { keyId, key, caller } = await resolveKey(ctx, targetKeyId, { aliases: false });
+  unwrap(await key.admitAction(caller, action));
   return keyId;
 }
 
@@ -51,8 +51,8 @@ export const DeleteAlias = defineOperation({
   async run(input, ctx) {
     checkAliasName(input.AliasName);
     const current = await resolveKeyId(ctx, input.AliasName);
-    const { key } = await resolveKey(ctx, current, { aliases: false });
-    unwrap(await key.describe(ctx.caller));
+    const { key, caller } = await resolveKey(ctx, current, { aliases: false });
+    unwrap(await key.describe(caller));
     unwrap(await directory(ctx.env, ctx.principal.account).deleteAlias(input.AliasName));
   },
 });

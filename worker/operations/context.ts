@@ -16,6 +16,10 @@ export function callerScope(ctx: OperationContext): ArnScope {
   return { region: ctx.env.KMS_REGION, account: ctx.principal.account };
 }
 
+export function auditLog(env: Bindings, account: string) {
+  return env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(account));
+}
+
 export function directory(env: Bindings, account: string) {
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(account));
 }
@@ -33,38 +37,53 @@ export function keyObject(env: Bindings, keyId: string) {
   return env.KEY_OBJECT.get(id);
 }
 
-/**
- * Turns any accepted way of naming a key into its key id. Aliases resolve in
- * the account their ARN names, or the caller's; whether the caller may use
- * the key is decided afterwards, by the key itself.
- */
 export async function resolveKeyId(
   ctx: OperationContext,
   reference: string,
-  { aliases = true }: { aliases?: boolean } = {},
+  options: { aliases?: boolean } = {},
 ): Promise<string> {
+  return (await resolveReference(ctx, reference, options)).keyId;
+}
+
+/**
+ * A key reference resolves within one account: the account its ARN names, or
+ * else the caller's own. The key's object refuses (NotFoundException) when
+ * the key belongs to another account, so a bare key id or an ARN with the
+ * wrong account never reaches someone else's key.
+ */
+async function resolveReference(
+  ctx: OperationContext,
+  reference: string,
+  { aliases = true }: { aliases?: boolean },
+): Promise<{ keyId: string; account: string }> {
   const parsed = parseKeyReference(reference);
   if (parsed.region !== undefined && parsed.region !== ctx.env.KMS_REGION) {
     throw new NotFoundException(`Key '${reference}' is not in region ${ctx.env.KMS_REGION}.`);
   }
-  if (parsed.kind === 'key') return parsed.keyId;
+  const account = parsed.account ?? ctx.principal.account;
+  if (parsed.kind === 'key') return { keyId: parsed.keyId, account };
   if (!aliases) throw new NotFoundException(`Specify a key id or key ARN, not the alias '${reference}'.`);
-  const keyId = await directory(ctx.env, parsed.account ?? ctx.principal.account).resolveAlias(parsed.aliasName);
+  const keyId = await directory(ctx.env, account).resolveAlias(parsed.aliasName);
   if (keyId === undefined) throw new NotFoundException(`Alias ${parsed.aliasName} is not found.`);
-  return keyId;
+  return { keyId, account };
 }
 
-export async function resolveKey(ctx: OperationContext, reference: string, options?: { aliases?: boolean }) {
-  const keyId = await resolveKeyId(ctx, reference, options);
-  return { keyId, key: keyObject(ctx.env, keyId) };
+/** The key's object, and the caller scoped to the account the reference named. */
+export function keyInAccount(ctx: OperationContext, keyId: string, account = ctx.principal.account) {
+  return { keyId, key: keyObject(ctx.env, keyId), caller: { ...ctx.caller, keyAccount: account } as Caller };
+}
+
+export async function resolveKey(ctx: OperationContext, reference: string, options: { aliases?: boolean } = {}) {
+  const { keyId, account } = await resolveReference(ctx, reference, options);
+  return keyInAccount(ctx, keyId, account);
 }
 
 /** Management operations take a key id or key ARN only; AWS KMS refuses aliases there. */
 export async function onKey<T>(
   ctx: OperationContext,
   reference: string,
-  call: (key: ReturnType<typeof keyObject>) => Promise<T>,
+  call: (key: ReturnType<typeof keyObject>, caller: Caller) => Promise<T>,
 ): Promise<T> {
-  const { key } = await resolveKey(ctx, reference, { aliases: false });
-  return call(key);
+  const { key, caller } = await resolveKey(ctx, reference, { aliases: false });
+  return call(key, caller);
 }

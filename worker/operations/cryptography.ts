@@ -3,7 +3,7 @@ import { IncorrectKeyException, InvalidCiphertextException, ValidationException 
 import { unwrap } from '../result';
 import { isSymmetricBlob, parseCiphertextBlob } from '../wire/ciphertext-blob';
 import { requireAccountAdmin } from './account-access';
-import { keyObject, resolveKey, resolveKeyId, type OperationContext } from './context';
+import { keyInAccount, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
 import {
   blob,
@@ -31,13 +31,14 @@ async function keyForCiphertext(ctx: OperationContext, ciphertext: Uint8Array, r
     if (named === undefined) {
       throw new InvalidCiphertextException('The ciphertext names no key; specify KeyId for an asymmetric key.');
     }
-    return keyObject(ctx.env, named);
+    // The blob names no account: without a KeyId ARN, the key must be the caller's own.
+    return keyInAccount(ctx, named);
   }
-  const keyId = await resolveKeyId(ctx, reference);
-  if (named !== undefined && named !== keyId) {
+  const resolved = await resolveKey(ctx, reference);
+  if (named !== undefined && named !== resolved.keyId) {
     throw new IncorrectKeyException('The ciphertext was encrypted under a different key than KeyId.');
   }
-  return keyObject(ctx.env, keyId);
+  return resolved;
 }
 
 export const Encrypt = defineOperation({
@@ -49,8 +50,8 @@ export const Encrypt = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.encrypt(ctx.caller, input.Plaintext, input.EncryptionContext, input.EncryptionAlgorithm));
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.encrypt(caller, input.Plaintext, input.EncryptionContext, input.EncryptionAlgorithm));
   },
 });
 
@@ -63,8 +64,8 @@ export const Decrypt = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const key = await keyForCiphertext(ctx, input.CiphertextBlob, input.KeyId);
-    return unwrap(await key.decrypt(ctx.caller, input.CiphertextBlob, input.EncryptionContext, input.EncryptionAlgorithm));
+    const { key, caller } = await keyForCiphertext(ctx, input.CiphertextBlob, input.KeyId);
+    return unwrap(await key.decrypt(caller, input.CiphertextBlob, input.EncryptionContext, input.EncryptionAlgorithm));
   },
 });
 
@@ -81,13 +82,13 @@ export const ReEncrypt = defineOperation({
   }),
   async run(input, ctx) {
     const source = await keyForCiphertext(ctx, input.CiphertextBlob, input.SourceKeyId);
-    const { key: destination } = await resolveKey(ctx, input.DestinationKeyId);
+    const destination = await resolveKey(ctx, input.DestinationKeyId);
     const decrypted = unwrap(
-      await source.decrypt(ctx.caller, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
+      await source.key.decrypt(source.caller, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
     );
     try {
       const encrypted = unwrap(
-        await destination.encrypt(ctx.caller, decrypted.Plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo'),
+        await destination.key.encrypt(destination.caller, decrypted.Plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo'),
       );
       return {
         CiphertextBlob: encrypted.CiphertextBlob,
@@ -122,8 +123,8 @@ export const GenerateDataKey = defineOperation({
   input: dataKeyInput,
   async run(input, ctx) {
     const length = dataKeyLength(input);
-    const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.generateDataKey(ctx.caller, length, input.EncryptionContext, 'kms:GenerateDataKey'));
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey'));
   },
 });
 
@@ -131,9 +132,9 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
   input: dataKeyInput,
   async run(input, ctx) {
     const length = dataKeyLength(input);
-    const { key } = await resolveKey(ctx, input.KeyId);
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
     const { CiphertextBlob, KeyId } = unwrap(
-      await key.generateDataKey(ctx.caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'),
+      await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'),
     );
     return { CiphertextBlob, KeyId };
   },
@@ -156,8 +157,8 @@ export const Sign = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.sign(ctx.caller, input.Message, input.MessageType, input.SigningAlgorithm));
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.sign(caller, input.Message, input.MessageType, input.SigningAlgorithm));
   },
 });
 
@@ -171,24 +172,24 @@ export const Verify = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.verify(ctx.caller, input.Message, input.MessageType, input.Signature, input.SigningAlgorithm));
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.verify(caller, input.Message, input.MessageType, input.Signature, input.SigningAlgorithm));
   },
 });
 
 export const GetPublicKey = defineOperation({
   input: z.object({ KeyId: keyIdField, GrantTokens: grantTokens }),
   async run(input, ctx) {
-    const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.getPublicKey(ctx.caller));
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.getPublicKey(caller));
   },
 });
 
 export const GenerateMac = defineOperation({
   input: z.object({ KeyId: keyIdField, Message: message, MacAlgorithm: macAlgorithm, GrantTokens: grantTokens }),
   async run(input, ctx) {
-    const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.generateMac(ctx.caller, input.Message, input.MacAlgorithm));
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.generateMac(caller, input.Message, input.MacAlgorithm));
   },
 });
 
@@ -201,7 +202,7 @@ export const VerifyMac = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const { key } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.verifyMac(ctx.caller, input.Message, input.Mac, input.MacAlgorithm));
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
+    return unwrap(await key.verifyMac(caller, input.Message, input.Mac, input.MacAlgorithm));
   },
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AccessDeniedException, NotFoundException, ValidationException } from '../errors';
 import { GRANT_OPERATIONS, parseGrantToken } from '../key-object/grants';
 import { unwrap } from '../result';
-import { directory, keyObject, onKey } from './context';
+import { directory, keyInAccount, onKey } from './context';
 import { defineOperation } from './operation';
 import { encryptionContext, grantTokens, keyIdField, limit, marker } from './schema';
 
@@ -26,8 +26,8 @@ export const CreateGrant = defineOperation({
   }),
   run: async (input, ctx) =>
     unwrap(
-      await onKey(ctx, input.KeyId, (key) =>
-        key.createGrant(ctx.caller, {
+      await onKey(ctx, input.KeyId, (key, caller) =>
+        key.createGrant(caller, {
           granteePrincipal: input.GranteePrincipal,
           operations: [...new Set(input.Operations)],
           ...(input.RetiringPrincipal !== undefined && { retiringPrincipal: input.RetiringPrincipal }),
@@ -48,9 +48,9 @@ export const ListGrants = defineOperation({
   }),
   run: async (input, ctx) =>
     unwrap(
-      await onKey(ctx, input.KeyId, (key) =>
+      await onKey(ctx, input.KeyId, (key, caller) =>
         key.listGrants(
-          ctx.caller,
+          caller,
           {
             ...(input.GrantId !== undefined && { grantId: input.GrantId }),
             ...(input.GranteePrincipal !== undefined && { granteePrincipal: input.GranteePrincipal }),
@@ -74,14 +74,18 @@ export const RetireGrant = defineOperation({
     if (fromToken && input.GrantId !== undefined && input.GrantId !== id) {
       throw new ValidationException('GrantId does not match the grant token.');
     }
-    const retire = (key: ReturnType<typeof keyObject>) => key.retireGrant(ctx.caller, id, input.GrantToken);
-    unwrap(fromToken ? await retire(keyObject(ctx.env, fromToken.keyId)) : await onKey(ctx, input.KeyId!, retire));
+    if (fromToken) {
+      const { key, caller } = keyInAccount(ctx, fromToken.keyId);
+      unwrap(await key.retireGrant(caller, id, input.GrantToken));
+    } else {
+      unwrap(await onKey(ctx, input.KeyId!, (key, caller) => key.retireGrant(caller, id, input.GrantToken)));
+    }
   },
 });
 
 export const RevokeGrant = defineOperation({
   input: z.object({ KeyId: keyIdField, GrantId: grantId }),
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.revokeGrant(ctx.caller, input.GrantId))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.revokeGrant(caller, input.GrantId))),
 });
 
 export const ListRetirableGrants = defineOperation({

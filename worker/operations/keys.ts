@@ -57,8 +57,8 @@ export const CreateKey = defineOperation({
 export const DescribeKey = defineOperation({
   input: z.object({ KeyId: keyIdField, GrantTokens: z.array(z.string()).optional() }),
   async run(input, ctx) {
-    const { key } = await resolveKey(ctx, input.KeyId);
-    return { KeyMetadata: unwrap(await key.describe(ctx.caller)) };
+    const { key, caller } = await resolveKey(ctx, input.KeyId);
+    return { KeyMetadata: unwrap(await key.describe(caller)) };
   },
 });
 
@@ -74,44 +74,44 @@ export const ListKeys = defineOperation({
 
 export const EnableKey = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.enable(ctx.caller))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.enable(caller))),
 });
 
 export const DisableKey = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.disable(ctx.caller))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.disable(caller))),
 });
 
 export const ScheduleKeyDeletion = defineOperation({
   input: z.object({ KeyId: keyIdField, PendingWindowInDays: z.number().int().min(7).max(30).default(30) }),
   run: async (input, ctx) =>
-    unwrap(await onKey(ctx, input.KeyId, (key) => key.scheduleDeletion(ctx.caller, input.PendingWindowInDays))),
+    unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.scheduleDeletion(caller, input.PendingWindowInDays))),
 });
 
 export const CancelKeyDeletion = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key) => key.cancelDeletion(ctx.caller))),
+  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.cancelDeletion(caller))),
 });
 
 export const UpdateKeyDescription = defineOperation({
   input: z.object({ KeyId: keyIdField, Description: z.string().max(8192) }),
   run: async (input, ctx) =>
-    void unwrap(await onKey(ctx, input.KeyId, (key) => key.updateDescription(ctx.caller, input.Description))),
+    void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.updateDescription(caller, input.Description))),
 });
 
 export const TagResource = defineOperation({
   input: z.object({ KeyId: keyIdField, Tags: tags }),
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.tagResource(ctx.caller, input.Tags))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.tagResource(caller, input.Tags))),
 });
 
 export const UntagResource = defineOperation({
   input: z.object({ KeyId: keyIdField, TagKeys: z.array(z.string().min(1).max(128)).max(50) }),
   run: async (input, ctx) =>
-    void unwrap(await onKey(ctx, input.KeyId, (key) => key.untagResource(ctx.caller, input.TagKeys))),
+    void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.untagResource(caller, input.TagKeys))),
 });
 
 export const ListResourceTags = defineOperation({
   input: z.object({ KeyId: keyIdField, Limit: z.number().int().min(1).max(50).optional(), Marker: marker }),
   run: async (input, ctx) =>
-    unwrap(await onKey(ctx, input.KeyId, (key) => key.listTags(ctx.caller, input.Limit, input.Marker))),
+    unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.listTags(caller, input.Limit, input.Marker))),
 });

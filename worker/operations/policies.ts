@@ -11,7 +11,7 @@ const policyName = z.literal('default').default('default');
 
 export const GetKeyPolicy = defineOperation({
   input: z.object({ KeyId: keyIdField, PolicyName: policyName }),
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key) => key.getPolicy(ctx.caller))),
+  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.getPolicy(caller))),
 });
 
 export const PutKeyPolicy = defineOperation({
@@ -23,7 +23,7 @@ export const PutKeyPolicy = defineOperation({
   }),
   run: async (input, ctx) =>
     void unwrap(
-      await onKey(ctx, input.KeyId, (key) => key.putPolicy(ctx.caller, input.Policy, input.BypassPolicyLockoutSafetyCheck)),
+      await onKey(ctx, input.KeyId, (key, caller) => key.putPolicy(caller, input.Policy, input.BypassPolicyLockoutSafetyCheck)),
     ),
 });
 
@@ -31,7 +31,7 @@ export const ListKeyPolicies = defineOperation({
   input: z.object({ KeyId: keyIdField, Limit: z.number().int().min(1).max(1000).optional(), Marker: z.string().optional() }),
   async run(input, ctx) {
     // Reading the policy is how the caller proves it may list the (single) policy name.
-    unwrap(await onKey(ctx, input.KeyId, (key) => key.getPolicy(ctx.caller)));
+    unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.getPolicy(caller)));
     return { PolicyNames: ['default'], Truncated: false };
   },
 });

@@ -1,4 +1,5 @@
 import * as aliases from './aliases';
+import * as audit from './audit';
 import * as cryptography from './cryptography';
 import * as grants from './grants';
 import * as keys from './keys';
@@ -14,6 +15,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...rotation,
   ...policies,
   ...grants,
+  ...audit,
 }) as Record<string, Operation>;
 
 export function findOperation(name: string): Operation | undefined {

@@ -11,26 +11,26 @@ const keyIdOnly = z.object({ KeyId: keyIdField });
 export const EnableKeyRotation = defineOperation({
   input: z.object({ KeyId: keyIdField, RotationPeriodInDays: z.number().int().min(90).max(2560).default(365) }),
   run: async (input, ctx) =>
-    void unwrap(await onKey(ctx, input.KeyId, (key) => key.enableRotation(ctx.caller, input.RotationPeriodInDays))),
+    void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.enableRotation(caller, input.RotationPeriodInDays))),
 });
 
 export const DisableKeyRotation = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key) => key.disableRotation(ctx.caller))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.disableRotation(caller))),
 });
 
 export const GetKeyRotationStatus = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key) => key.rotationStatus(ctx.caller))),
+  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.rotationStatus(caller))),
 });
 
 export const RotateKeyOnDemand = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key) => key.rotateOnDemand(ctx.caller))),
+  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.rotateOnDemand(caller))),
 });
 
 export const ListKeyRotations = defineOperation({
   input: z.object({ KeyId: keyIdField, Limit: limit, Marker: marker }),
   run: async (input, ctx) =>
-    unwrap(await onKey(ctx, input.KeyId, (key) => key.listRotations(ctx.caller, input.Limit, input.Marker))),
+    unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.listRotations(caller, input.Limit, input.Marker))),
 });

@@ -17,7 +17,23 @@ export const blob = (min: number, max: number) =>
     .refine((bytes) => bytes.length <= max, `Member must have length less than or equal to ${max}`);
 
 export const keyIdField = z.string().min(1).max(2048);
-export const encryptionContext = z.record(z.string().max(8192), z.string().max(8192)).optional();
+/**
+ * The encryption context is bound as UTF-8 bytes, so its strings must be
+ * well-formed: a lone surrogate encodes as U+FFFD and would collide with any
+ * other. A record parser silently drops a "__proto__" key, which would leave
+ * it unbound; such a key is refused instead.
+ */
+const contextString = z
+  .string()
+  .max(8192)
+  .refine((text) => !/\p{Cs}/u.test(text), 'Member must be well-formed Unicode (no unpaired surrogates)');
+export const encryptionContext = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value !== 'object' || value === null || !Object.hasOwn(value, '__proto__'),
+    "Member must not contain the key '__proto__'",
+  )
+  .pipe(z.record(contextString, contextString))
+  .optional();
 export const grantTokens = z.array(z.string().min(1).max(8192)).max(10).optional();
 export const limit = z.number().int().min(1).max(1000).optional();
 export const marker = z.string().min(1).max(1024).regex(/^[\u0020-\u00FF]*$/).optional();

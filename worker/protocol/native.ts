@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { auditedRequest } from '../audit/request-audit';
 import { authenticateBearer } from '../auth/authenticate';
 import type { AppEnv } from '../app-env';
 import { readJsonObject, toJson } from '../wire/json';
@@ -11,13 +12,16 @@ import { dispatch } from './dispatch';
 export const native = new Hono<AppEnv>();
 
 native.post('/:operation', async (c) => {
-  const principal = await authenticateBearer(c.req.header('authorization'), c.env);
+  const operation = c.req.param('operation');
   const request = {
     requestId: c.get('requestId'),
     sourceIp: c.req.header('cf-connecting-ip'),
     userAgent: c.req.header('user-agent'),
     via: 'native' as const,
   };
-  const output = await dispatch(c.req.param('operation'), () => readJsonObject(c.req.raw), c.env, { principal, request });
+  const output = await auditedRequest(c.env, request, `kms:${operation}`, async (identified) => {
+    const principal = identified(await authenticateBearer(c.req.header('authorization'), c.env));
+    return dispatch(operation, () => readJsonObject(c.req.raw), c.env, { principal, request });
+  });
   return c.body(toJson(output), 200, { 'content-type': 'application/json' });
 });

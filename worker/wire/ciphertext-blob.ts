@@ -73,3 +73,10 @@ export function parseCiphertextBlob(blob: Uint8Array): CiphertextBlob {
     sealed: blob.slice(HEADER_LENGTH),
   };
 }
+
+/** The key version a blob claims, if it looks like one of ours (not yet authenticated). */
+export function blobKeyVersion(blob: Uint8Array): number | undefined {
+  return isSymmetricBlob(blob) && blob.length >= HEADER_LENGTH
+    ? new DataView(blob.buffer, blob.byteOffset).getUint32(3 + KEY_ID_LENGTH)
+    : undefined;
+}

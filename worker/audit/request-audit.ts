@@ -1,0 +1,36 @@
+import type { RequestMeta } from '../auth/caller';
+import type { Principal } from '../auth/principal';
+import type { Bindings } from '../env';
+import { KmsError } from '../errors';
+import { auditLog } from '../operations/context';
+import { auditEntry } from './entry';
+import { withAuditScope } from './request-scope';
+
+/**
+ * Wraps one API request so that it is recorded exactly once, before the
+ * response: by the key it reached (inside that key's object), or else here,
+ * in the account's chain; authentication failures go to the service's own
+ * account, since the caller's account is not known.
+ */
+export async function auditedRequest<T>(
+  env: Bindings,
+  request: RequestMeta,
+  operation: string,
+  run: (identified: (principal: Principal) => Principal) => Promise<T>,
+): Promise<T> {
+  let principal: Principal | undefined;
+  const { run: pending, scope } = withAuditScope(() => run((verified) => (principal = verified)));
+  let failure: { name: string; message: string } | undefined;
+  try {
+    return await pending;
+  } catch (error) {
+    failure = error instanceof KmsError ? { name: error.name, message: error.message } : { name: 'KMSInternalException', message: '' };
+    throw error;
+  } finally {
+    if (!scope.recordedByKey) {
+      const account = principal?.account ?? env.KMS_ACCOUNT_ID;
+      const caller = principal ? { principal, request } : { request };
+      await auditLog(env, account).append(account, auditEntry(caller, operation, failure, { account }));
+    }
+  }
+}
