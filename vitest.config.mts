@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { createTestIdentityProvider } from './test/setup/identity';
+import { createTestIdentityProvider } from './test/setup/identity.ts';
 
 /**
  * One `vitest run` runs every suite. The `workers` project runs the Worker

@@ -1,0 +1,149 @@
+import { runInDurableObject, SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { b64, keyStub, kms, mintToken, utf8 } from './helpers';
+
+/** A separate account, so that its trail holds only what these tests do. */
+const ACCOUNT = '222233334444';
+const adminOf = () => mintToken({ sub: 'auditor', account: ACCOUNT, groups: ['kms-admin'] });
+
+async function call(token: string, operation: string, body: unknown) {
+  const response = await SELF.fetch(`https://kms.test/v1/${operation}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'user-agent': 'audit-test/1.0' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, requestId: response.headers.get('x-amzn-requestid')!, body: (await response.json()) as Record<string, any> };
+}
+
+async function allRecords(token: string, body: Record<string, unknown> = {}) {
+  const records: Record<string, any>[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await call(token, 'ListAuditRecords', { ...body, Limit: 7, ...(marker && { Marker: marker }) });
+    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    records.push(...page.body.Records);
+    marker = page.body.NextMarker;
+  } while (marker);
+  return records;
+}
+
+describe('audit trail', () => {
+  it('records every request once, allowed or denied, in the key’s chain or the account’s', async () => {
+    const admin = await adminOf();
+    const created = await call(admin, 'CreateKey', {});
+    const keyId = created.body.KeyMetadata.KeyId;
+    const secret = b64(utf8('top secret plaintext'));
+    const encrypted = await call(admin, 'Encrypt', { KeyId: keyId, Plaintext: secret, EncryptionContext: { case: 'audit' } });
+    const stranger = await mintToken({ sub: 'stranger', account: ACCOUNT });
+    const denied = await call(stranger, 'Decrypt', { CiphertextBlob: encrypted.body.CiphertextBlob, EncryptionContext: { case: 'audit' } });
+    expect(denied.body.__type).toBe('AccessDeniedException');
+    const failed = await call(admin, 'Decrypt', { CiphertextBlob: encrypted.body.CiphertextBlob, EncryptionContext: { case: 'wrong' } });
+    expect(failed.body.__type).toBe('InvalidCiphertextException');
+    const listed = await call(admin, 'ListKeys', {});
+    const notFound = await call(admin, 'DescribeKey', { KeyId: crypto.randomUUID() });
+    const unknownOperation = await call(admin, 'Teleport', {});
+
+    const records = await allRecords(admin);
+    const byRequest = (requestId: string) => records.filter((record) => record.RequestId === requestId);
+    for (const { requestId } of [created, encrypted, denied, failed, listed, notFound, unknownOperation]) {
+      expect(byRequest(requestId), requestId).toHaveLength(1);
+    }
+    expect(byRequest(created.requestId)[0]).toMatchObject({ Source: keyId, Operation: 'kms:CreateKey', Outcome: 'Allowed', KeyId: keyId, KeyVersion: 1 });
+    expect(byRequest(encrypted.requestId)[0]).toMatchObject({
+      Source: keyId,
+      Operation: 'kms:Encrypt',
+      Outcome: 'Allowed',
+      Principal: `arn:aws:sts::${ACCOUNT}:federated-user/auditor`,
+      Account: ACCOUNT,
+      EncryptionContext: { case: 'audit' },
+      UserAgent: 'audit-test/1.0',
+    });
+    expect(byRequest(denied.requestId)[0]).toMatchObject({
+      Source: keyId,
+      Operation: 'kms:Decrypt',
+      Outcome: 'Denied',
+      ErrorName: 'AccessDeniedException',
+      Principal: `arn:aws:sts::${ACCOUNT}:federated-user/stranger`,
+      KeyVersion: 1,
+    });
+    expect(byRequest(failed.requestId)[0]).toMatchObject({ Outcome: 'Failed', ErrorName: 'InvalidCiphertextException' });
+    expect(byRequest(listed.requestId)[0]).toMatchObject({ Source: `account:${ACCOUNT}`, Operation: 'kms:ListKeys', Outcome: 'Allowed' });
+    expect(byRequest(notFound.requestId)[0]).toMatchObject({ Source: `account:${ACCOUNT}`, Outcome: 'Failed', ErrorName: 'NotFoundException' });
+    expect(byRequest(unknownOperation.requestId)[0]).toMatchObject({ Operation: 'kms:Teleport', ErrorName: 'UnknownOperationException' });
+
+    // Records are in time order and never hold plaintext or data keys.
+    const times = records.map((record) => record.Time);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(JSON.stringify(records)).not.toContain(secret);
+    expect(JSON.stringify(records)).not.toContain(encrypted.body.CiphertextBlob);
+
+    const keyOnly = await allRecords(admin, { KeyId: keyId });
+    expect(keyOnly.map((record) => record.Sequence)).toEqual(keyOnly.map((_, index) => index + 1));
+    expect(keyOnly.every((record) => record.Source === keyId)).toBe(true);
+  });
+
+  it('records authentication failures in the service account’s chain', async () => {
+    const response = await SELF.fetch('https://kms.test/v1/ListKeys', { method: 'POST', headers: { authorization: 'Bearer forged' }, body: '{}' });
+    expect(response.status).toBe(401);
+    const requestId = response.headers.get('x-amzn-requestid');
+    const page = await call('test-admin-token', 'ListAuditRecords', { Outcome: 'Denied', Principal: 'anonymous', Limit: 1000 });
+    expect(page.body.Records.filter((record: { RequestId: string }) => record.RequestId === requestId)).toEqual([
+      expect.objectContaining({ Source: 'account:111122223333', Operation: 'kms:ListKeys', ErrorName: 'InvalidTokenException', Outcome: 'Denied' }),
+    ]);
+  });
+
+  it('filters by operation, outcome, principal and time', async () => {
+    const admin = await adminOf();
+    const keyId = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId;
+    const start = Date.now() / 1000;
+    await call(admin, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
+    await call(await mintToken({ sub: 'eve', account: ACCOUNT }), 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
+    const generated = await allRecords(admin, { KeyId: keyId, Operation: 'kms:GenerateDataKey' });
+    expect(generated).toHaveLength(2);
+    const denied = await allRecords(admin, { KeyId: keyId, Outcome: 'Denied' });
+    expect(denied.map((record) => record.Principal)).toEqual([`arn:aws:sts::${ACCOUNT}:federated-user/eve`]);
+    const byPrincipal = await allRecords(admin, { KeyId: keyId, Principal: `arn:aws:sts::${ACCOUNT}:federated-user/auditor` });
+    expect(byPrincipal.every((record) => record.Principal.endsWith('/auditor'))).toBe(true);
+    expect(await allRecords(admin, { KeyId: keyId, EndTime: start - 3600 })).toEqual([]);
+    const bad = await call(admin, 'ListAuditRecords', { Marker: 'bm9wZQ' });
+    expect(bad.body.__type).toBe('InvalidMarkerException');
+    // Only those the key policy allows may read a key's trail.
+    expect((await call(await mintToken({ sub: 'eve', account: ACCOUNT }), 'ListAuditRecords', { KeyId: keyId })).body.__type).toBe('AccessDeniedException');
+    expect((await call(await mintToken({ sub: 'eve', account: ACCOUNT }), 'ListAuditRecords', {})).body.__type).toBe('AccessDeniedException');
+  });
+
+  it('verification names an edited record and a deleted one', async () => {
+    const admin = await adminOf();
+    const keyId = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId;
+    for (let i = 0; i < 4; i++) await call(admin, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
+    const intact = await call(admin, 'VerifyAuditChain', { KeyId: keyId });
+    expect(intact.body).toMatchObject({ Valid: true, Chains: [{ Source: keyId, Records: 5, Valid: true }] });
+
+    const third = (await allRecords(admin, { KeyId: keyId }))[2]!;
+    await runInDurableObject(keyStub(keyId), (_instance, state) => {
+      state.storage.sql.exec("UPDATE audit SET outcome = 'Denied' WHERE seq = 3");
+    });
+    const edited = await call(admin, 'VerifyAuditChain', { KeyId: keyId });
+    expect(edited.body.Valid).toBe(false);
+    expect(edited.body.Chains[0].FirstInvalidRecord).toEqual({ Sequence: 3, RequestId: third.RequestId, Reason: expect.stringContaining('edited') });
+
+    await runInDurableObject(keyStub(keyId), (_instance, state) => {
+      state.storage.sql.exec("UPDATE audit SET outcome = 'Allowed' WHERE seq = 3");
+      state.storage.sql.exec('DELETE FROM audit WHERE seq = 2');
+    });
+    const deleted = await call(admin, 'VerifyAuditChain', { KeyId: keyId });
+    expect(deleted.body.Chains[0].FirstInvalidRecord).toMatchObject({ Sequence: 2, Reason: 'record 2 is missing' });
+
+    // The account-wide check covers the account's own chain and every key's.
+    const account = await call(admin, 'VerifyAuditChain', {});
+    expect(account.body.Valid).toBe(false);
+    expect(account.body.Chains.find((chain: { Source: string }) => chain.Source === keyId).Valid).toBe(false);
+    expect(account.body.Chains.find((chain: { Source: string }) => chain.Source === `account:${ACCOUNT}`).Valid).toBe(true);
+  });
+});
+
+it('the admin token is an account administrator of the service account only', async () => {
+  const response = await kms('VerifyAuditChain', {});
+  expect(response.status).toBe(200);
+  expect(response.body.Chains[0].Source).toBe('account:111122223333');
+});
