@@ -19,6 +19,11 @@ const TEST_BINDINGS = {
   JWT_ACCOUNT_CLAIM: 'account',
   JWT_ROLES_CLAIM: 'groups',
   KMS_ADMIN_ROLE: 'kms-admin',
+  // The suites send thousands of requests as one principal; one test principal gets a tiny limit.
+  THROTTLE_RATE: '100000',
+  THROTTLE_OVERRIDES: JSON.stringify({
+    'arn:aws:sts::333344445555:federated-user/throttled': { rate: 0.2, burst: 2 },
+  }),
 };
 
 export default defineConfig({

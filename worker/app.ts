@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from './app-env';
-import { KmsError, UnknownOperationException, serializeError } from './errors';
+import { KmsError, ThrottlingException, UnknownOperationException, serializeError } from './errors';
 import { bench } from './protocol/bench';
 import { native } from './protocol/native';
 
@@ -30,5 +30,6 @@ app.onError((error, c) => {
   const { name, message } = serializeError(error);
   const status = error instanceof KmsError ? error.status : 500;
   c.header('x-amzn-requestid', c.get('requestId'));
+  if (error instanceof ThrottlingException) c.header('retry-after', String(error.retryAfterSeconds));
   return c.json({ __type: name, message }, status as 400);
 });

@@ -97,6 +97,14 @@ export class LimitExceededException extends KmsError {
 export class ThrottlingException extends KmsError {
   override readonly name = 'ThrottlingException';
   static override readonly status = 429;
+
+  constructor(
+    message: string,
+    /** Sent as the Retry-After header. */
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
 }
 export class KMSInternalException extends KmsError {
   override readonly name = 'KMSInternalException';
