@@ -1,0 +1,55 @@
+import { SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { app } from '../../worker/app';
+import { OPERATIONS } from '../../worker/operations/registry';
+
+/**
+ * Every route the app registers, called without credentials (and with a
+ * forged token): nothing but the static demo files answers, and no
+ * operation runs.
+ */
+const STATIC_ROUTE = { method: 'GET', path: '/*' };
+
+function concretePaths(path: string): string[] {
+  if (path === '/v1/:operation') return Object.keys(OPERATIONS).map((name) => `/v1/${name}`);
+  return [path.replace('/*', '/anything').replace(/:(\w+)/g, 'x')];
+}
+
+describe('no route is reachable without authentication', () => {
+  const routes = app.routes.filter((route) => route.method !== 'ALL');
+
+  it('the app has the routes this test knows about', () => {
+    expect(routes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(
+      ['GET /*', 'POST /bench/bare-wrap', 'POST /v1/:operation'].sort(),
+    );
+    expect(Object.keys(OPERATIONS).length).toBeGreaterThan(40);
+  });
+
+  for (const route of routes) {
+    if (route.method === STATIC_ROUTE.method && route.path === STATIC_ROUTE.path) continue;
+    for (const path of concretePaths(route.path)) {
+      for (const authorization of [undefined, 'Bearer forged', 'Basic YWRtaW46YWRtaW4=']) {
+        it(`${route.method} ${path} with ${authorization ?? 'no credentials'} is refused`, async () => {
+          const response = await SELF.fetch(`https://kms.test${path}`, {
+            method: route.method,
+            headers: authorization ? { authorization } : {},
+            body: '{}',
+          });
+          // 401 for the API; the benchmark route does not exist unless enabled.
+          expect([401, 404]).toContain(response.status);
+          if (path.startsWith('/v1/')) expect(response.status).toBe(401);
+        });
+      }
+    }
+  }
+
+  it('GET serves only the static demo files, never API data', async () => {
+    for (const path of ['/', '/index.html', '/v1/ListKeys', '/v1/DescribeKey', '/bench/bare-wrap']) {
+      const response = await SELF.fetch(`https://kms.test${path}`);
+      const text = await response.text();
+      expect(response.status === 200 || response.status === 404, path).toBe(true);
+      expect(text).not.toContain('KeyMetadata');
+      expect(text).not.toContain('"Keys"');
+    }
+  });
+});
