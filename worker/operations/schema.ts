@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KEY_SPEC_NAMES } from '../crypto/key-specs';
+import { ENCRYPTION_ALGORITHMS, KEY_SPEC_NAMES, KEY_USAGES, MAC_ALGORITHMS, SIGNING_ALGORITHMS } from '../crypto/key-specs';
 import { ValidationException } from '../errors';
 
 /**
@@ -38,20 +38,10 @@ export const grantTokens = z.array(z.string().min(1).max(8192)).max(10).optional
 export const limit = z.number().int().min(1).max(1000).optional();
 export const marker = z.string().min(1).max(1024).regex(/^[\u0020-\u00FF]*$/).optional();
 export const keySpec = z.enum(KEY_SPEC_NAMES);
-export const keyUsage = z.enum(['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC']);
-export const encryptionAlgorithm = z.enum(['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
-export const signingAlgorithm = z.enum([
-  'ECDSA_SHA_256',
-  'ECDSA_SHA_384',
-  'RSASSA_PSS_SHA_256',
-  'RSASSA_PSS_SHA_384',
-  'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256',
-  'RSASSA_PKCS1_V1_5_SHA_384',
-  'RSASSA_PKCS1_V1_5_SHA_512',
-  'ED25519_SHA_512',
-]);
-export const macAlgorithm = z.enum(['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512']);
+export const keyUsage = z.enum(KEY_USAGES);
+export const encryptionAlgorithm = z.enum(ENCRYPTION_ALGORITHMS);
+export const signingAlgorithm = z.enum(SIGNING_ALGORITHMS);
+export const macAlgorithm = z.enum(MAC_ALGORITHMS);
 export const messageType = z.enum(['RAW', 'DIGEST']).default('RAW');
 export const tag = z.object({ TagKey: z.string().min(1).max(128), TagValue: z.string().max(256) });
 export const tags = z.array(tag).max(50);
