@@ -39,7 +39,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
-          globalSetup: ['test/setup/wycheproof.ts'],
+          globalSetup: ['test/setup/wycheproof.ts', 'test/setup/jwks-server.ts'],
           provide: { identityProvider },
           testTimeout: 30_000,
         },

@@ -7,7 +7,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { ExpiredTokenException, InvalidTokenException } from '../errors';
+import { ExpiredTokenException, InvalidTokenException, KMSInternalException } from '../errors';
 import type { Principal } from './principal';
 
 /**
@@ -47,7 +47,12 @@ function jwksKeys(settings: JwtSettings): JWTVerifyGetKey | undefined {
   }
   if (settings.JWT_JWKS_URL) {
     if (remoteJwks?.url !== settings.JWT_JWKS_URL) {
-      remoteJwks = { url: settings.JWT_JWKS_URL, keys: createRemoteJWKSet(new URL(settings.JWT_JWKS_URL)) };
+      const url = new URL(settings.JWT_JWKS_URL);
+      // Keys fetched in the clear could be swapped on the way; only loopback may skip TLS.
+      if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+        throw new KMSInternalException('JWT_JWKS_URL must be an https URL.');
+      }
+      remoteJwks = { url: settings.JWT_JWKS_URL, keys: createRemoteJWKSet(url) };
     }
     return remoteJwks.keys;
   }
@@ -90,7 +95,7 @@ async function verify(token: string, settings: JwtSettings): Promise<JWTPayload>
 }
 
 function describeFailure(error: unknown): Error {
-  if (error instanceof InvalidTokenException) return error;
+  if (error instanceof InvalidTokenException || error instanceof KMSInternalException) return error;
   if (error instanceof errors.JWTExpired) return new ExpiredTokenException('The token has expired.');
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return new ExpiredTokenException('The token is not valid yet (nbf).');
