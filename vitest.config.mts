@@ -44,6 +44,16 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      {
+        // The SDK's suites in plain Node. The same files are written to run unchanged in workerd
+        // and Chromium; files named *.node.test.ts are Node-only (interop with the official SDK).
+        test: {
+          name: 'sdk-node',
+          environment: 'node',
+          include: ['test/sdk/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
     ],
   },
 });

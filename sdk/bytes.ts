@@ -1,0 +1,105 @@
+/**
+ * Byte helpers shared by the SDK, written against the web platform only (TextEncoder, atob/btoa,
+ * crypto.getRandomValues) so the same code runs in browsers, Workers and Node.
+ */
+
+/**
+ * A Uint8Array backed by a plain ArrayBuffer. WebCrypto refuses views over SharedArrayBuffer, and
+ * TypeScript's DOM types say so; every buffer handed to `crypto.subtle` is of this type.
+ */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+const encoder = new TextEncoder();
+// `fatal` so that invalid UTF-8 in a message is an error, not silently replaced characters that
+// would compare equal to a different context.
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function utf8(text: string): Bytes {
+  return encoder.encode(text) as Bytes;
+}
+
+/** Decodes UTF-8, returning undefined for invalid input so callers choose the error to throw. */
+export function fromUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A copy of `view` in a fresh ArrayBuffer (also how a SharedArrayBuffer view becomes usable). */
+export function copyBytes(view: Uint8Array): Bytes {
+  const out = new Uint8Array(view.byteLength);
+  out.set(view);
+  return out;
+}
+
+/** `view` itself when it is already ArrayBuffer-backed, else a copy. */
+export function asBytes(view: Uint8Array): Bytes {
+  return view.buffer instanceof ArrayBuffer ? (view as Bytes) : copyBytes(view);
+}
+
+export function concatBytes(parts: readonly Uint8Array[]): Bytes {
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+export function randomBytes(length: number): Bytes {
+  const out = new Uint8Array(length);
+  // getRandomValues fills at most 65536 bytes per call.
+  for (let offset = 0; offset < length; offset += 65536) {
+    crypto.getRandomValues(out.subarray(offset, Math.min(length, offset + 65536)));
+  }
+  return out;
+}
+
+/**
+ * Compares two byte strings in time that depends only on their lengths (which are public here),
+ * so a mismatch position leaks nothing. Used for the key commitment, as the spec requires.
+ */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  let difference = 0;
+  for (let i = 0; i < a.byteLength; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
+}
+
+/** Lexicographic order of byte strings; a proper prefix sorts first. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.byteLength, b.byteLength);
+  for (let i = 0; i < length; i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.byteLength - b.byteLength;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.byteLength; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** Decodes standard or URL-safe base64 (padding optional); undefined if it is not base64. */
+export function fromBase64(text: string): Bytes | undefined {
+  const normalized = text.trim().replace(/-/g, '+').replace(/_/g, '/');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normalized)) return undefined;
+  const unpadded = normalized.replace(/=+$/, '');
+  if (unpadded.length % 4 === 1) return undefined;
+  try {
+    const binary = atob(unpadded + '='.repeat((4 - (unpadded.length % 4)) % 4));
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}

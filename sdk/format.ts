@@ -1,0 +1,487 @@
+/**
+ * The AWS Encryption SDK message format, version 2: every byte layout the SDK reads or writes,
+ * and nothing else (no cryptography). Spec: aws-encryption-sdk-specification, data-format/
+ * (message-header.md, message-body.md, message-body-aad.md, message-footer.md) and
+ * framework/structures.md (encryption context serialization).
+ *
+ *   header  = version(1)=0x02 | suite id(2) | message id(32) | AAD length(2) | AAD
+ *             | EDK count(2) | EDKs | content type(1)=0x02 | frame length(4)
+ *             | suite data (commit key, 32) | header auth tag(16)
+ *   regular = sequence number(4) | IV(12) | ciphertext(frame length) | tag(16)
+ *   final   = 0xFFFFFFFF | sequence number(4) | IV(12) | content length(4) | ciphertext | tag(16)
+ *   footer  = signature length(2) | DER ECDSA signature          (signed suites only)
+ *
+ * All integers are big-endian. Parsers are written for streaming: given the bytes seen so far
+ * they return undefined when a field is not complete yet, and throw as soon as a field is known
+ * to be invalid, so a hostile header is refused before the rest of it is even read.
+ */
+import { type Bytes, compareBytes, fromUtf8, utf8 } from './bytes';
+import {
+  InvalidArgumentError,
+  KeyringError,
+  MalformedMessageError,
+  TooManyEncryptedDataKeysError,
+  UnsupportedFormatError,
+} from './errors';
+import type { EncryptedDataKey, EncryptionContext } from './materials';
+import { type AlgorithmSuite, type SuiteId, findSuite } from './suites';
+
+export const MESSAGE_FORMAT_VERSION = 0x02;
+export const MESSAGE_ID_LENGTH = 32;
+export const CONTENT_TYPE_NON_FRAMED = 0x01;
+export const CONTENT_TYPE_FRAMED = 0x02;
+/** Marks a final frame where a regular frame has its sequence number. */
+export const FINAL_FRAME_MARKER = 0xffffffff;
+/** Frame lengths and sequence numbers are UInt32 on the wire; 0 is not a valid value of either. */
+export const MAX_FRAME_LENGTH = 0xffffffff;
+export const MAX_SEQUENCE_NUMBER = 0xffffffff;
+const UINT16_MAX = 0xffff;
+
+/** Body AAD content labels (message-body-aad.md). Non-framed bodies are not written or read. */
+const REGULAR_FRAME_LABEL = utf8('AWSKMSEncryptionClient Frame');
+const FINAL_FRAME_LABEL = utf8('AWSKMSEncryptionClient Final Frame');
+
+/** The parsed, public view of a message header. */
+export interface MessageHeader {
+  readonly version: typeof MESSAGE_FORMAT_VERSION;
+  readonly suiteId: SuiteId;
+  readonly messageId: Uint8Array;
+  readonly encryptionContext: EncryptionContext;
+  readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  readonly contentType: typeof CONTENT_TYPE_FRAMED;
+  readonly frameLength: number;
+  /** The algorithm suite data; for the supported suites, the commit key. */
+  readonly suiteData: Uint8Array;
+  /** Bytes the header occupies, authentication tag included. */
+  readonly headerLength: number;
+}
+
+/** A header as the decryptor needs it: the fields plus the exact bytes the tag authenticates. */
+export interface ParsedHeader {
+  readonly header: MessageHeader;
+  readonly suite: AlgorithmSuite;
+  readonly body: Bytes;
+  readonly authTag: Bytes;
+}
+
+export interface HeaderFields {
+  readonly suite: AlgorithmSuite;
+  readonly messageId: Uint8Array;
+  readonly encryptionContext: EncryptionContext;
+  readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  readonly frameLength: number;
+  readonly commitKey: Uint8Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** Thrown inside a parse when the input ends before a field does; parsers turn it into undefined. */
+const INCOMPLETE = Symbol('incomplete');
+
+class Reader {
+  private readonly view: DataView;
+  offset: number;
+
+  /**
+   * @param complete whether `bytes` is known to hold the whole structure: then running out of
+   *   bytes means a malformed structure rather than "wait for more input".
+   */
+  constructor(
+    private readonly bytes: Bytes,
+    offset: number,
+    private readonly complete: boolean,
+    private readonly what: string,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.offset = offset;
+  }
+
+  private need(length: number): void {
+    if (this.offset + length <= this.bytes.byteLength) return;
+    if (this.complete) throw new MalformedMessageError(`${this.what} is truncated`);
+    throw INCOMPLETE;
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.view.getUint8(this.offset++);
+  }
+
+  u16(): number {
+    this.need(2);
+    const value = this.view.getUint16(this.offset);
+    this.offset += 2;
+    return value;
+  }
+
+  u32(): number {
+    this.need(4);
+    const value = this.view.getUint32(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  /** A view, not a copy: callers copy what they keep beyond the input's lifetime. */
+  take(length: number): Bytes {
+    this.need(length);
+    const out = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
+  utf8(length: number, field: string): string {
+    const text = fromUtf8(this.take(length));
+    if (text === undefined) throw new MalformedMessageError(`${field} is not valid UTF-8`);
+    return text;
+  }
+
+  get atEnd(): boolean {
+    return this.offset === this.bytes.byteLength;
+  }
+}
+
+function orUndefined<T>(parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (error === INCOMPLETE) return undefined;
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encryption context (framework/structures.md#serialization)
+
+interface EncodedEntry {
+  readonly key: Bytes;
+  readonly value: Bytes;
+}
+
+function encodeContextString(text: unknown, what: string): Bytes {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`encryption context ${what} must be a string`);
+  const bytes = utf8(text);
+  // A lone surrogate would be encoded as U+FFFD, so two different strings could serialize to the
+  // same bytes; refuse strings that do not round-trip.
+  if (fromUtf8(bytes) !== text) throw new InvalidArgumentError(`encryption context ${what} is not well-formed Unicode`);
+  if (bytes.byteLength > UINT16_MAX) throw new InvalidArgumentError(`encryption context ${what} exceeds 65535 bytes`);
+  return bytes;
+}
+
+/**
+ * Serializes a context canonically: entries sorted by the UTF-8 bytes of their keys (not by
+ * JavaScript string order, which differs for characters outside the BMP), an empty context as
+ * zero bytes. Keyrings use this as AAD, so the same context must always give the same bytes.
+ *
+ * `legacyLocaleOrder` sorts keys with String#localeCompare instead. Only for reading: it is the
+ * order in which the official JavaScript SDK's raw keyrings build their AAD unless configured
+ * with `utf8Sorting: true`, and a raw AES keyring tries it when the canonical order fails.
+ */
+export function serializeEncryptionContext(context: EncryptionContext, legacyLocaleOrder = false): Bytes {
+  if (typeof context !== 'object' || context === null) {
+    throw new InvalidArgumentError('encryption context must be an object of strings');
+  }
+  const pairs = Object.entries(context);
+  if (legacyLocaleOrder) pairs.sort(([a], [b]) => a.localeCompare(b));
+  const entries: EncodedEntry[] = pairs.map(([key, value]) => ({
+    key: encodeContextString(key, 'key'),
+    value: encodeContextString(value, `value of "${key}"`),
+  }));
+  if (entries.length === 0) return new Uint8Array(0);
+  if (entries.length > UINT16_MAX) throw new InvalidArgumentError('encryption context has more than 65535 entries');
+  if (!legacyLocaleOrder) entries.sort((a, b) => compareBytes(a.key, b.key));
+
+  let length = 2;
+  for (const entry of entries) length += 4 + entry.key.byteLength + entry.value.byteLength;
+  const out = new Uint8Array(length);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, entries.length);
+  let offset = 2;
+  for (const { key, value } of entries) {
+    view.setUint16(offset, key.byteLength);
+    out.set(key, offset + 2);
+    offset += 2 + key.byteLength;
+    view.setUint16(offset, value.byteLength);
+    out.set(value, offset + 2);
+    offset += 2 + value.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Parses a serialized context. Entry order is not enforced: older official JavaScript releases
+ * sorted keys by string order rather than UTF-8 bytes, and their messages must stay readable.
+ * Duplicate keys are refused, since they would make the context ambiguous.
+ */
+export function parseEncryptionContext(bytes: Bytes): EncryptionContext {
+  const entries = new Map<string, string>();
+  if (bytes.byteLength > 0) {
+    const reader = new Reader(bytes, 0, true, 'encryption context');
+    const count = reader.u16();
+    if (count === 0) throw new MalformedMessageError('encryption context has a length but no entries');
+    for (let i = 0; i < count; i++) {
+      const key = reader.utf8(reader.u16(), 'encryption context key');
+      const value = reader.utf8(reader.u16(), 'encryption context value');
+      if (entries.has(key)) throw new MalformedMessageError('encryption context has a duplicate key');
+      entries.set(key, value);
+    }
+    if (!reader.atEnd) throw new MalformedMessageError('encryption context has trailing bytes');
+  }
+  // fromEntries defines own properties, so a key such as "__proto__" stays a plain entry.
+  return Object.freeze(Object.fromEntries(entries));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header (data-format/message-header.md, version 2.0)
+
+function encryptedDataKeyField(bytes: Uint8Array, what: string): Uint8Array {
+  if (bytes.byteLength > UINT16_MAX) throw new KeyringError(`encrypted data key ${what} exceeds 65535 bytes`);
+  return bytes;
+}
+
+/** The header body: everything the header authentication tag covers. */
+export function serializeHeaderBody(fields: HeaderFields): Bytes {
+  const { suite, messageId, encryptedDataKeys, frameLength, commitKey } = fields;
+  if (messageId.byteLength !== MESSAGE_ID_LENGTH) throw new InvalidArgumentError('message id must be 32 bytes');
+  if (commitKey.byteLength !== suite.commitKeyLength) throw new InvalidArgumentError('commit key has the wrong length');
+  assertFrameLength(frameLength);
+  const context = serializeEncryptionContext(fields.encryptionContext);
+  if (context.byteLength > UINT16_MAX) throw new InvalidArgumentError('serialized encryption context exceeds 65535 bytes');
+  if (encryptedDataKeys.length === 0) throw new KeyringError('a message needs at least one encrypted data key');
+  if (encryptedDataKeys.length > UINT16_MAX) throw new KeyringError('a message holds at most 65535 encrypted data keys');
+
+  const keys = encryptedDataKeys.map((edk) => ({
+    providerId: encryptedDataKeyField(utf8(edk.providerId), 'provider id'),
+    providerInfo: encryptedDataKeyField(edk.providerInfo, 'provider info'),
+    ciphertext: encryptedDataKeyField(edk.ciphertext, 'ciphertext'),
+  }));
+  let length = 1 + 2 + MESSAGE_ID_LENGTH + 2 + context.byteLength + 2 + 1 + 4 + commitKey.byteLength;
+  for (const key of keys) length += 6 + key.providerId.byteLength + key.providerInfo.byteLength + key.ciphertext.byteLength;
+
+  const out = new Uint8Array(length);
+  const view = new DataView(out.buffer);
+  let offset = 0;
+  const putU16Prefixed = (bytes: Uint8Array): void => {
+    view.setUint16(offset, bytes.byteLength);
+    out.set(bytes, offset + 2);
+    offset += 2 + bytes.byteLength;
+  };
+  view.setUint8(offset, MESSAGE_FORMAT_VERSION);
+  view.setUint16(offset + 1, suite.id);
+  out.set(messageId, offset + 3);
+  offset += 3 + MESSAGE_ID_LENGTH;
+  putU16Prefixed(context);
+  view.setUint16(offset, keys.length);
+  offset += 2;
+  for (const key of keys) {
+    putU16Prefixed(key.providerId);
+    putU16Prefixed(key.providerInfo);
+    putU16Prefixed(key.ciphertext);
+  }
+  view.setUint8(offset, CONTENT_TYPE_FRAMED);
+  view.setUint32(offset + 1, frameLength);
+  out.set(commitKey, offset + 5);
+  return out;
+}
+
+export interface ParseHeaderOptions {
+  /** Refuse headers with more encrypted data keys than this (spec: client.md). */
+  readonly maxEncryptedDataKeys?: number;
+}
+
+/** No limit unless given; when given, a positive integer (spec: client-apis/client.md). */
+export function assertMaxEncryptedDataKeys(limit: number | undefined): void {
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
+    throw new InvalidArgumentError('maxEncryptedDataKeys must be a positive integer');
+  }
+}
+
+/**
+ * Parses a header from the start of `bytes`. Returns undefined if `bytes` ends inside the
+ * header; throws if what is there is invalid or unsupported.
+ */
+export function parseHeader(bytes: Bytes, options: ParseHeaderOptions = {}): ParsedHeader | undefined {
+  return orUndefined(() => readHeader(new Reader(bytes, 0, false, 'header'), bytes, options));
+}
+
+function readHeader(reader: Reader, bytes: Bytes, options: ParseHeaderOptions): ParsedHeader {
+  const version = reader.u8();
+  if (version !== MESSAGE_FORMAT_VERSION) {
+    if (version === 0x01) throw new UnsupportedFormatError('message format version 1 is not supported');
+    // Both versions' first byte encodes to "A" in base64: a common mistake worth naming.
+    if (version === 0x41) throw new MalformedMessageError('not a message: the bytes look base64-encoded');
+    throw new MalformedMessageError(`unknown message format version ${version}`);
+  }
+  const suiteId = reader.u16();
+  const suite = findSuite(suiteId);
+  if (suite === undefined) {
+    throw new UnsupportedFormatError(`unsupported algorithm suite 0x${suiteId.toString(16).padStart(4, '0')}`);
+  }
+  const messageId = reader.take(MESSAGE_ID_LENGTH).slice();
+  const contextLength = reader.u16();
+  const encryptionContext = parseEncryptionContext(reader.take(contextLength));
+
+  const keyCount = reader.u16();
+  if (keyCount === 0) throw new MalformedMessageError('header has no encrypted data keys');
+  const limit = options.maxEncryptedDataKeys;
+  if (limit !== undefined && keyCount > limit) {
+    throw new TooManyEncryptedDataKeysError(`message has ${keyCount} encrypted data keys; the limit is ${limit}`);
+  }
+  const encryptedDataKeys: EncryptedDataKey[] = [];
+  for (let i = 0; i < keyCount; i++) {
+    const providerId = reader.utf8(reader.u16(), 'key provider id');
+    const providerInfo = reader.take(reader.u16()).slice();
+    const ciphertext = reader.take(reader.u16()).slice();
+    encryptedDataKeys.push(Object.freeze({ providerId, providerInfo, ciphertext }));
+  }
+
+  const contentType = reader.u8();
+  if (contentType === CONTENT_TYPE_NON_FRAMED) throw new UnsupportedFormatError('non-framed message bodies are not supported');
+  if (contentType !== CONTENT_TYPE_FRAMED) throw new MalformedMessageError(`unknown content type ${contentType}`);
+  const frameLength = reader.u32();
+  if (frameLength === 0) throw new MalformedMessageError('framed message with a frame length of 0');
+  const suiteData = reader.take(suite.commitKeyLength).slice();
+  const bodyEnd = reader.offset;
+  const authTag = reader.take(suite.tagLength);
+
+  const header: MessageHeader = Object.freeze({
+    version: MESSAGE_FORMAT_VERSION,
+    suiteId: suite.id,
+    messageId,
+    encryptionContext,
+    encryptedDataKeys: Object.freeze(encryptedDataKeys),
+    contentType: CONTENT_TYPE_FRAMED,
+    frameLength,
+    suiteData,
+    headerLength: reader.offset,
+  });
+  return { header, suite, body: bytes.subarray(0, bodyEnd), authTag };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body (data-format/message-body.md, message-body-aad.md)
+
+export function assertFrameLength(frameLength: number): void {
+  if (!Number.isSafeInteger(frameLength) || frameLength < 1 || frameLength > MAX_FRAME_LENGTH) {
+    throw new InvalidArgumentError(`frame length must be an integer from 1 to ${MAX_FRAME_LENGTH}`);
+  }
+}
+
+/** The IV of frame `sequenceNumber`: the number, big-endian, left-padded with zeros to 12 bytes. */
+export function frameIv(sequenceNumber: number): Bytes {
+  const iv = new Uint8Array(12);
+  new DataView(iv.buffer).setUint32(8, sequenceNumber);
+  return iv;
+}
+
+/** The header tag's IV is all zeros; frame IVs start at 1, so no IV repeats within a message. */
+export const HEADER_IV: Bytes = new Uint8Array(12);
+
+/** AAD of one frame: message id | label | sequence number(4) | plaintext length(8). */
+export function frameAad(messageId: Uint8Array, final: boolean, sequenceNumber: number, contentLength: number): Bytes {
+  const label = final ? FINAL_FRAME_LABEL : REGULAR_FRAME_LABEL;
+  const out = new Uint8Array(messageId.byteLength + label.byteLength + 12);
+  out.set(messageId, 0);
+  out.set(label, messageId.byteLength);
+  const view = new DataView(out.buffer);
+  const offset = messageId.byteLength + label.byteLength;
+  view.setUint32(offset, sequenceNumber);
+  // UInt64 as two halves: lengths here never exceed 2^32 - 1, but the field is 8 bytes wide.
+  view.setUint32(offset + 4, Math.floor(contentLength / 0x1_0000_0000));
+  view.setUint32(offset + 8, contentLength >>> 0);
+  return out;
+}
+
+/** Bytes a frame with `contentLength` bytes of plaintext occupies on the wire. */
+export function frameSize(suite: AlgorithmSuite, final: boolean, contentLength: number): number {
+  return (final ? 12 : 4) + suite.ivLength + contentLength + suite.tagLength;
+}
+
+/**
+ * Writes the fields that precede a frame's ciphertext into `target` at `offset` and returns the
+ * offset where the ciphertext (followed by its tag) goes.
+ */
+export function writeFrameHeader(
+  target: Uint8Array,
+  offset: number,
+  final: boolean,
+  sequenceNumber: number,
+  contentLength: number,
+): number {
+  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+  if (final) {
+    view.setUint32(offset, FINAL_FRAME_MARKER);
+    offset += 4;
+  }
+  view.setUint32(offset, sequenceNumber);
+  target.set(frameIv(sequenceNumber), offset + 4);
+  offset += 16;
+  if (final) {
+    view.setUint32(offset, contentLength);
+    offset += 4;
+  }
+  return offset;
+}
+
+export interface ParsedFrame {
+  readonly final: boolean;
+  readonly sequenceNumber: number;
+  readonly iv: Bytes;
+  /** Plaintext length, which is also the ciphertext length (GCM adds only the tag). */
+  readonly contentLength: number;
+  /** Ciphertext followed by its tag, as WebCrypto's AES-GCM decrypt takes them. */
+  readonly sealed: Bytes;
+  /** Offset just past this frame. */
+  readonly end: number;
+}
+
+/**
+ * Parses the frame at `offset`, which must be frame number `expectedSequence`. Returns
+ * undefined if `bytes` ends inside the frame.
+ */
+export function parseFrame(
+  bytes: Bytes,
+  offset: number,
+  parsed: ParsedHeader,
+  expectedSequence: number,
+): ParsedFrame | undefined {
+  return orUndefined(() => {
+    const { suite } = parsed;
+    const { frameLength } = parsed.header;
+    const reader = new Reader(bytes, offset, false, 'frame');
+    let sequenceNumber = reader.u32();
+    const final = sequenceNumber === FINAL_FRAME_MARKER;
+    if (final) sequenceNumber = reader.u32();
+    if (sequenceNumber !== expectedSequence) {
+      throw new MalformedMessageError(`frame ${sequenceNumber} found where frame ${expectedSequence} belongs`);
+    }
+    const iv = reader.take(suite.ivLength);
+    // The IV is implied by the sequence number; a writer that stored anything else is broken or
+    // the field was altered, and GCM does not authenticate the IV field itself.
+    if (compareBytes(iv, frameIv(sequenceNumber)) !== 0) throw new MalformedMessageError('frame IV does not match its sequence number');
+    const contentLength = final ? reader.u32() : frameLength;
+    if (contentLength > frameLength) throw new MalformedMessageError('final frame is longer than the frame length');
+    const sealed = reader.take(contentLength + suite.tagLength);
+    return { final, sequenceNumber, iv, contentLength, sealed, end: reader.offset };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Footer (data-format/message-footer.md)
+
+export function serializeFooter(signature: Uint8Array): Bytes {
+  if (signature.byteLength > UINT16_MAX) throw new InvalidArgumentError('signature exceeds 65535 bytes');
+  const out = new Uint8Array(2 + signature.byteLength);
+  new DataView(out.buffer).setUint16(0, signature.byteLength);
+  out.set(signature, 2);
+  return out;
+}
+
+/** Parses the footer at `offset`; undefined if `bytes` ends inside it. */
+export function parseFooter(bytes: Bytes, offset: number): { signature: Bytes; end: number } | undefined {
+  return orUndefined(() => {
+    const reader = new Reader(bytes, offset, false, 'footer');
+    const signature = reader.take(reader.u16());
+    return { signature, end: reader.offset };
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * EdgeKMS SDK: envelope encryption in the AWS Encryption SDK message format (version 2), on
+ * WebCrypto, for browsers, Workers and Node alike.
+ */
+export { encrypt, DEFAULT_FRAME_LENGTH, type EncryptOptions, type EncryptResult } from './encrypt';
+export { decrypt, type DecryptOptions, type DecryptResult } from './decrypt';
+export type { PlaintextInput, MessageInput, BinaryInput } from './input';
+export type { MessageHeader } from './format';
+export {
+  SUITE_AES256_HKDF_SHA512_COMMIT_KEY,
+  SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+  DEFAULT_SUITE_ID,
+  findSuite,
+  type AlgorithmSuite,
+  type SuiteId,
+} from './suites';
+export type { Keyring } from './keyring';
+export {
+  DefaultMaterialsManager,
+  type MaterialsManager,
+  type EncryptionRequest,
+  type DecryptionRequest,
+} from './materials-manager';
+export {
+  PUBLIC_KEY_CONTEXT_KEY,
+  withEncryptedDataKey,
+  withPlaintextDataKey,
+  type EncryptionContext,
+  type EncryptedDataKey,
+  type EncryptionMaterials,
+  type DecryptionMaterials,
+} from './materials';
+export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes';
+export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi';
+export {
+  EdgeKmsError,
+  MalformedMessageError,
+  UnsupportedFormatError,
+  AuthenticationError,
+  CommitmentMismatchError,
+  ContextMismatchError,
+  NoDecryptableKeyError,
+  TooManyEncryptedDataKeysError,
+  InvalidArgumentError,
+  KeyringError,
+} from './errors';

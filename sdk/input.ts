@@ -1,0 +1,30 @@
+/**
+ * Normalises what callers pass to encrypt and decrypt into bytes. Strings mean different things on
+ * the two sides: plaintext text is encoded as UTF-8, while a message, being binary, can only be
+ * carried in a string as base64 (standard or URL-safe), so that is how a string message is read.
+ */
+import { type Bytes, asBytes, fromBase64, utf8 } from './bytes';
+import { InvalidArgumentError, MalformedMessageError } from './errors';
+
+export type BinaryInput = Uint8Array | ArrayBuffer | ArrayBufferView | Blob;
+export type PlaintextInput = BinaryInput | string;
+export type MessageInput = BinaryInput | string;
+
+async function binaryBytes(input: BinaryInput, what: string): Promise<Bytes> {
+  if (input instanceof Uint8Array) return asBytes(input);
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return asBytes(new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return new Uint8Array(await input.arrayBuffer());
+  throw new InvalidArgumentError(`${what} must be a Uint8Array, ArrayBuffer, Blob or string`);
+}
+
+export async function plaintextBytes(data: PlaintextInput): Promise<Bytes> {
+  return typeof data === 'string' ? utf8(data) : binaryBytes(data, 'data');
+}
+
+export async function messageBytes(message: MessageInput): Promise<Bytes> {
+  if (typeof message !== 'string') return binaryBytes(message, 'message');
+  const bytes = fromBase64(message);
+  if (bytes === undefined) throw new MalformedMessageError('a message given as a string must be base64');
+  return bytes;
+}

@@ -1,0 +1,64 @@
+/**
+ * The values keyrings and materials managers pass around (spec: framework/structures.md).
+ * Materials are immutable: a keyring returns a new object instead of mutating its input, so a
+ * keyring that fails half-way cannot leave a data key behind in materials someone else holds.
+ */
+import type { AlgorithmSuite } from './suites';
+
+/** Non-secret, authenticated key/value strings bound to a message. */
+export type EncryptionContext = Readonly<Record<string, string>>;
+
+/** The reserved context key under which signed suites carry the signature verification key. */
+export const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key';
+/** Keys with this prefix are reserved for the format; callers may not set them. */
+export const RESERVED_CONTEXT_PREFIX = 'aws-crypto-';
+
+/**
+ * One wrapped copy of the data key. `providerId` names the kind of keyring that wrote it
+ * ("aws-kms" for KMS-compatible keyrings, the key namespace for raw keyrings); `providerInfo`
+ * is that keyring's locator (a key ARN for KMS, key name + IV for raw AES); `ciphertext` is opaque
+ * to everyone but that keyring (a KMS CiphertextBlob, or AES-GCM output).
+ */
+export interface EncryptedDataKey {
+  readonly providerId: string;
+  readonly providerInfo: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
+export interface EncryptionMaterials {
+  readonly suite: AlgorithmSuite;
+  /** The full context: the caller's entries plus, for signed suites, the public key entry. */
+  readonly encryptionContext: EncryptionContext;
+  /** Set by the first (generating) keyring; every EDK wraps this key. */
+  readonly plaintextDataKey?: Uint8Array;
+  readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  /** P-384 secret scalar, present only for signed suites. */
+  readonly signingKey?: Uint8Array;
+}
+
+export interface DecryptionMaterials {
+  readonly suite: AlgorithmSuite;
+  readonly encryptionContext: EncryptionContext;
+  /** Set by the keyring that unwrapped one of the message's EDKs. */
+  readonly plaintextDataKey?: Uint8Array;
+  /** Compressed P-384 point from the context, present only for signed suites. */
+  readonly verificationKey?: Uint8Array;
+}
+
+export function withPlaintextDataKey<M extends EncryptionMaterials | DecryptionMaterials>(
+  materials: M,
+  plaintextDataKey: Uint8Array,
+): M {
+  const next: M = { ...materials, plaintextDataKey };
+  return Object.freeze(next);
+}
+
+export function withEncryptedDataKey(
+  materials: EncryptionMaterials,
+  encryptedDataKey: EncryptedDataKey,
+): EncryptionMaterials {
+  return Object.freeze({
+    ...materials,
+    encryptedDataKeys: Object.freeze([...materials.encryptedDataKeys, encryptedDataKey]),
+  });
+}
