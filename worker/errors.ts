@@ -79,9 +79,6 @@ export class KMSInvalidMacException extends KmsError {
 export class InvalidAliasNameException extends KmsError {
   override readonly name = 'InvalidAliasNameException';
 }
-export class InvalidArnException extends KmsError {
-  override readonly name = 'InvalidArnException';
-}
 export class InvalidMarkerException extends KmsError {
   override readonly name = 'InvalidMarkerException';
 }
@@ -90,9 +87,6 @@ export class MalformedPolicyDocumentException extends KmsError {
 }
 export class TagException extends KmsError {
   override readonly name = 'TagException';
-}
-export class LimitExceededException extends KmsError {
-  override readonly name = 'LimitExceededException';
 }
 export class ThrottlingException extends KmsError {
   override readonly name = 'ThrottlingException';
@@ -130,11 +124,9 @@ const ERROR_CLASSES = [
   KMSInvalidSignatureException,
   KMSInvalidMacException,
   InvalidAliasNameException,
-  InvalidArnException,
   InvalidMarkerException,
   MalformedPolicyDocumentException,
   TagException,
-  LimitExceededException,
   ThrottlingException,
   KMSInternalException,
 ];

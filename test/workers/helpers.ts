@@ -99,7 +99,7 @@ export async function mintToken(
 ): Promise<string> {
   const idp = inject('identityProvider');
   const now = Math.floor(Date.now() / 1000);
-  const payload: Record<string, unknown> = { iss: idp.issuer, aud: idp.audience, sub: 'alice', iat: now, exp: now + 300, ...claims };
+  const payload: Record<string, unknown> = { iss: idp.issuer, aud: idp.audience, sub: 'alice', account: '111122223333', iat: now, exp: now + 300, ...claims };
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
   const jwt = new SignJWT(payload as JWTPayload);
   if (secret) return jwt.setProtectedHeader({ alg: alg ?? 'HS256' }).sign(secret);

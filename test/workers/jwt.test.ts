@@ -41,6 +41,15 @@ describe('JWT authentication', () => {
     expect(byArn.body.__type).toBe('AccessDeniedException');
     expect((await as(other)).body.Keys).not.toContainEqual(expect.objectContaining({ KeyId: keyId }));
     await refused('ListKeys', {}, 'InvalidTokenException', { token: await mintToken({ ...admin, account: 'acme' }) });
+    // With an account claim configured, a token without one belongs to no account.
+    await refused('ListKeys', {}, 'InvalidTokenException', { token: await mintToken({ ...admin, account: undefined }) });
+  });
+
+  it('refuses subjects that are not usable identities', async () => {
+    for (const sub of ['', '*', 'a*b', 'user?', '${jwt:x}', 'tab\there', 'x'.repeat(257)]) {
+      await refused('ListKeys', {}, 'InvalidTokenException', { token: await mintToken({ ...admin, sub }) });
+    }
+    await refused('ListKeys', {}, 'InvalidTokenException', { token: await mintToken({ ...admin, sub: { a: 1 } }) });
   });
 
   const failures: Array<[string, () => Promise<string>, string]> = [

@@ -14,7 +14,7 @@ export class AuditLog extends DurableObject<Bindings> {
 
   /** The object is addressed by account, and its chain is named after it. */
   private chainOf(account: string): AuditChain {
-    this.chain ??= new AuditChain(this.ctx.storage.sql, `account:${account}`);
+    this.chain ??= new AuditChain(this.ctx.storage.sql, accountAuditSource(account));
     return this.chain;
   }
 
@@ -31,6 +31,7 @@ export class AuditLog extends DurableObject<Bindings> {
   }
 }
 
+/** The name of an account's own chain, as records and verifications report it. */
 export function accountAuditSource(account: string): string {
   return `account:${account}`;
 }

@@ -2,7 +2,7 @@ import type { RequestMeta } from '../auth/caller';
 import type { Principal } from '../auth/principal';
 import type { Bindings } from '../env';
 import { KmsError } from '../errors';
-import { auditLog } from '../operations/context';
+import { auditLog } from '../stubs';
 import { auditEntry } from './entry';
 import { withAuditScope } from './request-scope';
 
@@ -30,7 +30,7 @@ export async function auditedRequest<T>(
     if (!scope.recordedByKey) {
       const account = principal?.account ?? env.KMS_ACCOUNT_ID;
       const caller = principal ? { principal, request } : { request };
-      await auditLog(env, account).append(account, auditEntry(caller, operation, failure, { account }));
+      await auditLog(env, account).append(account, auditEntry(caller, operation, failure, { account, ...(scope.keyId !== undefined && { keyId: scope.keyId }) }));
     }
   }
 }

@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 interface AuditScope {
   recordedByKey: boolean;
+  /** The key an account-chain record is about, when the request named one (the alias operations). */
+  keyId?: string;
 }
 
 const scope = new AsyncLocalStorage<AuditScope>();
@@ -19,4 +21,9 @@ export function withAuditScope<T>(fn: () => Promise<T>): { run: Promise<T>; scop
 export function noteRecordedByKey(): void {
   const store = scope.getStore();
   if (store) store.recordedByKey = true;
+}
+
+export function noteAuditedKey(keyId: string): void {
+  const store = scope.getStore();
+  if (store) store.keyId = keyId;
 }

@@ -34,6 +34,7 @@ export interface JwtSettings {
 
 const DEFAULT_ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const ACCOUNT = /^\d{12}$/;
+const SUBJECT = /^[^\s*?$\u0000-\u001f\u007f]{1,256}$/;
 
 let localJwks: { source: string; keys: JWTVerifyGetKey } | undefined;
 let remoteJwks: { url: string; keys: JWTVerifyGetKey } | undefined;
@@ -116,12 +117,19 @@ function claimList(value: unknown): string[] {
 /** Verifies a JWT and maps its claims to a principal. */
 export async function authenticateJwt(token: string, settings: JwtSettings): Promise<Principal> {
   const payload = await verify(token, settings);
-  const claimedAccount = settings.JWT_ACCOUNT_CLAIM ? payload[settings.JWT_ACCOUNT_CLAIM] : undefined;
-  if (claimedAccount !== undefined && (typeof claimedAccount !== 'string' || !ACCOUNT.test(claimedAccount))) {
-    throw new InvalidTokenException(`The token's ${settings.JWT_ACCOUNT_CLAIM} claim is not a 12-digit account.`);
+  // The subject becomes part of an ARN that policies match: no wildcards, variables or control characters.
+  const subject = payload.sub;
+  if (typeof subject !== 'string' || !SUBJECT.test(subject)) {
+    throw new InvalidTokenException('The token\'s sub claim is not a usable identity.');
   }
-  const account = (claimedAccount as string | undefined) ?? settings.KMS_ACCOUNT_ID;
-  const subject = payload.sub!;
+  let account = settings.KMS_ACCOUNT_ID;
+  if (settings.JWT_ACCOUNT_CLAIM) {
+    const claimed = payload[settings.JWT_ACCOUNT_CLAIM];
+    if (typeof claimed !== 'string' || !ACCOUNT.test(claimed)) {
+      throw new InvalidTokenException(`The token's ${settings.JWT_ACCOUNT_CLAIM} claim is missing or not a 12-digit account.`);
+    }
+    account = claimed;
+  }
   const roles = claimList(payload[settings.JWT_ROLES_CLAIM ?? 'groups']);
   return {
     account,

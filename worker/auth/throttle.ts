@@ -6,7 +6,7 @@ import { ThrottlingException } from '../errors';
  * at `rate` requests per second up to `burst`. On by default with generous
  * limits; `THROTTLE_RATE=0` turns it off. Buckets live in the Worker
  * isolate's memory, so on Cloudflare's network each location enforces its
- * own limit (docs/operations.md); the check runs before any operation, so a
+ * own limit (docs/security.md); the check runs before any operation, so a
  * throttled request changes no state.
  */
 export interface ThrottleSettings {
@@ -42,7 +42,7 @@ function limitFor(principal: Principal, settings: ThrottleSettings): Limit {
   return (
     overrides.limits.get(principal.arn) ?? {
       rate: Number(settings.THROTTLE_RATE ?? DEFAULT_RATE),
-      burst: Number(settings.THROTTLE_BURST ?? settings.THROTTLE_RATE ?? DEFAULT_BURST),
+      burst: Number(settings.THROTTLE_BURST ?? (settings.THROTTLE_RATE ? 2 * Number(settings.THROTTLE_RATE) : DEFAULT_BURST)),
     }
   );
 }

@@ -1,6 +1,6 @@
 import type { Caller } from '../auth/caller';
 import { ValidationException } from '../errors';
-import { principalMatches } from '../policy/evaluate';
+import type { Principal } from '../auth/principal';
 import type { RequestFacts } from '../policy/request-keys';
 import type { EncryptionContext } from '../wire/encryption-context';
 
@@ -28,18 +28,17 @@ export const GRANT_OPERATIONS = [
 ] as const;
 export type GrantOperation = (typeof GRANT_OPERATIONS)[number];
 
-/** Operations whose requests carry an encryption context, the only ones a constraint can speak about. */
-const CONTEXT_OPERATIONS = new Set<string>([
+/** Operations whose requests carry an encryption context: the ones a constraint speaks about. */
+const CONTEXT_REQUESTS = new Set<string>([
   'Decrypt',
   'Encrypt',
   'GenerateDataKey',
   'GenerateDataKeyWithoutPlaintext',
   'ReEncryptFrom',
   'ReEncryptTo',
-  'DescribeKey',
-  'CreateGrant',
-  'RetireGrant',
 ]);
+/** A constrained grant may also include these, which the constraint leaves alone (as in AWS KMS). */
+const CONSTRAINT_COMPATIBLE = new Set<string>([...CONTEXT_REQUESTS, 'DescribeKey', 'CreateGrant', 'RetireGrant']);
 
 export interface GrantConstraints {
   EncryptionContextSubset?: EncryptionContext;
@@ -64,7 +63,7 @@ export function checkGrantRequest(operations: readonly string[], constraints: Gr
   if (constraints.EncryptionContextEquals && constraints.EncryptionContextSubset) {
     throw new ValidationException('Specify EncryptionContextEquals or EncryptionContextSubset, not both.');
   }
-  const unsupported = operations.filter((operation) => !CONTEXT_OPERATIONS.has(operation));
+  const unsupported = operations.filter((operation) => !CONSTRAINT_COMPATIBLE.has(operation));
   if (unsupported.length > 0) {
     throw new ValidationException(`Encryption context constraints do not apply to ${unsupported.join(', ')}.`);
   }
@@ -78,23 +77,33 @@ function sameContext(a: EncryptionContext, b: EncryptionContext): boolean {
 function contextAllowed(constraints: GrantConstraints | undefined, operation: string, context: EncryptionContext | undefined): boolean {
   if (!constraints) return true;
   // Operations without an encryption context in their request are not constrained by one.
-  if (!['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo'].includes(operation)) {
-    return true;
-  }
+  if (!CONTEXT_REQUESTS.has(operation)) return true;
   const given = context ?? {};
   if (constraints.EncryptionContextEquals) return sameContext(constraints.EncryptionContextEquals, given);
   const subset = constraints.EncryptionContextSubset ?? {};
   return Object.entries(subset).every(([key, value]) => Object.hasOwn(given, key) && given[key] === value);
 }
 
-const noVariables = () => undefined;
+/**
+ * Grant principals are exact ARNs, never patterns: the account root (its
+ * administrators), a role (identities holding it), or one identity.
+ */
+export const GRANT_PRINCIPAL = /^arn:aws:(?:iam::\d{12}:(?:root|role\/[\w+=,.@/-]{1,128}|user\/[\w+=,.@/-]{1,128})|sts::\d{12}:(?:federated-user|assumed-role)\/[\w+=,.@/|:-]{1,200})$/;
+
+function namesPrincipal(arn: string, principal: Principal): boolean {
+  const root = /^arn:aws:iam::(\d{12}):root$/.exec(arn);
+  if (root) return principal.isAccountAdmin && principal.account === root[1];
+  const role = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(arn);
+  if (role) return principal.account === role[1] && principal.roles.includes(role[2]!);
+  return arn === principal.arn;
+}
 
 export function isGrantee(grant: Grant, caller: Caller): boolean {
-  return principalMatches(grant.GranteePrincipal, caller.principal, noVariables);
+  return namesPrincipal(grant.GranteePrincipal, caller.principal);
 }
 
 export function isRetiringPrincipal(grant: Grant, caller: Caller): boolean {
-  return grant.RetiringPrincipal !== undefined && principalMatches(grant.RetiringPrincipal, caller.principal, noVariables);
+  return grant.RetiringPrincipal !== undefined && namesPrincipal(grant.RetiringPrincipal, caller.principal);
 }
 
 /** The grant, if any, that lets the caller perform `action` (`kms:<Operation>`) with these facts. */

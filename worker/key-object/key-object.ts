@@ -26,11 +26,13 @@ import {
   KMSInvalidSignatureException,
   NotFoundException,
   UnsupportedOperationException,
+  ValidationException,
 } from '../errors';
 import { AuditChain, type AuditFilter, type AuditPosition, type ChainVerification } from '../audit/chain';
 import type { AuditRecord } from '../audit/record';
 import { auditEntry } from '../audit/entry';
 import { capture, type Result } from '../result';
+import { directory } from '../stubs';
 import { blobKeyVersion, parseCiphertextBlob } from '../wire/ciphertext-blob';
 import type { EncryptionContext } from '../wire/encryption-context';
 import { paginate, pageFields } from '../wire/pagination';
@@ -65,6 +67,13 @@ interface UnsealedVersion {
   aesKey?: Promise<CryptoKey>;
 }
 
+interface AuditContext {
+  caller: Caller;
+  action: string;
+  facts?: RequestFacts | undefined;
+  keyVersion?: number | undefined;
+}
+
 export interface CreateGrantRequest {
   granteePrincipal: string;
   retiringPrincipal?: string;
@@ -82,6 +91,13 @@ export interface CreateKeyRequest {
   tags: Tag[];
   policy?: string;
   bypassPolicyLockoutSafetyCheck?: boolean;
+}
+
+/** AWS KMS binds no encryption context to asymmetric ciphertexts; accepting one would mislead policies. */
+function refuseContext(context: EncryptionContext | undefined): void {
+  if (context && Object.keys(context).length > 0) {
+    throw new ValidationException('An encryption context is not supported with asymmetric keys.');
+  }
 }
 
 /**
@@ -109,7 +125,7 @@ export class KeyObject extends DurableObject<Bindings> {
   // ---- lifecycle -------------------------------------------------------
 
   create(caller: Caller, request: CreateKeyRequest): Promise<Result<KeyMetadata>> {
-    return this.audited(caller, 'kms:CreateKey', undefined, () => this.mutate(async () => {
+    return this.mutate(async () => {
       if (this.record) throw new AlreadyExistsException(`Key ${request.keyId} already exists.`);
       const now = Date.now();
       const record: KeyRecord = {
@@ -133,16 +149,20 @@ export class KeyObject extends DurableObject<Bindings> {
       await this.storeVersion(record, 1, undefined);
       await this.persist(record);
       return keyMetadata(record);
-    }));
+    }, { caller, action: 'kms:CreateKey' });
   }
 
   describe(caller: Caller): Promise<Result<KeyMetadata>> {
     return this.read(caller, 'kms:DescribeKey', 'exists', (record) => keyMetadata(record));
   }
 
-  /** Authorizes an action that names this key without using it (CreateAlias, UpdateAlias). */
-  admitAction(caller: Caller, action: string): Promise<Result<KeyMetadata>> {
-    return this.read(caller, action, 'notPendingDeletion', (record) => keyMetadata(record));
+  /**
+   * Authorizes an action that names this key without using it (the alias
+   * operations). Not audited here: the request's outcome is known only after
+   * the Directory step, so the Worker records it.
+   */
+  admitAction(caller: Caller, action: string, requirement: StateRequirement): Promise<Result<KeyMetadata>> {
+    return capture(() => keyMetadata(this.admit(caller, action, requirement)));
   }
 
   enable(caller: Caller): Promise<Result<void>> {
@@ -246,7 +266,10 @@ export class KeyObject extends DurableObject<Bindings> {
       this.requireUsage(record, 'ENCRYPT_DECRYPT');
       const plaintext = crypto.getRandomValues(new Uint8Array(numberOfBytes));
       const blob = await this.encryptWith(record, plaintext, context, 'SYMMETRIC_DEFAULT');
-      return { CiphertextBlob: blob, Plaintext: plaintext, KeyId: recordArn(record) };
+      if (action === 'kms:GenerateDataKey') return { CiphertextBlob: blob, Plaintext: plaintext, KeyId: recordArn(record) };
+      // WithoutPlaintext: the data key never leaves the object.
+      plaintext.fill(0);
+      return { CiphertextBlob: blob, KeyId: recordArn(record) };
     }, { encryptionContext: context });
   }
 
@@ -264,8 +287,7 @@ export class KeyObject extends DurableObject<Bindings> {
   verify(caller: Caller, message: Uint8Array, messageType: MessageType, signature: Uint8Array, algorithm: SigningAlgorithm) {
     return this.read(caller, 'kms:Verify', 'enabled', async (record) => {
       this.requireUsage(record, 'SIGN_VERIFY');
-      const spki = (await this.version(record, record.currentVersion)).publicKey!;
-      if (!(await verifySignature(record.keySpec, spki, algorithm, messageType, message, signature))) {
+      if (!(await verifySignature(record.keySpec, await this.publicKey(record), algorithm, messageType, message, signature))) {
         throw new KMSInvalidSignatureException('The signature is not valid.');
       }
       return { KeyId: recordArn(record), SignatureValid: true, SigningAlgorithm: algorithm };
@@ -321,7 +343,7 @@ export class KeyObject extends DurableObject<Bindings> {
           ? 'EncryptionContextSubset'
           : undefined,
     };
-    return this.audited(caller, 'kms:CreateGrant', facts, () => this.mutate(async () => {
+    return this.mutate(async () => {
       const record = this.existing(caller);
       const parent = authorize(caller, 'kms:CreateGrant', record, facts, this.grants.values());
       requireState(record, 'enabled');
@@ -353,9 +375,9 @@ export class KeyObject extends DurableObject<Bindings> {
       };
       await this.ctx.storage.put(GRANT_PREFIX + grantId, grant);
       this.grants.set(grantId, grant);
-      if (grant.RetiringPrincipal) await this.directory(record).indexGrant(grantListEntry(grant), grant.RetiringPrincipal);
+      if (grant.RetiringPrincipal) await directory(this.env, record.account).indexGrant(grantListEntry(grant), grant.RetiringPrincipal);
       return { GrantId: grantId, GrantToken: grant.GrantToken };
-    }));
+    }, { caller, action: 'kms:CreateGrant', facts });
   }
 
   listGrants(caller: Caller, filter: { grantId?: string; granteePrincipal?: string }, limit: number | undefined, marker: string | undefined) {
@@ -373,7 +395,7 @@ export class KeyObject extends DurableObject<Bindings> {
    * RetireGrant, or anyone the key policy allows kms:RetireGrant.
    */
   retireGrant(caller: Caller, grantId: string, grantToken: string | undefined) {
-    return this.audited(caller, 'kms:RetireGrant', undefined, () => this.mutate(async () => {
+    return this.mutate(async () => {
       const record = this.existing(caller);
       const grant = this.grants.get(grantId);
       if (!grant || (grantToken !== undefined && grant.GrantToken !== grantToken)) {
@@ -387,26 +409,22 @@ export class KeyObject extends DurableObject<Bindings> {
         throw new AccessDeniedException(`${caller.principal.arn} may not retire grant ${grantId}.`);
       }
       await this.dropGrant(record, grant);
-    }));
+    }, { caller, action: 'kms:RetireGrant' });
   }
 
   revokeGrant(caller: Caller, grantId: string) {
-    return this.audited(caller, 'kms:RevokeGrant', undefined, () => this.mutate(async () => {
+    return this.mutate(async () => {
       const record = this.admit(caller, 'kms:RevokeGrant', 'exists');
       const grant = this.grants.get(grantId);
       if (!grant) throw new NotFoundException(`Grant ${grantId} does not exist on this key.`);
       await this.dropGrant(record, grant);
-    }));
+    }, { caller, action: 'kms:RevokeGrant' });
   }
 
   private async dropGrant(record: KeyRecord, grant: Grant): Promise<void> {
     await this.ctx.storage.delete(GRANT_PREFIX + grant.GrantId);
     this.grants.delete(grant.GrantId);
-    if (grant.RetiringPrincipal) await this.directory(record).unindexGrant(grant.GrantId);
-  }
-
-  private directory(record: KeyRecord) {
-    return this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName(record.account));
+    if (grant.RetiringPrincipal) await directory(this.env, record.account).unindexGrant(grant.GrantId);
   }
 
   /**
@@ -508,8 +526,9 @@ export class KeyObject extends DurableObject<Bindings> {
   /** Automatic rotation and the end of a deletion window. */
   override async alarm(): Promise<void> {
     const result = await this.mutate(async () => {
-      const record = this.record;
-      if (!record || record.state === 'Deleted') return;
+      if (!this.record || this.record.state === 'Deleted') return;
+      // A copy: requests already in flight keep the record they started with.
+      const record = structuredClone(this.record);
       const now = Date.now();
       if (record.state === 'PendingDeletion' && record.deletionDate! <= now) {
         await this.destroy(record);
@@ -530,7 +549,7 @@ export class KeyObject extends DurableObject<Bindings> {
   // ---- internals ---------------------------------------------------------
 
   /** Runs a read-only operation; crypto operations may interleave freely. */
-  private read<T>(
+  private async read<T>(
     caller: Caller,
     action: string,
     requirement: StateRequirement,
@@ -538,19 +557,36 @@ export class KeyObject extends DurableObject<Bindings> {
     facts?: RequestFacts,
     keyVersion?: number,
   ): Promise<Result<T>> {
-    return this.audited(caller, action, facts, () => capture(() => fn(this.admit(caller, action, requirement, facts))), keyVersion);
+    const result = await capture(() => fn(this.admit(caller, action, requirement, facts)));
+    return this.recordAudit(result, { caller, action, facts, keyVersion });
   }
 
   /** Runs a state change alone, then persists the record and re-arms the alarm. */
   private change<T>(caller: Caller, action: string, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>, facts?: RequestFacts): Promise<Result<T>> {
-    return this.audited(caller, action, facts, () =>
-      this.mutate(async () => {
+    return this.mutate(
+      async () => {
         const record = structuredClone(this.admit(caller, action, requirement, facts));
         const value = await fn(record);
         await this.persist(record);
         return value;
-      }),
+      },
+      { caller, action, facts },
     );
+  }
+
+  /**
+   * Serializes state changes: no new request starts while a rotation holds
+   * the version counter. The audit record is appended inside the same block,
+   * so a saved change always has its record. The callback never throws,
+   * which would reset the object.
+   */
+  private async mutate<T>(fn: () => Promise<T>, audit?: AuditContext): Promise<Result<T>> {
+    let result: Result<T> | undefined;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      result = await capture(fn);
+      if (audit) this.recordAudit(result, audit);
+    });
+    return result!;
   }
 
   /**
@@ -558,8 +594,7 @@ export class KeyObject extends DurableObject<Bindings> {
    * allowed or not, before the result leaves the object. A key that does not
    * exist records nothing: the Worker records such requests in the account's chain.
    */
-  private async audited<T>(caller: Caller, action: string, facts: RequestFacts | undefined, run: () => Promise<Result<T>>, keyVersion?: number): Promise<Result<T>> {
-    const result = await run();
+  private recordAudit<T>(result: Result<T>, { caller, action, facts, keyVersion }: AuditContext): Result<T> {
     const record = this.record;
     if (!record) return result;
     this.auditChain(record).append(
@@ -586,18 +621,6 @@ export class KeyObject extends DurableObject<Bindings> {
   private auditChain(record: KeyRecord): AuditChain {
     this.chain ??= new AuditChain(this.ctx.storage.sql, record.keyId);
     return this.chain;
-  }
-
-  /**
-   * Serializes state changes: no request runs while a rotation holds the
-   * version counter. The callback never throws, which would reset the object.
-   */
-  private async mutate<T>(fn: () => Promise<T>): Promise<Result<T>> {
-    let result: Result<T> | undefined;
-    await this.ctx.blockConcurrencyWhile(async () => {
-      result = await capture(fn);
-    });
-    return result!;
   }
 
   private admit(caller: Caller, action: string, requirement: StateRequirement, facts?: RequestFacts): KeyRecord {
@@ -643,7 +666,7 @@ export class KeyObject extends DurableObject<Bindings> {
    * What stays is a tombstone, so the key id is never reused.
    */
   private async destroy(record: KeyRecord): Promise<void> {
-    await this.directory(record).forgetKey(record.keyId);
+    await directory(this.env, record.account).forgetKey(record.keyId);
     const versions = [...(await this.ctx.storage.list({ prefix: 'version:' })).keys(), ...[...this.grants.keys()].map((id) => GRANT_PREFIX + id)];
     this.grants.clear();
     // The storage API deletes at most 128 keys per call.
@@ -685,12 +708,13 @@ export class KeyObject extends DurableObject<Bindings> {
   private async encryptWith(record: KeyRecord, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm): Promise<Uint8Array> {
     const info = KEY_SPECS[record.keySpec];
     if (info.family === 'aes' && algorithm === 'SYMMETRIC_DEFAULT') {
-      const key = await this.aesKey(record, record.currentVersion);
-      return encryptBlob(key, record.keyId, record.currentVersion, plaintext, context);
+      // Read once: the blob must name the version whose key sealed it.
+      const version = record.currentVersion;
+      return encryptBlob(await this.aesKey(record, version), record.keyId, version, plaintext, context);
     }
     if (info.family === 'rsa' && algorithm !== 'SYMMETRIC_DEFAULT') {
-      const { publicKey } = await this.version(record, record.currentVersion);
-      return rsaEncrypt(publicKey!, info.modulusLength, algorithm, plaintext);
+      refuseContext(context);
+      return rsaEncrypt(await this.publicKey(record), info.modulusLength, algorithm, plaintext);
     }
     throw new InvalidKeyUsageException(`Encryption algorithm ${algorithm} is not valid for a ${record.keySpec} key.`);
   }
@@ -708,10 +732,18 @@ export class KeyObject extends DurableObject<Bindings> {
       return decryptBlob(await this.aesKey(record, blob.version), blob, context);
     }
     if (info.family === 'rsa' && algorithm !== 'SYMMETRIC_DEFAULT') {
+      refuseContext(context);
       const { secret } = await this.version(record, record.currentVersion);
       return rsaDecrypt(secret, algorithm, ciphertext);
     }
     throw new InvalidKeyUsageException(`Encryption algorithm ${algorithm} is not valid for a ${record.keySpec} key.`);
+  }
+
+  /** The SPKI of an asymmetric key, without unsealing its private half. */
+  private async publicKey(record: KeyRecord): Promise<Uint8Array> {
+    const { publicKey } = await this.loadVersionRecord(record, record.currentVersion);
+    if (!publicKey) throw new UnsupportedOperationException(`A ${record.keySpec} key has no public key.`);
+    return publicKey;
   }
 
   private async macMaterial(record: KeyRecord, algorithm: MacAlgorithm): Promise<Uint8Array> {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { InvalidAliasNameException } from '../errors';
+import { noteAuditedKey } from '../audit/request-scope';
 import { unwrap } from '../result';
 import { aliasArn, isAliasName } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
-import { callerScope, directory, resolveKey, resolveKeyId, type OperationContext } from './context';
+import { callerScope, resolveKey, resolveKeyId, type OperationContext } from './context';
+import { directory } from '../stubs';
 import { defineOperation } from './operation';
 import { aliasName, keyIdField, limit, marker } from './schema';
 
@@ -18,10 +20,15 @@ function checkAliasName(name: string): void {
   }
 }
 
-/** The target must be a key id or ARN (not another alias) that the caller may name. */
-async function admitTarget(ctx: OperationContext, targetKeyId: string, action: string): Promise<string> {
-  const { keyId, key, caller } = await resolveKey(ctx, targetKeyId, { aliases: false });
-  unwrap(await key.admitAction(caller, action));
+/**
+ * The key must be named by id or ARN (not another alias), and the caller must
+ * be allowed `action` on it. The request is audited in the account's chain,
+ * naming the key, once the Directory step has its outcome.
+ */
+async function admitKey(ctx: OperationContext, reference: string, action: string, requirement: 'notPendingDeletion' | 'exists'): Promise<string> {
+  const { keyId, key, caller } = await resolveKey(ctx, reference, { aliases: false });
+  noteAuditedKey(keyId);
+  unwrap(await key.admitAction(caller, action, requirement));
   return keyId;
 }
 
@@ -29,7 +36,7 @@ export const CreateAlias = defineOperation({
   input: z.object({ AliasName: aliasName, TargetKeyId: keyIdField }),
   async run(input, ctx) {
     checkAliasName(input.AliasName);
-    const keyId = await admitTarget(ctx, input.TargetKeyId, 'kms:CreateAlias');
+    const keyId = await admitKey(ctx, input.TargetKeyId, 'kms:CreateAlias', 'notPendingDeletion');
     unwrap(await directory(ctx.env, ctx.principal.account).createAlias(input.AliasName, keyId));
   },
 });
@@ -38,10 +45,10 @@ export const UpdateAlias = defineOperation({
   input: z.object({ AliasName: aliasName, TargetKeyId: keyIdField }),
   async run(input, ctx) {
     checkAliasName(input.AliasName);
-    const keyId = await admitTarget(ctx, input.TargetKeyId, 'kms:UpdateAlias');
     // The key the alias leaves must be the caller's to re-point, too.
     const current = await resolveKeyId(ctx, input.AliasName);
-    await admitTarget(ctx, current, 'kms:UpdateAlias');
+    await admitKey(ctx, current, 'kms:UpdateAlias', 'exists');
+    const keyId = await admitKey(ctx, input.TargetKeyId, 'kms:UpdateAlias', 'notPendingDeletion');
     unwrap(await directory(ctx.env, ctx.principal.account).updateAlias(input.AliasName, keyId));
   },
 });
@@ -50,9 +57,7 @@ export const DeleteAlias = defineOperation({
   input: z.object({ AliasName: aliasName }),
   async run(input, ctx) {
     checkAliasName(input.AliasName);
-    const current = await resolveKeyId(ctx, input.AliasName);
-    const { key, caller } = await resolveKey(ctx, current, { aliases: false });
-    unwrap(await key.describe(caller));
+    await admitKey(ctx, await resolveKeyId(ctx, input.AliasName), 'kms:DeleteAlias', 'exists');
     unwrap(await directory(ctx.env, ctx.principal.account).deleteAlias(input.AliasName));
   },
 });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { accountAuditSource } from '../audit/audit-log';
 import type { AuditPosition, ChainVerification } from '../audit/chain';
 import type { AuditRecord } from '../audit/record';
 import { InvalidMarkerException } from '../errors';
 import { unwrap } from '../result';
 import { decodeMarker, encodeMarker } from '../wire/pagination';
 import { requireAccountAdmin } from './account-access';
-import { auditLog, directory, keyObject, onKey, type OperationContext } from './context';
+import { onKey, type OperationContext } from './context';
+import { auditLog, directory, keyObject } from '../stubs';
 import { defineOperation } from './operation';
 import { keyIdField } from './schema';
 
@@ -85,7 +87,7 @@ export const ListAuditRecords = defineOperation({
     } else {
       requireAccountAdmin(ctx.principal, 'kms:ListAuditRecords');
       const account = ctx.principal.account;
-      const accountSource = `account:${account}`;
+      const accountSource = accountAuditSource(account);
       const perKey = await Promise.all(
         (await accountSources(ctx)).map(async (keyId) =>
           (await keyObject(ctx.env, keyId).accountAuditQuery(account, filter, after, limit + 1)).map((record) => ({ ...record, source: keyId })),

@@ -2,6 +2,7 @@ import type { Caller } from '../auth/caller';
 import type { Principal } from '../auth/principal';
 import type { Bindings } from '../env';
 import { NotFoundException } from '../errors';
+import { directory, keyObject } from '../stubs';
 import { parseKeyReference, type ArnScope } from '../wire/key-reference';
 
 /** What every operation receives besides its input: who asks, and the Worker's bindings. */
@@ -14,27 +15,6 @@ export interface OperationContext {
 
 export function callerScope(ctx: OperationContext): ArnScope {
   return { region: ctx.env.KMS_REGION, account: ctx.principal.account };
-}
-
-export function auditLog(env: Bindings, account: string) {
-  return env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(account));
-}
-
-export function directory(env: Bindings, account: string) {
-  return env.DIRECTORY.get(env.DIRECTORY.idFromName(account));
-}
-
-/** Durable Object ids are pure functions of the name; stubs are per request, ids can be kept. */
-const keyObjectIds = new Map<string, DurableObjectId>();
-
-export function keyObject(env: Bindings, keyId: string) {
-  let id = keyObjectIds.get(keyId);
-  if (!id) {
-    id = env.KEY_OBJECT.idFromName(keyId);
-    if (keyObjectIds.size >= 10_000) keyObjectIds.delete(keyObjectIds.keys().next().value!);
-    keyObjectIds.set(keyId, id);
-  }
-  return env.KEY_OBJECT.get(id);
 }
 
 export async function resolveKeyId(

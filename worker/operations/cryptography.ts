@@ -25,11 +25,14 @@ const message = blob(1, 4096);
  * Finds the key of a ciphertext: symmetric blobs name their key; asymmetric
  * ciphertexts need the KeyId. When both are given they must agree.
  */
-async function keyForCiphertext(ctx: OperationContext, ciphertext: Uint8Array, reference: string | undefined) {
-  const named = isSymmetricBlob(ciphertext) ? parseCiphertextBlob(ciphertext).keyId : undefined;
+async function keyForCiphertext(ctx: OperationContext, ciphertext: Uint8Array, reference: string | undefined, algorithm: string) {
+  // Only symmetric ciphertexts carry a header; RSA ciphertexts are random-looking bytes.
+  const named = algorithm === 'SYMMETRIC_DEFAULT' && isSymmetricBlob(ciphertext) ? parseCiphertextBlob(ciphertext).keyId : undefined;
   if (reference === undefined) {
     if (named === undefined) {
-      throw new InvalidCiphertextException('The ciphertext names no key; specify KeyId for an asymmetric key.');
+      throw new InvalidCiphertextException(
+        algorithm === 'SYMMETRIC_DEFAULT' ? 'The ciphertext is not an EdgeKMS ciphertext blob.' : 'Specify KeyId to decrypt with an asymmetric key.',
+      );
     }
     // The blob names no account: without a KeyId ARN, the key must be the caller's own.
     return keyInAccount(ctx, named);
@@ -64,7 +67,7 @@ export const Decrypt = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const { key, caller } = await keyForCiphertext(ctx, input.CiphertextBlob, input.KeyId);
+    const { key, caller } = await keyForCiphertext(ctx, input.CiphertextBlob, input.KeyId, input.EncryptionAlgorithm);
     return unwrap(await key.decrypt(caller, input.CiphertextBlob, input.EncryptionContext, input.EncryptionAlgorithm));
   },
 });
@@ -81,7 +84,7 @@ export const ReEncrypt = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const source = await keyForCiphertext(ctx, input.CiphertextBlob, input.SourceKeyId);
+    const source = await keyForCiphertext(ctx, input.CiphertextBlob, input.SourceKeyId, input.SourceEncryptionAlgorithm);
     const destination = await resolveKey(ctx, input.DestinationKeyId);
     const decrypted = unwrap(
       await source.key.decrypt(source.caller, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
@@ -133,10 +136,7 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
   async run(input, ctx) {
     const length = dataKeyLength(input);
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    const { CiphertextBlob, KeyId } = unwrap(
-      await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'),
-    );
-    return { CiphertextBlob, KeyId };
+    return unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'));
   },
 });
 

@@ -1,22 +1,24 @@
 import { z } from 'zod';
 import { AccessDeniedException, NotFoundException, ValidationException } from '../errors';
-import { GRANT_OPERATIONS, parseGrantToken } from '../key-object/grants';
+import { GRANT_OPERATIONS, GRANT_PRINCIPAL, parseGrantToken } from '../key-object/grants';
 import { unwrap } from '../result';
-import { directory, keyInAccount, onKey } from './context';
+import { keyInAccount, onKey } from './context';
+import { directory } from '../stubs';
 import { defineOperation } from './operation';
 import { encryptionContext, grantTokens, keyIdField, limit, marker } from './schema';
 
 /** Grants: CreateGrant, ListGrants, RetireGrant, RevokeGrant, ListRetirableGrants. */
 
 const principalField = z.string().min(1).max(256);
+const grantPrincipal = principalField.regex(GRANT_PRINCIPAL, 'Member must be an IAM or STS principal ARN, without wildcards');
 const grantId = z.string().min(1).max(128);
 const grantToken = z.string().min(1).max(8192);
 
 export const CreateGrant = defineOperation({
   input: z.object({
     KeyId: keyIdField,
-    GranteePrincipal: principalField,
-    RetiringPrincipal: principalField.optional(),
+    GranteePrincipal: grantPrincipal,
+    RetiringPrincipal: grantPrincipal.optional(),
     Operations: z.array(z.enum(GRANT_OPERATIONS)).min(1),
     Constraints: z
       .object({ EncryptionContextSubset: encryptionContext, EncryptionContextEquals: encryptionContext })

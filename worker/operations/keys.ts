@@ -5,13 +5,12 @@ import { unwrap } from '../result';
 import { MAX_POLICY_LENGTH } from '../policy/document';
 import { keyArn } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
-import { callerScope, directory, keyObject, onKey, resolveKey } from './context';
+import { callerScope, onKey, resolveKey } from './context';
+import { directory, keyObject } from '../stubs';
 import { defineOperation } from './operation';
-import { keyIdField, keySpec, keyUsage, limit, marker, tags } from './schema';
+import { keyIdField, keyIdOnly, keySpec, keyUsage, limit, marker, tags } from './schema';
 
 /** Key lifecycle and metadata: CreateKey, DescribeKey, ListKeys, Enable/Disable, deletion, tags. */
-
-const keyIdOnly = z.object({ KeyId: keyIdField });
 
 
 export const CreateKey = defineOperation({

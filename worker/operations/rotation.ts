@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { unwrap } from '../result';
 import { onKey } from './context';
 import { defineOperation } from './operation';
-import { keyIdField, limit, marker } from './schema';
+import { keyIdField, keyIdOnly, limit, marker } from './schema';
 
 /** Rotation of symmetric keys: automatic on a period (a Durable Object alarm) and on demand. */
-
-const keyIdOnly = z.object({ KeyId: keyIdField });
 
 export const EnableKeyRotation = defineOperation({
   input: z.object({ KeyId: keyIdField, RotationPeriodInDays: z.number().int().min(90).max(2560).default(365) }),

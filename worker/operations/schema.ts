@@ -17,6 +17,7 @@ export const blob = (min: number, max: number) =>
     .refine((bytes) => bytes.length <= max, `Member must have length less than or equal to ${max}`);
 
 export const keyIdField = z.string().min(1).max(2048);
+export const keyIdOnly = z.object({ KeyId: keyIdField });
 /**
  * The encryption context is bound as UTF-8 bytes, so its strings must be
  * well-formed: a lone surrogate encodes as U+FFFD and would collide with any

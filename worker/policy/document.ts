@@ -1,4 +1,5 @@
 import { MalformedPolicyDocumentException } from '../errors';
+import { isKnownConditionKey, normalizeConditionKey } from './condition-keys';
 
 /**
  * Key policy documents in the AWS IAM policy language, parsed once (on
@@ -13,7 +14,7 @@ export interface ConditionClause {
   operator: string;
   set?: 'ForAnyValue' | 'ForAllValues';
   ifExists: boolean;
-  /** Condition key, lower-cased (AWS condition keys are case-insensitive). */
+  /** Condition key, normalized by `normalizeConditionKey`. */
   key: string;
   values: string[];
 }
@@ -112,12 +113,12 @@ function parseConditions(value: unknown): ConditionClause[] {
       if (list.length === 0 || !list.every((item) => ['string', 'number', 'boolean'].includes(typeof item))) {
         malformed(`Condition ${qualified} ${key} must be a value or a list of values.`);
       }
-      if (!/^(kms|aws|jwt):[^\s]+$/i.test(key)) malformed(`Unknown condition key ${key}.`);
+      if (!isKnownConditionKey(key)) malformed(`Unknown condition key ${key}.`);
       clauses.push({
         operator,
         ...(match[1] && { set: match[1] as ConditionClause['set'] }),
         ifExists: match[3] !== undefined,
-        key: key.toLowerCase(),
+        key: normalizeConditionKey(key),
         values: list.map(String),
       });
     }

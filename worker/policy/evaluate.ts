@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import { normalizeConditionKey } from './condition-keys';
 import { conditionHolds, type RequestKeys } from './conditions';
 import type { PolicyDocument, Statement } from './document';
 import { matchesPattern, type Lookup } from './patterns';
@@ -15,7 +16,7 @@ export interface AuthorizationRequest {
   action: string;
   /** The key ARN. */
   resource: string;
-  /** Condition keys, lower-cased, as built by `requestKeys`. */
+  /** Condition keys, as `requestKeys` builds them. */
   keys: RequestKeys;
 }
 
@@ -52,7 +53,7 @@ function statementApplies(statement: Statement, request: AuthorizationRequest, l
 
 export function evaluatePolicy(policy: PolicyDocument, request: AuthorizationRequest): Decision {
   const lookup: Lookup = (key) => {
-    const value = request.keys.get(key);
+    const value = request.keys.get(normalizeConditionKey(key));
     return typeof value === 'string' ? value : undefined;
   };
   let allowed = false;

@@ -2,46 +2,76 @@
  * IAM wildcard patterns (`*` any run, `?` one character) and policy
  * variables (`${jwt:sub}`, `${aws:PrincipalAccount}`, and the escapes `${*}`,
  * `${?}`, `${$}`). A variable's value is always literal: a caller whose `sub`
- * is "*" does not turn a pattern into a wildcard.
+ * is "*" does not turn a pattern into a wildcard. Matching is linear in the
+ * value's length times the pattern's, never exponential: values come from
+ * callers.
  */
 export type Lookup = (key: string) => string | undefined;
 
-type Piece = { literal: string } | { wildcard: '*' | '?' };
+/** One pattern position: a literal character, or a wildcard. */
+type Token = string | { wildcard: '*' | '?' };
 
-/** Splits a policy value into literal text and wildcards, substituting variables; undefined if one is unknown. */
-function pieces(pattern: string, lookup: Lookup, wildcards: boolean): Piece[] | undefined {
-  const out: Piece[] = [];
-  const token = /\$\{([^}]+)\}|[*?]/g;
+/** Tokens of a policy value with variables substituted; undefined if a variable has no value. */
+function tokenize(pattern: string, lookup: Lookup, wildcards: boolean): Token[] | undefined {
+  const tokens: Token[] = [];
+  const syntax = /\$\{([^}]+)\}|[*?]/g;
   let last = 0;
-  for (let match = token.exec(pattern); match; match = token.exec(pattern)) {
-    if (match.index > last) out.push({ literal: pattern.slice(last, match.index) });
-    last = token.lastIndex;
+  const literal = (text: string) => tokens.push(...text);
+  for (let match = syntax.exec(pattern); match; match = syntax.exec(pattern)) {
+    literal(pattern.slice(last, match.index));
+    last = syntax.lastIndex;
     const variable = match[1];
     if (variable === undefined) {
-      out.push(wildcards ? { wildcard: match[0] as '*' | '?' } : { literal: match[0] });
+      if (wildcards) tokens.push({ wildcard: match[0] as '*' | '?' });
+      else literal(match[0]);
     } else if (variable === '*' || variable === '?' || variable === '$') {
-      out.push({ literal: variable });
+      literal(variable);
     } else {
-      const value = lookup(variable.toLowerCase());
+      const value = lookup(variable);
       if (value === undefined) return undefined;
-      out.push({ literal: value });
+      literal(value);
     }
   }
-  if (last < pattern.length) out.push({ literal: pattern.slice(last) });
-  return out;
+  literal(pattern.slice(last));
+  return tokens;
 }
-
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** Substitutes variables; undefined when a variable has no value in this request. */
 export function substitute(value: string, lookup: Lookup): string | undefined {
-  const parts = pieces(value, lookup, false);
-  return parts?.map((part) => ('literal' in part ? part.literal : part.wildcard)).join('');
+  return tokenize(value, lookup, false)?.join('');
+}
+
+/**
+ * Greedy wildcard matching that backtracks only to the most recent `*`:
+ * O(value × pattern) at worst, where a backtracking regex is exponential.
+ */
+function matchTokens(tokens: Token[], value: string, ignoreCase: boolean): boolean {
+  const same = ignoreCase ? (a: string, b: string) => a.toLowerCase() === b.toLowerCase() : (a: string, b: string) => a === b;
+  const chars = [...value];
+  let t = 0;
+  let v = 0;
+  let star = -1;
+  let resume = 0;
+  while (v < chars.length) {
+    const token = tokens[t];
+    if (token !== undefined && (typeof token === 'string' ? same(token, chars[v]!) : token.wildcard === '?')) {
+      t++;
+      v++;
+    } else if (token !== undefined && typeof token !== 'string' && token.wildcard === '*') {
+      star = t++;
+      resume = v;
+    } else if (star >= 0) {
+      t = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (t < tokens.length && typeof tokens[t] !== 'string' && (tokens[t] as { wildcard: string }).wildcard === '*') t++;
+  return t === tokens.length;
 }
 
 export function matchesPattern(pattern: string, value: string, lookup: Lookup, { ignoreCase = false } = {}): boolean {
-  const parts = pieces(pattern, lookup, true);
-  if (!parts) return false;
-  const source = parts.map((part) => ('literal' in part ? escape(part.literal) : part.wildcard === '*' ? '.*' : '.')).join('');
-  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
+  const tokens = tokenize(pattern, lookup, true);
+  return tokens !== undefined && matchTokens(tokens, value, ignoreCase);
 }

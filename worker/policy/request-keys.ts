@@ -1,9 +1,10 @@
 import type { Caller } from '../auth/caller';
 import type { EncryptionContext } from '../wire/encryption-context';
+import { normalizeConditionKey } from './condition-keys';
 
 /**
  * The condition keys a request offers to key policies and grant constraints,
- * lower-cased. Operation-specific facts (`kms:EncryptionContext:*`,
+ * named as `normalizeConditionKey` names them. Operation-specific facts (`kms:EncryptionContext:*`,
  * algorithms, …) come from the operation; identity and transport facts from
  * the caller; `jwt:<claim>` from the verified token.
  */
@@ -29,13 +30,13 @@ export function requestKeys(caller: Caller, facts: RequestFacts, now = Date.now(
   const { principal, request } = caller;
   const keys = new Map<string, string | readonly string[]>();
   const set = (key: string, value: string | readonly string[] | undefined) => {
-    if (value !== undefined) keys.set(key.toLowerCase(), value);
+    if (value !== undefined) keys.set(normalizeConditionKey(key), value);
   };
   set('aws:PrincipalArn', principal.arn);
   set('aws:PrincipalAccount', principal.account);
   set('aws:username', principal.kind === 'jwt' ? String(principal.claims.sub) : undefined);
   set('aws:SourceIp', request.sourceIp);
-  set('aws:UserAgent', request.userAgent);
+  set('aws:UserAgent', request.userAgent?.slice(0, 256));
   set('aws:SecureTransport', 'true');
   set('aws:CurrentTime', new Date(now).toISOString());
   set('aws:EpochTime', String(Math.floor(now / 1000)));

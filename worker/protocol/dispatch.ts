@@ -4,7 +4,7 @@ import { UnknownOperationException } from '../errors';
 import { findOperation } from '../operations/registry';
 import { parseInput } from '../operations/schema';
 
-/** The common path of both protocol adapters once the caller is verified. */
+/** The common path of every protocol adapter once the caller is verified. */
 export async function dispatch(
   operationName: string,
   readBody: () => Promise<unknown>,
