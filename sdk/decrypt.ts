@@ -83,14 +83,15 @@ export async function decrypt(
     if (frame.final) break;
   }
 
-  if (suite.signed) {
-    const footer = parseFooter(bytes, offset);
-    if (footer === undefined) throw new MalformedMessageError('message ends inside its footer');
-    const verifier = new MessageVerifier(materials.verificationKey!).update(bytes.subarray(0, offset));
+  // The whole structure is checked before any (costlier) cryptography on the body.
+  const bodyEnd = offset;
+  const footer = suite.signed ? parseFooter(bytes, bodyEnd) : undefined;
+  if (suite.signed && footer === undefined) throw new MalformedMessageError('message ends inside its footer');
+  if ((footer?.end ?? bodyEnd) !== bytes.byteLength) throw new MalformedMessageError('unexpected bytes after the end of the message');
+  if (footer !== undefined) {
+    const verifier = new MessageVerifier(materials.verificationKey!).update(bytes.subarray(0, bodyEnd));
     if (!verifier.verify(footer.signature)) throw new AuthenticationError('message signature did not verify');
-    offset = footer.end;
   }
-  if (offset !== bytes.byteLength) throw new MalformedMessageError('unexpected bytes after the end of the message');
 
   const plaintext = new Uint8Array(plaintextLength);
   const starts = frames.map((_, index) => index * header.frameLength);
