@@ -10,10 +10,11 @@ export type BinaryInput = Uint8Array | ArrayBuffer | ArrayBufferView | Blob;
 export type PlaintextInput = BinaryInput | string;
 export type MessageInput = BinaryInput | string;
 
+// Checks use isView and the built-in tag rather than instanceof where they can, so that arrays
+// from another realm (an iframe, a vm context) are accepted too.
 async function binaryBytes(input: BinaryInput, what: string): Promise<Bytes> {
-  if (input instanceof Uint8Array) return asBytes(input);
-  if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return asBytes(new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
+  if (Object.prototype.toString.call(input) === '[object ArrayBuffer]') return new Uint8Array(input as ArrayBuffer);
   if (typeof Blob !== 'undefined' && input instanceof Blob) return new Uint8Array(await input.arrayBuffer());
   throw new InvalidArgumentError(`${what} must be a Uint8Array, ArrayBuffer, Blob or string`);
 }

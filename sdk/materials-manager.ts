@@ -102,6 +102,9 @@ export class DefaultMaterialsManager implements MaterialsManager {
     }
 
     const result = await this.keyring.onDecrypt(materials, encryptedDataKeys);
+    if (result.suite !== suite || result.encryptionContext !== encryptionContext) {
+      throw new KeyringError('keyring changed the algorithm suite or the encryption context');
+    }
     if (result.plaintextDataKey?.byteLength !== suite.keyLength) {
       throw new KeyringError(`keyring returned no ${suite.keyLength}-byte data key`);
     }

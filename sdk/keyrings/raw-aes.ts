@@ -134,7 +134,11 @@ function importWrappingKey(wrappingKey: Uint8Array | CryptoKey): Promise<CryptoK
       throw new InvalidArgumentError('wrappingKey must be 16, 24 or 32 bytes');
     }
     // Copied now, so later changes to the caller's array cannot change the key.
-    return importAesGcmKey(copyBytes(wrappingKey));
+    const bits = wrappingKey.byteLength * 8;
+    return importAesGcmKey(copyBytes(wrappingKey)).catch((error: unknown) => {
+      // Chromium's WebCrypto, for one, has no 192-bit AES.
+      throw new InvalidArgumentError(`this runtime's WebCrypto cannot use a ${bits}-bit AES-GCM key`, { cause: error });
+    });
   }
   if (typeof CryptoKey !== 'undefined' && wrappingKey instanceof CryptoKey) {
     const { algorithm, usages } = wrappingKey;
