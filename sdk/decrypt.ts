@@ -1,9 +1,9 @@
 /**
  * One-shot decryption of a complete message (spec: client-apis/decrypt.md). Nothing is returned
- * unless every check passes: the header parses, the caller's expected context matches, a keyring
- * unwraps a data key, that key matches the header's key commitment, the header tag verifies, the
- * body is a complete sequence of frames ending in a final frame, every frame tag verifies, the
- * signature (signed suites) verifies, and no byte follows the message.
+ * unless every check passes: the header parses, the caller's expected context matches, the body
+ * is a complete sequence of frames ending in a final frame (then the footer, for signed suites)
+ * with no byte after it, a keyring unwraps a data key, that key matches the header's key
+ * commitment, the header tag verifies, the signature verifies, and every frame tag verifies.
  */
 import { type Bytes, timingSafeEqual } from './bytes';
 import { MessageVerifier } from './crypto/ecdsa-p384';
@@ -17,6 +17,7 @@ import {
   assertMaxEncryptedDataKeys,
   type MessageHeader,
   type ParsedFrame,
+  type ParsedHeader,
   parseFooter,
   parseFrame,
   parseHeader,
@@ -56,8 +57,10 @@ export async function decrypt(
   const parsed = parseHeader(bytes, { maxEncryptedDataKeys: options.maxEncryptedDataKeys });
   if (parsed === undefined) throw new MalformedMessageError('message ends inside its header');
   const { header, suite } = parsed;
-  // Checked before any key is unwrapped, so a message for someone else costs no KMS call.
+  // The cheap checks come first, so a message that is for someone else, cut short or padded
+  // costs no key unwrap (for a KMS keyring: no request, no audit record).
   checkExpectedContext(header.encryptionContext, options.expectedContext);
+  const { frames, plaintextLength, bodyEnd, signature } = parseBody(bytes, parsed);
 
   const materials = await manager.decryptMaterials({
     suite,
@@ -69,9 +72,34 @@ export async function decrypt(
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }
   await aesGcmOpen(encryptionKey, HEADER_IV, parsed.body, parsed.authTag, 'header');
+  if (signature !== undefined) {
+    const verifier = new MessageVerifier(materials.verificationKey!).update(bytes.subarray(0, bodyEnd));
+    if (!verifier.verify(signature)) throw new AuthenticationError('message signature did not verify');
+  }
 
+  const plaintext = new Uint8Array(plaintextLength);
+  const starts = frames.map((_, index) => index * header.frameLength);
+  await forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
+    const opened: Bytes = await openFrame(encryptionKey, header.messageId, frames[index]!);
+    plaintext.set(opened, starts[index]!);
+  });
+  return { plaintext, encryptionContext: header.encryptionContext, header };
+}
+
+interface ParsedBody {
+  readonly frames: readonly ParsedFrame[];
+  readonly plaintextLength: number;
+  readonly bodyEnd: number;
+  readonly signature: Bytes | undefined;
+}
+
+/**
+ * The body's structure: frames numbered 1, 2, … up to exactly one final frame, then the footer
+ * for signed suites, then the end of the input. No cryptography here.
+ */
+function parseBody(bytes: Bytes, parsed: ParsedHeader): ParsedBody {
   const frames: ParsedFrame[] = [];
-  let offset = header.headerLength;
+  let offset = parsed.header.headerLength;
   let plaintextLength = 0;
   for (let sequenceNumber = 1; ; sequenceNumber++) {
     if (sequenceNumber > MAX_SEQUENCE_NUMBER) throw new MalformedMessageError('message has more than 2^32 - 1 frames');
@@ -82,22 +110,14 @@ export async function decrypt(
     offset = frame.end;
     if (frame.final) break;
   }
-
-  // The whole structure is checked before any (costlier) cryptography on the body.
   const bodyEnd = offset;
-  const footer = suite.signed ? parseFooter(bytes, bodyEnd) : undefined;
-  if (suite.signed && footer === undefined) throw new MalformedMessageError('message ends inside its footer');
-  if ((footer?.end ?? bodyEnd) !== bytes.byteLength) throw new MalformedMessageError('unexpected bytes after the end of the message');
-  if (footer !== undefined) {
-    const verifier = new MessageVerifier(materials.verificationKey!).update(bytes.subarray(0, bodyEnd));
-    if (!verifier.verify(footer.signature)) throw new AuthenticationError('message signature did not verify');
+  let signature: Bytes | undefined;
+  if (parsed.suite.signed) {
+    const footer = parseFooter(bytes, bodyEnd);
+    if (footer === undefined) throw new MalformedMessageError('message ends inside its footer');
+    signature = footer.signature;
+    offset = footer.end;
   }
-
-  const plaintext = new Uint8Array(plaintextLength);
-  const starts = frames.map((_, index) => index * header.frameLength);
-  await forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
-    const opened: Bytes = await openFrame(encryptionKey, header.messageId, frames[index]!);
-    plaintext.set(opened, starts[index]!);
-  });
-  return { plaintext, encryptionContext: header.encryptionContext, header };
+  if (offset !== bytes.byteLength) throw new MalformedMessageError('unexpected bytes after the end of the message');
+  return { frames, plaintextLength, bodyEnd, signature };
 }

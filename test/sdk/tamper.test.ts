@@ -61,7 +61,12 @@ describe.each(SUITES)('tampering, suite $label', ({ id }) => {
     await expectRejection(tampered(at.edkCiphertext + 5), 'NoDecryptableKeyError'); // wrapped key
     await expectRejection(tampered(at.contentType), 'MalformedMessageError'); // framed 0x02 -> unknown 0x03
     await expectRejection(tampered(at.contentType, 0x03), 'UnsupportedFormatError'); // -> non-framed 0x01
-    await expectRejection(tampered(at.frameLengthField + 3), 'AuthenticationError'); // header tag covers it
+    // A new frame length no longer fits the frames...
+    await expectRejection(tampered(at.frameLengthField + 3), 'MalformedMessageError');
+    // ...unless there is only a final frame, shorter than both: then the header tag catches it.
+    const short = await message(id, 7);
+    const longerFrames = flipBit(short.ciphertext, layout(short).frameLengthField + 2); // 32 -> 288
+    await expectRejection(decrypt(rawKeyring(), longerFrames), 'AuthenticationError');
     await expectRejection(tampered(at.commitKey + 31), 'CommitmentMismatchError');
     await expectRejection(tampered(at.headerTag + 15), 'AuthenticationError');
   });

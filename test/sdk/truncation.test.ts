@@ -2,8 +2,8 @@
  * A message cut short must fail, never decrypt to a shorter plaintext: every prefix of a
  * multi-frame message is refused as malformed, and so is a message with bytes appended.
  */
-import { describe, it } from 'vitest';
-import { decrypt, encrypt } from '../../sdk/index';
+import { describe, expect, it } from 'vitest';
+import { decrypt, encrypt, type Keyring } from '../../sdk/index';
 import { SUITES, expectRejection, randomBytes, rawKeyring } from './helpers';
 
 describe.each(SUITES)('truncation, suite $label', ({ id }) => {
@@ -33,5 +33,25 @@ describe.each(SUITES)('truncation, suite $label', ({ id }) => {
       longer.set(ciphertext);
       await expectRejection(decrypt(keyring, longer), 'MalformedMessageError');
     }
+  });
+
+  it('refuses cut, padded or unexpected messages without asking the keyring', async () => {
+    // With a KMS keyring every unwrap is a request and an audit record; these need none.
+    const inner = rawKeyring();
+    let unwraps = 0;
+    const counting: Keyring = {
+      onEncrypt: (materials) => inner.onEncrypt(materials),
+      onDecrypt: (materials, edks) => {
+        unwraps++;
+        return inner.onDecrypt(materials, edks);
+      },
+    };
+    const { ciphertext } = await encrypt(counting, randomBytes(100), { suite: id, frameLength: 40, encryptionContext: { a: 'b' } });
+    await expectRejection(decrypt(counting, ciphertext.slice(0, ciphertext.byteLength - 1)), 'MalformedMessageError');
+    await expectRejection(decrypt(counting, new Uint8Array([...ciphertext, 0])), 'MalformedMessageError');
+    await expectRejection(decrypt(counting, ciphertext, { expectedContext: { a: 'c' } }), 'ContextMismatchError');
+    expect(unwraps).toBe(0);
+    await decrypt(counting, ciphertext);
+    expect(unwraps).toBe(1);
   });
 });
