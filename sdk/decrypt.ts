@@ -5,14 +5,10 @@
  * with no byte after it, a keyring unwraps a data key, that key matches the header's key
  * commitment, the header tag verifies, the signature verifies, and every frame tag verifies.
  */
-import { type Bytes, timingSafeEqual } from './bytes';
-import { MessageVerifier } from './crypto/ecdsa-p384';
-import { deriveMessageKeys } from './crypto/key-derivation';
-import { aesGcmOpen } from './crypto/aes-gcm';
-import { AuthenticationError, CommitmentMismatchError, MalformedMessageError } from './errors';
+import type { Bytes } from './bytes';
+import { AuthenticationError, MalformedMessageError } from './errors';
 import { checkExpectedContext } from './expected-context';
 import {
-  HEADER_IV,
   MAX_SEQUENCE_NUMBER,
   assertMaxEncryptedDataKeys,
   type MessageHeader,
@@ -22,11 +18,11 @@ import {
   parseFrame,
   parseHeader,
 } from './format';
-import { openFrame } from './frames';
 import { type MessageInput, messageBytes } from './input';
 import type { Keyring } from './keyring';
 import type { EncryptionContext } from './materials';
 import { type MaterialsManager, materialsManagerFor } from './materials-manager';
+import { beginDecryption, decryptFrame } from './message';
 import { forEachLimited } from './parallel';
 
 const FRAMES_IN_FLIGHT = 8;
@@ -56,31 +52,22 @@ export async function decrypt(
 
   const parsed = parseHeader(bytes, { maxEncryptedDataKeys: options.maxEncryptedDataKeys });
   if (parsed === undefined) throw new MalformedMessageError('message ends inside its header');
-  const { header, suite } = parsed;
+  const { header } = parsed;
   // The cheap checks come first, so a message that is for someone else, cut short or padded
   // costs no key unwrap (for a KMS keyring: no request, no audit record).
   checkExpectedContext(header.encryptionContext, options.expectedContext);
   const { frames, plaintextLength, bodyEnd, signature } = parseBody(bytes, parsed);
 
-  const materials = await manager.decryptMaterials({
-    suite,
-    encryptionContext: header.encryptionContext,
-    encryptedDataKeys: header.encryptedDataKeys,
-  });
-  const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materials.plaintextDataKey!, header.messageId);
-  if (!timingSafeEqual(commitKey, header.suiteData)) {
-    throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
-  }
-  await aesGcmOpen(encryptionKey, HEADER_IV, parsed.body, parsed.authTag, 'header');
+  const session = await beginDecryption(manager, parsed);
   if (signature !== undefined) {
-    const verifier = new MessageVerifier(materials.verificationKey!).update(bytes.subarray(0, bodyEnd));
-    if (!verifier.verify(signature)) throw new AuthenticationError('message signature did not verify');
+    const verified = session.verifier!.update(bytes.subarray(0, bodyEnd)).verify(signature);
+    if (!verified) throw new AuthenticationError('message signature did not verify');
   }
 
   const plaintext = new Uint8Array(plaintextLength);
   const starts = frames.map((_, index) => index * header.frameLength);
   await forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
-    const opened: Bytes = await openFrame(encryptionKey, header.messageId, frames[index]!);
+    const opened: Bytes = await decryptFrame(session, header, frames[index]!);
     plaintext.set(opened, starts[index]!);
   });
   return { plaintext, encryptionContext: header.encryptionContext, header };

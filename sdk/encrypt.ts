@@ -3,31 +3,16 @@
  * materials from the keyring, a random message id, per-message keys by HKDF, the header with its
  * commit key and tag, the framed body, and for signed suites the footer.
  */
-import { type Bytes, randomBytes } from './bytes';
-import { MessageSigner } from './crypto/ecdsa-p384';
-import { deriveMessageKeys } from './crypto/key-derivation';
-import { aesGcmSeal } from './crypto/aes-gcm';
-import { InvalidArgumentError, KeyringError, TooManyEncryptedDataKeysError } from './errors';
-import {
-  HEADER_IV,
-  MAX_SEQUENCE_NUMBER,
-  MESSAGE_ID_LENGTH,
-  type MessageHeader,
-  assertFrameLength,
-  assertMaxEncryptedDataKeys,
-  frameSize,
-  parseHeader,
-  serializeFooter,
-  serializeHeaderBody,
-  writeFrameHeader,
-} from './format';
-import { sealFrame } from './frames';
+import type { Bytes } from './bytes';
+import { InvalidArgumentError } from './errors';
+import { MAX_SEQUENCE_NUMBER, type MessageHeader, frameSize, serializeFooter } from './format';
 import { type PlaintextInput, plaintextBytes } from './input';
 import type { Keyring } from './keyring';
 import type { EncryptionContext } from './materials';
 import { type MaterialsManager, materialsManagerFor } from './materials-manager';
+import { beginEncryption, encryptFrame, resolveEncryptionParameters } from './message';
 import { forEachLimited } from './parallel';
-import { DEFAULT_SUITE_ID, type SuiteId, findSuite } from './suites';
+import type { SuiteId } from './suites';
 
 /** The spec's default (client-apis/encrypt.md). */
 export const DEFAULT_FRAME_LENGTH = 4096;
@@ -57,11 +42,7 @@ export async function encrypt(
   options: EncryptOptions = {},
 ): Promise<EncryptResult> {
   const manager = materialsManagerFor(keyring);
-  const suite = findSuite(options.suite ?? DEFAULT_SUITE_ID);
-  if (suite === undefined) throw new InvalidArgumentError(`unsupported algorithm suite ${String(options.suite)}`);
-  const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
-  assertFrameLength(frameLength);
-  assertMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
+  const { suite, frameLength } = resolveEncryptionParameters(options, DEFAULT_FRAME_LENGTH);
   const plaintext = await plaintextBytes(data);
 
   // Every frame but the last is full; the last holds the rest (a full frame when the length is an
@@ -69,57 +50,32 @@ export async function encrypt(
   const frameCount = Math.max(1, Math.ceil(plaintext.byteLength / frameLength));
   if (frameCount > MAX_SEQUENCE_NUMBER) throw new InvalidArgumentError('plaintext needs more than 2^32 - 1 frames');
 
-  const materials = await manager.getEncryptionMaterials({
-    suite,
-    encryptionContext: options.encryptionContext ?? {},
-    plaintextLength: plaintext.byteLength,
-  });
-  const limit = options.maxEncryptedDataKeys;
-  if (limit !== undefined && materials.encryptedDataKeys.length > limit) {
-    throw new TooManyEncryptedDataKeysError(`${materials.encryptedDataKeys.length} encrypted data keys exceed the limit of ${limit}`);
-  }
-  if (suite.signed && materials.signingKey === undefined) throw new KeyringError('signed suite without a signing key');
-
-  const messageId = randomBytes(MESSAGE_ID_LENGTH);
-  const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materials.plaintextDataKey!, messageId);
-  const headerBody = serializeHeaderBody({
-    suite,
-    messageId,
-    encryptionContext: materials.encryptionContext,
-    encryptedDataKeys: materials.encryptedDataKeys,
-    frameLength,
-    commitKey,
-  });
-  // The header tag is GCM over an empty plaintext with the header body as AAD: only the tag.
-  const headerTag = await aesGcmSeal(encryptionKey, HEADER_IV, headerBody, new Uint8Array(0));
-
+  const session = await beginEncryption(manager, options, suite, frameLength, plaintext.byteLength);
+  const { headerBytes } = session;
   const lastLength = plaintext.byteLength - (frameCount - 1) * frameLength;
-  const headerLength = headerBody.byteLength + headerTag.byteLength;
+  const headerLength = headerBytes.byteLength;
   const bodyLength = (frameCount - 1) * frameSize(suite, false, frameLength) + frameSize(suite, true, lastLength);
   const message = new Uint8Array(headerLength + bodyLength);
-  message.set(headerBody, 0);
-  message.set(headerTag, headerBody.byteLength);
+  message.set(headerBytes, 0);
 
   const regularSize = frameSize(suite, false, frameLength);
   await forEachLimited(frameCount, FRAMES_IN_FLIGHT, async (index) => {
     const final = index === frameCount - 1;
     const start = index * frameLength;
     const chunk: Bytes = plaintext.subarray(start, final ? plaintext.byteLength : start + frameLength);
-    const sealed = await sealFrame(encryptionKey, messageId, final, index + 1, chunk);
-    const offset = writeFrameHeader(message, headerLength + index * regularSize, final, index + 1, chunk.byteLength);
-    message.set(sealed, offset);
+    const { prefix, sealed } = await encryptFrame(session, final, index + 1, chunk);
+    const offset = headerLength + index * regularSize;
+    message.set(prefix, offset);
+    message.set(sealed, offset + prefix.byteLength);
   });
 
   let ciphertext: Bytes = message;
-  if (suite.signed) {
-    const signature = new MessageSigner(materials.signingKey!).update(message).sign();
+  if (session.signer !== undefined) {
+    const signature = session.signer.update(message.subarray(headerLength)).sign();
     const footer = serializeFooter(signature);
     ciphertext = new Uint8Array(message.byteLength + footer.byteLength);
     ciphertext.set(message, 0);
     ciphertext.set(footer, message.byteLength);
   }
-
-  // Reading the header back gives callers exactly the view a decryptor will have of it.
-  const header = parseHeader(message.subarray(0, headerLength))!.header;
-  return { ciphertext, header };
+  return { ciphertext, header: session.header };
 }

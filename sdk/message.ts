@@ -1,0 +1,153 @@
+/**
+ * The parts of encrypting and decrypting a message that do not depend on how its bytes arrive:
+ * the header and the per-message keys before the body, and one frame at a time after it. The
+ * buffer API (encrypt.ts, decrypt.ts) and the stream transforms (stream-*.ts) are both built on
+ * these, so there is one implementation of the wire format and of every check.
+ */
+import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
+import { aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
+import { MessageSigner, MessageVerifier } from './crypto/ecdsa-p384';
+import { deriveMessageKeys } from './crypto/key-derivation';
+import { CommitmentMismatchError, InvalidArgumentError, KeyringError, TooManyEncryptedDataKeysError } from './errors';
+import {
+  HEADER_IV,
+  MESSAGE_ID_LENGTH,
+  type MessageHeader,
+  type ParsedFrame,
+  type ParsedHeader,
+  assertFrameLength,
+  assertMaxEncryptedDataKeys,
+  parseHeader,
+  serializeHeaderBody,
+  writeFrameHeader,
+} from './format';
+import { openFrame, sealFrame } from './frames';
+import type { EncryptionContext } from './materials';
+import type { MaterialsManager } from './materials-manager';
+import { type AlgorithmSuite, DEFAULT_SUITE_ID, type SuiteId, findSuite } from './suites';
+
+export interface EncryptionParameters {
+  readonly encryptionContext?: EncryptionContext;
+  readonly suite?: SuiteId;
+  readonly frameLength?: number;
+  readonly maxEncryptedDataKeys?: number;
+}
+
+/** Checks the options and resolves the suite and frame length, before any keyring call. */
+export function resolveEncryptionParameters(
+  options: EncryptionParameters,
+  defaultFrameLength: number,
+): { suite: AlgorithmSuite; frameLength: number } {
+  const suite = findSuite(options.suite ?? DEFAULT_SUITE_ID);
+  if (suite === undefined) throw new InvalidArgumentError(`unsupported algorithm suite ${String(options.suite)}`);
+  const frameLength = options.frameLength ?? defaultFrameLength;
+  assertFrameLength(frameLength);
+  assertMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
+  return { suite, frameLength };
+}
+
+/** A message being written: its keys, its serialized header, and the signer for signed suites. */
+export interface EncryptionSession {
+  readonly suite: AlgorithmSuite;
+  readonly frameLength: number;
+  readonly messageId: Bytes;
+  readonly encryptionKey: CryptoKey;
+  /** Header body and header tag: the first bytes of the message. */
+  readonly headerBytes: Bytes;
+  readonly header: MessageHeader;
+  /** Present for signed suites; has already seen the header. */
+  readonly signer: MessageSigner | undefined;
+}
+
+/** Materials from the manager, a fresh message id, the message keys, the header and its tag. */
+export async function beginEncryption(
+  manager: MaterialsManager,
+  options: EncryptionParameters,
+  suite: AlgorithmSuite,
+  frameLength: number,
+  plaintextLength: number | undefined,
+): Promise<EncryptionSession> {
+  const materials = await manager.getEncryptionMaterials({
+    suite,
+    encryptionContext: options.encryptionContext ?? {},
+    ...(plaintextLength === undefined ? {} : { plaintextLength }),
+  });
+  const limit = options.maxEncryptedDataKeys;
+  if (limit !== undefined && materials.encryptedDataKeys.length > limit) {
+    throw new TooManyEncryptedDataKeysError(`${materials.encryptedDataKeys.length} encrypted data keys exceed the limit of ${limit}`);
+  }
+  if (suite.signed && materials.signingKey === undefined) throw new KeyringError('signed suite without a signing key');
+
+  const messageId = randomBytes(MESSAGE_ID_LENGTH);
+  const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materials.plaintextDataKey!, messageId);
+  const headerBody = serializeHeaderBody({
+    suite,
+    messageId,
+    encryptionContext: materials.encryptionContext,
+    encryptedDataKeys: materials.encryptedDataKeys,
+    frameLength,
+    commitKey,
+  });
+  // The header tag is GCM over an empty plaintext with the header body as AAD: only the tag.
+  const headerTag = await aesGcmSeal(encryptionKey, HEADER_IV, headerBody, new Uint8Array(0));
+  const headerBytes = new Uint8Array(headerBody.byteLength + headerTag.byteLength);
+  headerBytes.set(headerBody, 0);
+  headerBytes.set(headerTag, headerBody.byteLength);
+  // Reading the header back gives callers exactly the view a decryptor will have of it.
+  const header = parseHeader(headerBytes)!.header;
+  const signer = suite.signed ? new MessageSigner(materials.signingKey!).update(headerBytes) : undefined;
+  return { suite, frameLength, messageId, encryptionKey, headerBytes, header, signer };
+}
+
+/** One encrypted frame as two parts, so no large buffer is copied to join them. */
+export interface SealedFrame {
+  /** Sequence number and IV, and for the final frame its marker and content length. */
+  readonly prefix: Bytes;
+  /** Ciphertext followed by the tag. */
+  readonly sealed: Bytes;
+}
+
+export async function encryptFrame(
+  session: EncryptionSession,
+  final: boolean,
+  sequenceNumber: number,
+  plaintext: Bytes,
+): Promise<SealedFrame> {
+  const sealed = await sealFrame(session.encryptionKey, session.messageId, final, sequenceNumber, plaintext);
+  const prefix = new Uint8Array(final ? 24 : 16);
+  writeFrameHeader(prefix, 0, final, sequenceNumber, plaintext.byteLength);
+  return { prefix, sealed };
+}
+
+/** A message being read, once its header has been authenticated. */
+export interface DecryptionSession {
+  readonly encryptionKey: CryptoKey;
+  /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
+  readonly verifier: MessageVerifier | undefined;
+}
+
+/**
+ * Asks the manager for the data key, then checks it against the header's key commitment
+ * (constant time) and checks the header tag. The caller has already checked the structure it
+ * could and the expected context, so a message that is refused for those costs no unwrap.
+ */
+export async function beginDecryption(manager: MaterialsManager, parsed: ParsedHeader): Promise<DecryptionSession> {
+  const { header, suite } = parsed;
+  const materials = await manager.decryptMaterials({
+    suite,
+    encryptionContext: header.encryptionContext,
+    encryptedDataKeys: header.encryptedDataKeys,
+  });
+  const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materials.plaintextDataKey!, header.messageId);
+  if (!timingSafeEqual(commitKey, header.suiteData)) {
+    throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
+  }
+  await aesGcmOpen(encryptionKey, HEADER_IV, parsed.body, parsed.authTag, 'header');
+  const verifier = suite.signed ? new MessageVerifier(materials.verificationKey!) : undefined;
+  return { encryptionKey, verifier };
+}
+
+/** Decrypts and authenticates one parsed frame; AuthenticationError if its tag fails. */
+export function decryptFrame(session: DecryptionSession, header: MessageHeader, frame: ParsedFrame): Promise<Bytes> {
+  return openFrame(session.encryptionKey, header.messageId, frame);
+}
