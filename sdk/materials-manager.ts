@@ -2,7 +2,7 @@
  * The default materials manager (spec: framework/default-cmm.md): turns a keyring into the
  * materials one message needs, adding what the suite requires around the keyring's work (a
  * per-message signing key and its public half in the context for signed suites) and checking
- * that the keyring kept its side of the contract. A caching manager (later) has the same shape.
+ * that the keyring kept its side of the contract. The caching manager (caching/) has the same shape.
  */
 import { fromBase64, toBase64 } from './bytes';
 import { checkVerificationKey, generateSigningKeyPair } from './crypto/ecdsa-p384';
@@ -113,7 +113,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
 }
 
 /** The caller's context must be strings only and must leave the reserved prefix alone. */
-function checkCallerContext(context: EncryptionContext): EncryptionContext {
+export function checkCallerContext(context: EncryptionContext): EncryptionContext {
   if (typeof context !== 'object' || context === null || Array.isArray(context)) {
     throw new InvalidArgumentError('encryption context must be an object of strings');
   }

@@ -34,6 +34,8 @@ export interface EncryptionMaterials {
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
   /** P-384 secret scalar, present only for signed suites. */
   readonly signingKey?: Uint8Array;
+  /** The data key as a non-extractable WebCrypto HKDF key; materials from a cache carry only this. */
+  readonly hkdfDataKey?: CryptoKey;
 }
 
 export interface DecryptionMaterials {
@@ -43,6 +45,8 @@ export interface DecryptionMaterials {
   readonly plaintextDataKey?: Uint8Array;
   /** Compressed P-384 point from the context, present only for signed suites. */
   readonly verificationKey?: Uint8Array;
+  /** The data key as a non-extractable WebCrypto HKDF key; materials from a cache carry only this. */
+  readonly hkdfDataKey?: CryptoKey;
 }
 
 export function withPlaintextDataKey<M extends EncryptionMaterials | DecryptionMaterials>(

@@ -7,7 +7,7 @@
 import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
 import { aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
 import { MessageSigner, MessageVerifier } from './crypto/ecdsa-p384';
-import { deriveMessageKeys } from './crypto/key-derivation';
+import { deriveMessageKeys, materialsDataKey } from './crypto/key-derivation';
 import { CommitmentMismatchError, InvalidArgumentError, KeyringError, TooManyEncryptedDataKeysError } from './errors';
 import {
   HEADER_IV,
@@ -79,7 +79,7 @@ export async function beginEncryption(
   if (suite.signed && materials.signingKey === undefined) throw new KeyringError('signed suite without a signing key');
 
   const messageId = randomBytes(MESSAGE_ID_LENGTH);
-  const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materials.plaintextDataKey!, messageId);
+  const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materialsDataKey(materials), messageId);
   const headerBody = serializeHeaderBody({
     suite,
     messageId,
@@ -138,7 +138,7 @@ export async function beginDecryption(manager: MaterialsManager, parsed: ParsedH
     encryptionContext: header.encryptionContext,
     encryptedDataKeys: header.encryptedDataKeys,
   });
-  const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materials.plaintextDataKey!, header.messageId);
+  const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materialsDataKey(materials), header.messageId);
   if (!timingSafeEqual(commitKey, header.suiteData)) {
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }

@@ -6,6 +6,10 @@
  *   - the 32-byte commit key stored in the header, with info = "COMMITKEY".
  * Both share the extract step; WebCrypto runs extract + expand per call, which yields the same
  * bytes, so the spec's "extract once" is an optimisation we can skip.
+ *
+ * The data key is the HKDF input, so it may be given as raw bytes or as a non-extractable
+ * WebCrypto HKDF key (what the data key cache holds, in memory and in IndexedDB): WebCrypto
+ * derives from such a key without ever exposing its bytes.
  */
 import { type Bytes, asBytes, concatBytes, utf8 } from '../bytes';
 import { KeyringError } from '../errors';
@@ -20,16 +24,38 @@ export interface MessageKeys {
   readonly commitKey: Bytes;
 }
 
-export async function deriveMessageKeys(
-  suite: AlgorithmSuite,
-  dataKey: Uint8Array,
-  messageId: Uint8Array,
-): Promise<MessageKeys> {
+/** A data key as a non-extractable HKDF key: usable for derivation only, never exportable. */
+export async function importDataKey(suite: AlgorithmSuite, dataKey: Uint8Array): Promise<CryptoKey> {
   if (dataKey.byteLength !== suite.keyLength) {
     throw new KeyringError(`data key must be ${suite.keyLength} bytes, got ${dataKey.byteLength}`);
   }
+  return crypto.subtle.importKey('raw', asBytes(dataKey), 'HKDF', false, ['deriveKey', 'deriveBits']);
+}
+
+/** The data key of a set of materials: the HKDF key if they hold one, else the raw bytes. */
+export function materialsDataKey(materials: {
+  readonly plaintextDataKey?: Uint8Array;
+  readonly hkdfDataKey?: CryptoKey;
+}): Uint8Array | CryptoKey {
+  const key = materials.hkdfDataKey ?? materials.plaintextDataKey;
+  if (key === undefined) throw new KeyringError('materials hold no data key');
+  return key;
+}
+
+export async function deriveMessageKeys(
+  suite: AlgorithmSuite,
+  dataKey: Uint8Array | CryptoKey,
+  messageId: Uint8Array,
+): Promise<MessageKeys> {
   const salt = asBytes(messageId);
-  const hkdfKey = await crypto.subtle.importKey('raw', asBytes(dataKey), 'HKDF', false, ['deriveKey', 'deriveBits']);
+  let hkdfKey: CryptoKey;
+  if (dataKey instanceof Uint8Array) {
+    hkdfKey = await importDataKey(suite, dataKey);
+  } else if (dataKey?.algorithm?.name === 'HKDF' && dataKey.usages.includes('deriveBits') && dataKey.usages.includes('deriveKey')) {
+    hkdfKey = dataKey;
+  } else {
+    throw new KeyringError('data key must be bytes or an HKDF CryptoKey usable for deriveKey and deriveBits');
+  }
   const suiteIdBytes = new Uint8Array([suite.id >> 8, suite.id & 0xff]);
   const [encryptionKey, commitKey] = await Promise.all([
     crypto.subtle.deriveKey(
