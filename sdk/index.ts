@@ -44,3 +44,28 @@ export {
   InvalidArgumentError,
   KeyringError,
 } from './errors';
+export { EdgeKmsKeyring, KMS_PROVIDER_ID, type EdgeKmsKeyringOptions, type EdgeKmsKeyringClient, type DiscoveryFilter } from './keyrings/edgekms';
+export {
+  createClient,
+  KmsServiceError,
+  KmsTimeoutError,
+  KmsNetworkError,
+  isKmsServiceError,
+  DEFAULT_RETRY_POLICY,
+  type ClientOptions,
+  type KmsClient,
+  type RetryPolicy,
+  type FetchLike,
+  type RequestOptions,
+  type ResponseMetadata,
+  type WithMetadata,
+  type GenerateDataKeyInput,
+  type GenerateDataKeyOutput,
+  type EncryptInput,
+  type EncryptOutput,
+  type DecryptInput,
+  type DecryptOutput,
+  type DescribeKeyInput,
+  type DescribeKeyOutput,
+  type KeyMetadata,
+} from './client/index';

@@ -1,0 +1,80 @@
+/**
+ * Request and response shapes of the operations the client names, in the AWS KMS JSON shapes
+ * with bytes as `Uint8Array` (the codec turns them into base64 and back). Other operations go
+ * through `send` with the same conventions.
+ */
+import type { EncryptionContext } from '../materials';
+
+/** What the client adds to every output. */
+export interface ResponseMetadata {
+  /** The service's `x-amzn-requestid`. */
+  readonly requestId: string | undefined;
+  readonly status: number;
+  /** HTTP attempts made, retries included. */
+  readonly attempts: number;
+}
+
+export type WithMetadata<T> = T & { readonly $metadata: ResponseMetadata };
+
+export interface RequestOptions {
+  /** Aborts the call (including any wait before a retry); the call rejects with its reason. */
+  readonly signal?: AbortSignal;
+}
+
+export interface GenerateDataKeyInput {
+  KeyId: string;
+  KeySpec?: 'AES_128' | 'AES_256';
+  NumberOfBytes?: number;
+  EncryptionContext?: EncryptionContext;
+  GrantTokens?: readonly string[];
+}
+export interface GenerateDataKeyOutput {
+  KeyId: string;
+  Plaintext: Uint8Array;
+  CiphertextBlob: Uint8Array;
+}
+
+export interface EncryptInput {
+  KeyId: string;
+  Plaintext: Uint8Array;
+  EncryptionContext?: EncryptionContext;
+  EncryptionAlgorithm?: string;
+  GrantTokens?: readonly string[];
+}
+export interface EncryptOutput {
+  KeyId: string;
+  CiphertextBlob: Uint8Array;
+  EncryptionAlgorithm?: string;
+}
+
+export interface DecryptInput {
+  CiphertextBlob: Uint8Array;
+  KeyId?: string;
+  EncryptionContext?: EncryptionContext;
+  EncryptionAlgorithm?: string;
+  GrantTokens?: readonly string[];
+}
+export interface DecryptOutput {
+  KeyId: string;
+  Plaintext: Uint8Array;
+  EncryptionAlgorithm?: string;
+}
+
+export interface DescribeKeyInput {
+  KeyId: string;
+  GrantTokens?: readonly string[];
+}
+export interface KeyMetadata {
+  KeyId: string;
+  Arn: string;
+  KeyState: string;
+  Enabled: boolean;
+  KeySpec?: string;
+  KeyUsage?: string;
+  Description?: string;
+  CreationDate?: number;
+  [field: string]: unknown;
+}
+export interface DescribeKeyOutput {
+  KeyMetadata: KeyMetadata;
+}

@@ -1,0 +1,228 @@
+/**
+ * The EdgeKMS keyring: data keys generated, wrapped and unwrapped by the EdgeKMS service
+ * (GenerateDataKey, Encrypt, Decrypt), stored exactly as the AWS Encryption SDK's KMS keyring
+ * stores them, so either SDK's keyring, pointed at EdgeKMS, reads the other's messages:
+ *   provider id   = "aws-kms"
+ *   provider info = the key ARN the service returned, as UTF-8
+ *   ciphertext    = the service's CiphertextBlob
+ * Every call passes the message's encryption context (including, for signed suites, the public
+ * key entry), which the service binds to the blob and key policies can test.
+ *
+ * On decrypt only EDKs of the configured keys are tried: an EDK names the key to ask, and a
+ * hostile message could otherwise make the client call whatever key it names. `discovery: true`
+ * lifts that, for decrypt-only keyrings, optionally narrowed by a `discoveryFilter`.
+ */
+import { asBytes, fromUtf8, utf8 } from '../bytes';
+import { InvalidArgumentError, KeyringError, NoDecryptableKeyError } from '../errors';
+import type { Keyring } from '../keyring';
+import {
+  type DecryptionMaterials,
+  type EncryptedDataKey,
+  type EncryptionContext,
+  type EncryptionMaterials,
+  withEncryptedDataKey,
+  withPlaintextDataKey,
+} from '../materials';
+import type { KmsClient } from '../client/client';
+
+export const KMS_PROVIDER_ID = 'aws-kms';
+
+/** The calls the keyring makes: a client from `createClient`, or anything with these methods. */
+export type EdgeKmsKeyringClient = Pick<KmsClient, 'generateDataKey' | 'encrypt' | 'decrypt'>;
+
+export interface DiscoveryFilter {
+  /** Only keys in these accounts. */
+  readonly accountIds: readonly string[];
+  /** Only keys in this partition (the ARN's second field), e.g. "aws". */
+  readonly partition: string;
+}
+
+export interface EdgeKmsKeyringOptions {
+  readonly client: EdgeKmsKeyringClient;
+  /**
+   * Generates the data key on encrypt (key id, key ARN, alias name or alias ARN). Optional when
+   * this keyring is a MultiKeyring child that only wraps, or a discovery keyring.
+   */
+  readonly generatorKeyId?: string;
+  /** Further keys that each wrap the data key on encrypt. */
+  readonly keyIds?: readonly string[];
+  /** Passed on every call, as AWS KMS grant tokens. */
+  readonly grantTokens?: readonly string[];
+  /**
+   * Decrypt-only: try EDKs of any key ARN, not only the configured ones. Off unless set; cannot
+   * be combined with generatorKeyId or keyIds.
+   */
+  readonly discovery?: boolean;
+  /** With discovery: only ARNs of these accounts and this partition. */
+  readonly discoveryFilter?: DiscoveryFilter;
+}
+
+export class EdgeKmsKeyring implements Keyring {
+  readonly generatorKeyId: string | undefined;
+  readonly keyIds: readonly string[];
+  readonly grantTokens: readonly string[] | undefined;
+  readonly discovery: boolean;
+  readonly discoveryFilter: DiscoveryFilter | undefined;
+  private readonly client: EdgeKmsKeyringClient;
+
+  constructor(options: EdgeKmsKeyringOptions) {
+    const { client, generatorKeyId, keyIds = [], grantTokens, discovery = false, discoveryFilter } =
+      options ?? ({} as EdgeKmsKeyringOptions);
+    if (
+      typeof client !== 'object' ||
+      client === null ||
+      typeof client.generateDataKey !== 'function' ||
+      typeof client.encrypt !== 'function' ||
+      typeof client.decrypt !== 'function'
+    ) {
+      throw new InvalidArgumentError('EdgeKmsKeyring needs a client (createClient)');
+    }
+    if (generatorKeyId !== undefined && !isNonEmptyString(generatorKeyId)) {
+      throw new InvalidArgumentError('generatorKeyId must be a non-empty string');
+    }
+    if (!Array.isArray(keyIds) || !keyIds.every(isNonEmptyString)) {
+      throw new InvalidArgumentError('keyIds must be non-empty strings');
+    }
+    if (grantTokens !== undefined && (!Array.isArray(grantTokens) || !grantTokens.every(isNonEmptyString))) {
+      throw new InvalidArgumentError('grantTokens must be non-empty strings');
+    }
+    if (typeof discovery !== 'boolean') throw new InvalidArgumentError('discovery must be a boolean');
+    if (discovery && (generatorKeyId !== undefined || keyIds.length > 0)) {
+      throw new InvalidArgumentError('a discovery keyring takes no generatorKeyId or keyIds');
+    }
+    if (!discovery && generatorKeyId === undefined && keyIds.length === 0) {
+      throw new InvalidArgumentError('EdgeKmsKeyring needs a generatorKeyId, keyIds, or discovery: true');
+    }
+    if (discoveryFilter !== undefined) {
+      if (!discovery) throw new InvalidArgumentError('discoveryFilter needs discovery: true');
+      const { accountIds, partition } = discoveryFilter;
+      if (!Array.isArray(accountIds) || accountIds.length === 0 || !accountIds.every(isNonEmptyString) || !isNonEmptyString(partition)) {
+        throw new InvalidArgumentError('discoveryFilter needs accountIds and a partition');
+      }
+    }
+    this.client = client;
+    this.generatorKeyId = generatorKeyId;
+    this.keyIds = Object.freeze([...keyIds]);
+    this.grantTokens = grantTokens === undefined ? undefined : Object.freeze([...grantTokens]);
+    this.discovery = discovery;
+    this.discoveryFilter = discoveryFilter && Object.freeze({ accountIds: Object.freeze([...discoveryFilter.accountIds]), partition: discoveryFilter.partition });
+  }
+
+  async onEncrypt(materials: EncryptionMaterials): Promise<EncryptionMaterials> {
+    if (this.discovery) throw new KeyringError('a discovery EdgeKmsKeyring cannot encrypt');
+    const { suite } = materials;
+    const context = contextField(materials.encryptionContext);
+    let result = materials;
+    let wrappers = this.keyIds;
+    if (result.plaintextDataKey === undefined) {
+      if (this.generatorKeyId === undefined) {
+        throw new KeyringError('EdgeKmsKeyring without a generatorKeyId needs materials that already hold a data key');
+      }
+      const generated = await this.client.generateDataKey({
+        KeyId: this.generatorKeyId,
+        NumberOfBytes: suite.keyLength,
+        ...context,
+        ...this.grantTokenField(),
+      });
+      if (!(generated.Plaintext instanceof Uint8Array) || generated.Plaintext.byteLength !== suite.keyLength) {
+        throw new KeyringError(`GenerateDataKey returned no ${suite.keyLength}-byte data key`);
+      }
+      result = withPlaintextDataKey(result, asBytes(generated.Plaintext));
+      result = withEncryptedDataKey(result, this.encryptedDataKey(generated.KeyId, generated.CiphertextBlob, 'GenerateDataKey'));
+    } else if (this.generatorKeyId !== undefined) {
+      // As a child of a MultiKeyring the generator key wraps the existing data key like any other.
+      wrappers = [this.generatorKeyId, ...wrappers];
+    }
+    for (const keyId of wrappers) {
+      const wrapped = await this.client.encrypt({
+        KeyId: keyId,
+        Plaintext: result.plaintextDataKey!,
+        ...context,
+        ...this.grantTokenField(),
+      });
+      result = withEncryptedDataKey(result, this.encryptedDataKey(wrapped.KeyId, wrapped.CiphertextBlob, 'Encrypt'));
+    }
+    return result;
+  }
+
+  async onDecrypt(materials: DecryptionMaterials, encryptedDataKeys: readonly EncryptedDataKey[]): Promise<DecryptionMaterials> {
+    if (materials.plaintextDataKey !== undefined) throw new KeyringError('decryption materials already hold a data key');
+    const { suite } = materials;
+    const context = contextField(materials.encryptionContext);
+    const failures: unknown[] = [];
+    for (const edk of encryptedDataKeys) {
+      if (edk.providerId !== KMS_PROVIDER_ID) continue;
+      const arn = fromUtf8(edk.providerInfo);
+      if (arn === undefined || !this.mayDecryptWith(arn)) continue;
+      try {
+        const output = await this.client.decrypt({
+          KeyId: arn,
+          CiphertextBlob: edk.ciphertext,
+          ...context,
+          ...this.grantTokenField(),
+        });
+        // The service must have used the very key the EDK names, or a swapped EDK could make a
+        // key the caller never chose supply the data key.
+        if (output.KeyId !== arn) throw new KeyringError(`Decrypt used key ${output.KeyId}, not ${arn}`);
+        if (!(output.Plaintext instanceof Uint8Array) || output.Plaintext.byteLength !== suite.keyLength) {
+          throw new KeyringError(`Decrypt with ${arn} returned no ${suite.keyLength}-byte data key`);
+        }
+        return withPlaintextDataKey(materials, asBytes(output.Plaintext));
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    throw new NoDecryptableKeyError(
+      failures.length > 0
+        ? `EdgeKMS could not unwrap any of the message's ${KMS_PROVIDER_ID} encrypted data keys`
+        : `no ${KMS_PROVIDER_ID} encrypted data key for ${this.discovery ? 'a key the discovery filter allows' : 'a configured key'}`,
+      failures,
+    );
+  }
+
+  /**
+   * Configured identifiers match an EDK's ARN when equal to it, or when a bare key id equals the
+   * ARN's `key/<id>` resource. Aliases name no ARN without a call, so they never match; configure
+   * key ARNs (as with the AWS Encryption SDK) to decrypt through an alias-configured keyring.
+   */
+  private mayDecryptWith(arn: string): boolean {
+    const parsed = parseKeyArn(arn);
+    if (parsed === undefined) return false;
+    if (this.discovery) {
+      const filter = this.discoveryFilter;
+      return filter === undefined || (filter.partition === parsed.partition && filter.accountIds.includes(parsed.account));
+    }
+    const configured = this.generatorKeyId === undefined ? this.keyIds : [this.generatorKeyId, ...this.keyIds];
+    return configured.some((id) => id === arn || id === parsed.keyId);
+  }
+
+  private encryptedDataKey(keyArn: unknown, ciphertext: unknown, operation: string): EncryptedDataKey {
+    if (typeof keyArn !== 'string' || parseKeyArn(keyArn) === undefined) {
+      throw new KeyringError(`${operation} returned no key ARN`);
+    }
+    if (!(ciphertext instanceof Uint8Array) || ciphertext.byteLength === 0) {
+      throw new KeyringError(`${operation} returned no CiphertextBlob`);
+    }
+    return Object.freeze({ providerId: KMS_PROVIDER_ID, providerInfo: utf8(keyArn), ciphertext: asBytes(ciphertext) });
+  }
+
+  private grantTokenField(): { GrantTokens?: readonly string[] } {
+    return this.grantTokens === undefined ? {} : { GrantTokens: this.grantTokens };
+  }
+}
+
+/** `arn:<partition>:kms:<region>:<account>:key/<id>`, or undefined for anything else. */
+export function parseKeyArn(arn: string): { partition: string; region: string; account: string; keyId: string } | undefined {
+  const match = /^arn:([a-z0-9-]+):kms:([a-z0-9-]+):(\d{12}):key\/([A-Za-z0-9-]+)$/.exec(arn);
+  if (match === null) return undefined;
+  return { partition: match[1]!, region: match[2]!, account: match[3]!, keyId: match[4]! };
+}
+
+/** Empty contexts are left out of requests, as the service binds "no context" and {} alike. */
+function contextField(context: EncryptionContext): { EncryptionContext?: EncryptionContext } {
+  return Object.keys(context).length === 0 ? {} : { EncryptionContext: context };
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
