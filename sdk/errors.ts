@@ -75,3 +75,12 @@ export class InvalidArgumentError extends EdgeKmsError {
 export class KeyringError extends EdgeKmsError {
   override name = 'KeyringError';
 }
+
+/**
+ * A message's frame length is larger than the reader allows (decryptStream's `maxFrameLength`).
+ * Refused as soon as the header is read, before any frame is buffered, so a hostile header
+ * cannot make a streaming reader allocate gigabytes.
+ */
+export class FrameLengthLimitError extends EdgeKmsError {
+  override name = 'FrameLengthLimitError';
+}

@@ -4,6 +4,8 @@
  */
 export { encrypt, DEFAULT_FRAME_LENGTH, type EncryptOptions, type EncryptResult } from './encrypt';
 export { decrypt, type DecryptOptions, type DecryptResult } from './decrypt';
+export { encryptStream, DEFAULT_STREAM_FRAME_LENGTH, type EncryptStreamOptions } from './stream-encrypt';
+export { decryptStream, DEFAULT_MAX_FRAME_LENGTH, type DecryptStreamOptions } from './stream-decrypt';
 export type { PlaintextInput, MessageInput, BinaryInput } from './input';
 export type { MessageHeader } from './format';
 export {
@@ -41,6 +43,7 @@ export {
   ContextMismatchError,
   NoDecryptableKeyError,
   TooManyEncryptedDataKeysError,
+  FrameLengthLimitError,
   InvalidArgumentError,
   KeyringError,
 } from './errors';
@@ -69,3 +72,10 @@ export {
   type DescribeKeyOutput,
   type KeyMetadata,
 } from './client/index';
+export {
+  CachingMaterialsManager,
+  type CachingMaterialsManagerOptions,
+} from './caching/caching-materials-manager';
+export { LocalCache, type LocalCacheOptions } from './caching/local-cache';
+export { IdbCache, type IdbCacheOptions, type IdbCacheRecord } from './caching/idb-cache';
+export type { MaterialsCache, EncryptionCacheEntry, DecryptionCacheEntry } from './caching/cache';
