@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { accessKeysBinding, createTestAccessKeys } from './test/setup/access-keys.ts';
 import { createTestIdentityProvider } from './test/setup/identity.ts';
 
 /**
@@ -8,6 +9,7 @@ import { createTestIdentityProvider } from './test/setup/identity.ts';
  * (never a developer's .dev.vars) and a test identity provider made per run.
  */
 const identityProvider = await createTestIdentityProvider();
+const accessKeys = createTestAccessKeys();
 
 const TEST_BINDINGS = {
   MASTER_KEY: 'dGVzdC1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE=',
@@ -19,6 +21,7 @@ const TEST_BINDINGS = {
   JWT_ACCOUNT_CLAIM: 'account',
   JWT_ROLES_CLAIM: 'groups',
   KMS_ADMIN_ROLE: 'kms-admin',
+  AWS_ACCESS_KEYS: accessKeysBinding(accessKeys),
   // The suites send thousands of requests as one principal; one test principal gets a tiny limit.
   THROTTLE_RATE: '100000',
   THROTTLE_OVERRIDES: JSON.stringify({
@@ -40,7 +43,7 @@ export default defineConfig({
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
           globalSetup: ['test/setup/wycheproof.ts', 'test/setup/jwks-server.ts'],
-          provide: { identityProvider },
+          provide: { identityProvider, accessKeys },
           testTimeout: 30_000,
         },
       },

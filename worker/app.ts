@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from './app-env';
 import { KmsError, ThrottlingException, UnknownOperationException, serializeError } from './errors';
+import { aws } from './protocol/aws';
 import { bench } from './protocol/bench';
 import { native } from './protocol/native';
 
@@ -18,6 +19,7 @@ app.use('*', async (c, next) => {
 });
 
 app.route('/v1', native);
+app.route('/', aws);
 app.route('/bench', bench);
 
 app.get('*', (c) => c.env.ASSETS.fetch(c.req.raw));

@@ -38,6 +38,19 @@ export class ExpiredTokenException extends KmsError {
   override readonly name = 'ExpiredTokenException';
   static override readonly status = 401;
 }
+export class MissingAuthenticationTokenException extends KmsError {
+  override readonly name = 'MissingAuthenticationTokenException';
+  static override readonly status = 403;
+}
+export class IncompleteSignature extends KmsError {
+  override readonly name = 'IncompleteSignature';
+}
+export class InvalidSignatureException extends KmsError {
+  override readonly name = 'InvalidSignatureException';
+}
+export class UnrecognizedClientException extends KmsError {
+  override readonly name = 'UnrecognizedClientException';
+}
 export class AccessDeniedException extends KmsError {
   override readonly name = 'AccessDeniedException';
   static override readonly status = 403;
@@ -112,6 +125,10 @@ const ERROR_CLASSES = [
   UnauthenticatedException,
   InvalidTokenException,
   ExpiredTokenException,
+  MissingAuthenticationTokenException,
+  IncompleteSignature,
+  InvalidSignatureException,
+  UnrecognizedClientException,
   AccessDeniedException,
   NotFoundException,
   AlreadyExistsException,

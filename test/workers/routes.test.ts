@@ -12,6 +12,7 @@ const STATIC_ROUTE = { method: 'GET', path: '/*' };
 
 function concretePaths(path: string): string[] {
   if (path === '/v1/:operation') return Object.keys(OPERATIONS).map((name) => `/v1/${name}`);
+  if (path === '/') return Object.keys(OPERATIONS).map((name) => `/#${name}`);
   return [path.replace('/*', '/anything').replace(/:(\w+)/g, 'x')];
 }
 
@@ -20,7 +21,7 @@ describe('no route is reachable without authentication', () => {
 
   it('the app has the routes this test knows about', () => {
     expect(routes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(
-      ['GET /*', 'POST /bench/bare-wrap', 'POST /v1/:operation'].sort(),
+      ['GET /*', 'POST /', 'POST /bench/bare-wrap', 'POST /v1/:operation'].sort(),
     );
     expect(Object.keys(OPERATIONS).length).toBeGreaterThan(40);
   });
@@ -30,14 +31,17 @@ describe('no route is reachable without authentication', () => {
     for (const path of concretePaths(route.path)) {
       for (const authorization of [undefined, 'Bearer forged', 'Basic YWRtaW46YWRtaW4=']) {
         it(`${route.method} ${path} with ${authorization ?? 'no credentials'} is refused`, async () => {
-          const response = await SELF.fetch(`https://kms.test${path}`, {
-            method: route.method,
-            headers: authorization ? { authorization } : {},
-            body: '{}',
-          });
-          // 401 for the API; the benchmark route does not exist unless enabled.
-          expect([401, 404]).toContain(response.status);
+          // The AWS protocol names its operation in X-Amz-Target, on POST /.
+          const [url, target] = path.startsWith('/#') ? ['/', `TrentService.${path.slice(2)}`] : [path, undefined];
+          const headers: Record<string, string> = { ...(authorization && { authorization }), ...(target && { 'x-amz-target': target }) };
+          const response = await SELF.fetch(`https://kms.test${url}`, { method: route.method, headers, body: '{}' });
+          const body = (await response.json().catch(() => ({}))) as { __type?: string };
           if (path.startsWith('/v1/')) expect(response.status).toBe(401);
+          else if (target) {
+            // AWS KMS answers authentication failures with 400 (403 for a missing token) and these names.
+            expect([400, 403]).toContain(response.status);
+            expect(['MissingAuthenticationTokenException', 'IncompleteSignature']).toContain(body.__type);
+          } else expect([401, 404]).toContain(response.status); // the benchmark route does not exist unless enabled
         });
       }
     }

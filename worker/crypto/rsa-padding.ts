@@ -1,5 +1,6 @@
 import type { HashName } from './key-specs';
 import { HASH_LENGTH } from './key-specs';
+import { equalBytes } from '../auth/constant-time';
 
 /**
  * EMSA-PSS and EMSA-PKCS1-v1_5 (RFC 8017 §9) for signatures over a
@@ -96,11 +97,4 @@ export function encodePkcs1(hash: HashName, mHash: Uint8Array, modulusBits: numb
   em.set(prefix, k - t);
   em.set(mHash, k - mHash.length);
   return em;
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

@@ -3,7 +3,8 @@ import { InvalidKeyUsageException, ValidationException } from '../errors';
 import { derToP1363, p1363ToDer } from '../wire/ecdsa-signature';
 import { HASH_LENGTH, KEY_SPECS, type HashName, type KeySpec, type SigningAlgorithm } from './key-specs';
 import { rsaPrivate, rsaPublic } from './raw-rsa';
-import { encodePkcs1, encodePss, equalBytes, verifyPss } from './rsa-padding';
+import { equalBytes } from '../auth/constant-time';
+import { encodePkcs1, encodePss, verifyPss } from './rsa-padding';
 
 /**
  * Sign and Verify for every asymmetric key spec, for MessageType RAW (the

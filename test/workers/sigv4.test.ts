@@ -1,0 +1,166 @@
+import { SignatureV4 } from '@smithy/signature-v4';
+import { SELF } from 'cloudflare:test';
+import { describe, expect, inject, it } from 'vitest';
+import { canonicalRequest, computeSignature, sha256Hex } from '../../worker/auth/sigv4';
+
+const keys = inject('accessKeys');
+
+/** The hash smithy's signer asks for: SHA-256, or HMAC-SHA-256 when given a secret, on WebCrypto. */
+class Sha256 {
+  private readonly chunks: Uint8Array[] = [];
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {}
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.chunks.push(bytesOf(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    const data = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
+    this.chunks.reduce((offset, chunk) => (data.set(chunk, offset), offset + chunk.length), 0);
+    if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    const key = await crypto.subtle.importKey('raw', bytesOf(this.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    return new Uint8Array(await crypto.subtle.sign('HMAC', key, data));
+  }
+  reset(): void {
+    this.chunks.length = 0;
+  }
+}
+
+function bytesOf(data: string | ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (typeof data === 'string') return new TextEncoder().encode(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+const ENDPOINT = 'https://kms.test/';
+
+/** The AWS SigV4 test suite's example credentials and time. */
+const SUITE_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+const SUITE_DATE = '20150830T123600Z';
+const SUITE_SCOPE = { date: '20150830', region: 'us-east-1', service: 'service' };
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+describe('SigV4 signature code against the AWS SigV4 test suite', () => {
+  const suiteCase = async (method: string, url: string) => {
+    const parts = { method, url: new URL(url), headers: new Headers({ host: 'example.amazonaws.com', 'x-amz-date': SUITE_DATE }), payloadHash: EMPTY_SHA256 };
+    const canonical = canonicalRequest(parts, ['host', 'x-amz-date']);
+    return { canonical, signature: await computeSignature(SUITE_SECRET, SUITE_DATE, SUITE_SCOPE, canonical) };
+  };
+
+  it('get-vanilla', async () => {
+    const { canonical, signature } = await suiteCase('GET', 'https://example.amazonaws.com/');
+    expect(await sha256Hex(canonical)).toBe('bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63');
+    expect(signature).toBe('5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31');
+  });
+
+  it('get-vanilla-query-order-key-case', async () => {
+    const { signature } = await suiteCase('GET', 'https://example.amazonaws.com/?Param2=value2&Param1=value1');
+    expect(signature).toBe('b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500');
+  });
+
+  it('post-vanilla', async () => {
+    const { signature } = await suiteCase('POST', 'https://example.amazonaws.com/');
+    expect(signature).toBe('5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b');
+  });
+});
+
+/** Signs like the AWS SDKs do (smithy's signer, an implementation independent of ours). */
+async function signed(
+  target: string,
+  body: string,
+  { key = keys.admin, region = 'us-east-1', service = 'kms', signingDate = new Date(), secret }: {
+    key?: (typeof keys)['admin'];
+    region?: string;
+    service?: string;
+    signingDate?: Date;
+    secret?: string;
+  } = {},
+) {
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: secret ?? key.secretAccessKey },
+    region,
+    service,
+    sha256: Sha256,
+  });
+  return signer.sign(
+    {
+      method: 'POST',
+      protocol: 'https:',
+      hostname: 'kms.test',
+      path: '/',
+      headers: { host: 'kms.test', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${target}` },
+      body,
+    },
+    { signingDate },
+  );
+}
+
+async function send(request: { headers: Record<string, string>; body?: unknown }, body?: string) {
+  const response = await SELF.fetch(ENDPOINT, { method: 'POST', headers: request.headers, body: body ?? (request.body as string) });
+  return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, any> };
+}
+
+describe('the AWS protocol refuses what AWS KMS refuses', () => {
+  it('accepts a correctly signed request', async () => {
+    const response = await send(await signed('ListKeys', '{}'));
+    expect(response.status).toBe(200);
+    expect(response.contentType).toBe('application/x-amz-json-1.1');
+    expect(response.body.Keys).toBeInstanceOf(Array);
+  });
+
+  it.each([
+    ['a wrong secret', () => signed('ListKeys', '{}', { secret: 'not-the-secret' }), 'InvalidSignatureException'],
+    ['another region in the scope', () => signed('ListKeys', '{}', { region: 'eu-west-1' }), 'InvalidSignatureException'],
+    ['another service in the scope', () => signed('ListKeys', '{}', { service: 's3' }), 'InvalidSignatureException'],
+    ['a stale date', () => signed('ListKeys', '{}', { signingDate: new Date(Date.now() - 20 * 60_000) }), 'InvalidSignatureException'],
+    ['a date in the future', () => signed('ListKeys', '{}', { signingDate: new Date(Date.now() + 20 * 60_000) }), 'InvalidSignatureException'],
+    ['an unknown access key', () => signed('ListKeys', '{}', { key: { ...keys.admin, accessKeyId: 'AKIANOTCONFIGURED00' } }), 'UnrecognizedClientException'],
+  ])('refuses %s', async (_label, make, errorName) => {
+    const response = await send(await make());
+    expect(response.status).toBe(400);
+    expect(response.body.__type).toBe(errorName);
+  });
+
+  it('refuses a body altered after signing', async () => {
+    const request = await signed('Encrypt', JSON.stringify({ KeyId: 'alias/x', Plaintext: 'aGk=' }));
+    const response = await send(request, JSON.stringify({ KeyId: 'alias/y', Plaintext: 'aGk=' }));
+    expect(response.body.__type).toBe('InvalidSignatureException');
+  });
+
+  it('refuses a signed header that was changed', async () => {
+    const request = await signed('ListKeys', '{}');
+    const response = await send({ ...request, headers: { ...request.headers, 'x-amz-target': 'TrentService.ListAliases' } });
+    expect(response.body.__type).toBe('InvalidSignatureException');
+  });
+
+  it('refuses missing or incomplete authentication', async () => {
+    const request = await signed('ListKeys', '{}');
+    const { authorization, ...unsigned } = request.headers as Record<string, string>;
+    expect((await send({ ...request, headers: unsigned })).body.__type).toBe('MissingAuthenticationTokenException');
+    const { 'x-amz-date': _date, ...undated } = request.headers as Record<string, string>;
+    expect((await send({ ...request, headers: undated })).body.__type).toBe('IncompleteSignature');
+    const partial = authorization!.replace(/, Signature=[0-9a-f]+/, '');
+    expect((await send({ ...request, headers: { ...unsigned, authorization: partial } })).body.__type).toBe('IncompleteSignature');
+    expect((await send({ ...request, headers: { ...unsigned, authorization: 'Bearer test-admin-token' } })).body.__type).toBe('IncompleteSignature');
+  });
+
+  it('accepts the presigned-query form', async () => {
+    const signer = new SignatureV4({ credentials: keys.admin, region: 'us-east-1', service: 'kms', sha256: Sha256 });
+    const presigned = await signer.presign(
+      { method: 'POST', protocol: 'https:', hostname: 'kms.test', path: '/', headers: { host: 'kms.test', 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' },
+      { expiresIn: 300 },
+    );
+    const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    const response = await SELF.fetch(`${ENDPOINT}?${query}`, { method: 'POST', headers: presigned.headers, body: '{}' });
+    expect(response.status, await response.clone().text()).toBe(200);
+    // Presigned requests expire.
+    const stale = await signer.presign(
+      { method: 'POST', protocol: 'https:', hostname: 'kms.test', path: '/', headers: { host: 'kms.test', 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' },
+      { expiresIn: 60, signingDate: new Date(Date.now() - 120_000) },
+    );
+    const staleQuery = new URLSearchParams(stale.query as Record<string, string>).toString();
+    const expired = await SELF.fetch(`${ENDPOINT}?${staleQuery}`, { method: 'POST', headers: stale.headers, body: '{}' });
+    expect(((await expired.json()) as { __type: string }).__type).toBe('InvalidSignatureException');
+  });
+
+  it('refuses an unknown target after authenticating', async () => {
+    expect((await send(await signed('Teleport', '{}'))).body.__type).toBe('UnknownOperationException');
+  });
+});
