@@ -1,7 +1,14 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { accessKeysBinding, createTestAccessKeys } from './test/setup/access-keys.ts';
 import { createTestIdentityProvider } from './test/setup/identity.ts';
+
+/** The SDK's suites that run everywhere; files named *.node.test.ts are Node-only. */
+const SDK_PORTABLE_TESTS = {
+  include: ['test/sdk/**/*.test.ts'],
+  exclude: ['test/sdk/**/*.node.test.ts'],
+};
 
 /**
  * One `vitest run` runs every suite. The `workers` project runs the Worker
@@ -55,6 +62,42 @@ export default defineConfig({
           environment: 'node',
           include: ['test/sdk/**/*.test.ts'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        // The same SDK files inside workerd, in a trivial test Worker of their own (not the service).
+        plugins: [cloudflareTest({ wrangler: { configPath: './test/sdk/workerd/wrangler.toml' } })],
+        test: {
+          name: 'sdk-workers',
+          ...SDK_PORTABLE_TESTS,
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The same SDK files in Debian's Chromium (/usr/bin/chromium; browser downloads are not
+        // possible here), headless, driven by Playwright.
+        test: {
+          name: 'sdk-browser',
+          ...SDK_PORTABLE_TESTS,
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: '/usr/bin/chromium',
+                args: [
+                  '--no-sandbox',
+                  '--disable-gpu',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                ],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
         },
       },
     ],
