@@ -1,0 +1,47 @@
+/**
+ * The SDK's builds (Vite library mode), run by scripts/build-sdk.mjs, one format per run:
+ *
+ * - `--mode esm`:  dist/sdk/edgekms.js, ES module for bundlers, Workers and Node. One file, not
+ *   minified (bundlers minify; `"sideEffects": false` in package.json lets them drop what is not
+ *   imported). The runtime dependencies (`@noble/*`, `idb`) stay external imports, so an
+ *   application that also uses them carries one copy, at the version its lockfile chooses.
+ * - `--mode iife`: dist/sdk/edgekms.iife.js, minified, for a plain `<script>` tag: defines the
+ *   global `EdgeKMS` and bundles every dependency, so it needs nothing else.
+ *
+ * The `.d.ts` types are bundled separately (rollup-plugin-dts) by scripts/build-sdk.mjs.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The SDK's runtime dependencies: external in the ESM build, bundled into the IIFE. */
+export const SDK_EXTERNAL = [/^@noble\//, /^idb(\/|$)/];
+
+export default defineConfig(({ mode }) => {
+  if (mode !== 'esm' && mode !== 'iife') throw new Error(`sdk/vite.config.mts: --mode esm or --mode iife, not ${mode}`);
+  const esm = mode === 'esm';
+  return {
+    root,
+    configFile: false,
+    publicDir: false,
+    logLevel: 'warn',
+    build: {
+      outDir: 'dist/sdk',
+      emptyOutDir: false,
+      target: 'es2022',
+      sourcemap: true,
+      minify: esm ? false : 'esbuild',
+      reportCompressedSize: false,
+      lib: {
+        entry: 'sdk/index.ts',
+        name: 'EdgeKMS',
+        formats: [esm ? 'es' : 'iife'],
+        fileName: () => (esm ? 'edgekms.js' : 'edgekms.iife.js'),
+      },
+      rollupOptions: {
+        external: esm ? SDK_EXTERNAL : [],
+      },
+    },
+  };
+});
