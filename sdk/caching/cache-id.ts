@@ -1,0 +1,59 @@
+/**
+ * Cache entry identifiers (spec: framework/caching-cmm.md, Appendix A), as lowercase hex of a
+ * SHA-512 digest:
+ *   encryption: SHA512(SHA512(partition) | 0x01 | suite id | SHA512(context))
+ *   decryption: SHA512(SHA512(partition) | suite id | sorted SHA512(EDK)… | 64 zero bytes | SHA512(context))
+ * where the context is serialized canonically and an EDK as in the message header.
+ */
+import { type Bytes, compareBytes, concatBytes, utf8 } from '../bytes';
+import { serializeEncryptionContext } from '../format';
+import type { EncryptedDataKey, EncryptionContext } from '../materials';
+import type { AlgorithmSuite } from '../suites';
+
+async function sha512(bytes: Bytes): Promise<Bytes> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-512', bytes));
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
+function suiteIdBytes(suite: AlgorithmSuite): Bytes {
+  return new Uint8Array([suite.id >> 8, suite.id & 0xff]);
+}
+
+function u16Prefixed(bytes: Uint8Array): Bytes {
+  const out = new Uint8Array(2 + bytes.byteLength);
+  out[0] = bytes.byteLength >> 8;
+  out[1] = bytes.byteLength & 0xff;
+  out.set(bytes, 2);
+  return out;
+}
+
+function serializeEncryptedDataKey(edk: EncryptedDataKey): Bytes {
+  return concatBytes([u16Prefixed(utf8(edk.providerId)), u16Prefixed(edk.providerInfo), u16Prefixed(edk.ciphertext)]);
+}
+
+export async function encryptionCacheId(partition: string, suite: AlgorithmSuite, context: EncryptionContext): Promise<string> {
+  const [partitionHash, contextHash] = await Promise.all([sha512(utf8(partition)), sha512(serializeEncryptionContext(context))]);
+  return hex(await sha512(concatBytes([partitionHash, new Uint8Array([0x01]), suiteIdBytes(suite), contextHash])));
+}
+
+export async function decryptionCacheId(
+  partition: string,
+  suite: AlgorithmSuite,
+  encryptedDataKeys: readonly EncryptedDataKey[],
+  context: EncryptionContext,
+): Promise<string> {
+  const [partitionHash, contextHash, ...edkHashes] = await Promise.all([
+    sha512(utf8(partition)),
+    sha512(serializeEncryptionContext(context)),
+    ...encryptedDataKeys.map((edk) => sha512(serializeEncryptedDataKey(edk))),
+  ]);
+  edkHashes.sort(compareBytes);
+  return hex(
+    await sha512(concatBytes([partitionHash!, suiteIdBytes(suite), ...edkHashes, new Uint8Array(64), contextHash!])),
+  );
+}
