@@ -9,9 +9,14 @@ const path = new URL('../.dev.vars', import.meta.url);
 const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
 const defined = new Set(current.split('\n').map((line) => line.split('=')[0]?.trim()));
 
+const accessKeyId = () => `AKIA${Array.from(randomBytes(16), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[b % 32]).join('')}`;
+
 const wanted = {
   MASTER_KEY: () => randomBytes(32).toString('base64'),
   ADMIN_TOKEN: () => randomBytes(24).toString('base64url'),
+  // One SigV4 key pair for the AWS CLI and SDKs: the development administrator.
+  AWS_ACCESS_KEYS: () =>
+    `'${JSON.stringify({ [accessKeyId()]: { secretAccessKey: randomBytes(30).toString('base64'), account: '111122223333', user: 'dev-admin', admin: true } })}'`,
 };
 
 const added = Object.entries(wanted)
@@ -23,5 +28,11 @@ if (added.length > 0) {
   writeFileSync(path, `${current}${separator}${added.join('\n')}\n`, { mode: 0o600 });
   console.log(`edgekms: created development ${added.map((l) => l.split('=')[0]).join(' and ')} in .dev.vars`);
 }
-const token = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(path, 'utf8'))?.[1];
+const vars = readFileSync(path, 'utf8');
+const token = /^ADMIN_TOKEN=(.*)$/m.exec(vars)?.[1];
 console.log(`edgekms: development admin token (Authorization: Bearer …): ${token}`);
+const keys = /^AWS_ACCESS_KEYS='(.*)'$/m.exec(vars)?.[1];
+if (keys) {
+  const [id, { secretAccessKey }] = Object.entries(JSON.parse(keys))[0];
+  console.log(`edgekms: AWS access key for --endpoint-url clients: AWS_ACCESS_KEY_ID=${id} AWS_SECRET_ACCESS_KEY=${secretAccessKey}`);
+}
