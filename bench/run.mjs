@@ -13,6 +13,7 @@
 
 const BENCHMARKS = {
   service: () => import('./service.mjs'),
+  'aws-protocol': () => import('./aws-protocol.mjs'),
 };
 
 function numberFromEnv(name, fallback, { integer = false, min = 0 } = {}) {
