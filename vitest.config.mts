@@ -55,6 +55,19 @@ export default defineConfig({
         },
       },
       {
+        // Official clients (the AWS SDK, the AWS Encryption SDK) in Node, driving the real Worker
+        // that wrangler's dev server runs on a loopback port.
+        test: {
+          name: 'service-node',
+          environment: 'node',
+          include: ['test/service/**/*.test.ts'],
+          globalSetup: ['test/setup/service.ts'],
+          provide: { accessKeys },
+          testTimeout: 30_000,
+          hookTimeout: 90_000,
+        },
+      },
+      {
         // The SDK's suites in plain Node. The same files are written to run unchanged in workerd
         // and Chromium; files named *.node.test.ts are Node-only (interop with the official SDK).
         test: {
