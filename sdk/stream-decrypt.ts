@@ -203,16 +203,24 @@ export function decryptStream(
     },
 
     async transform(chunk) {
-      let bytes: Bytes | undefined = streamChunkBytes(chunk, 'message');
-      if (state === 'header') {
-        bytes = await readHeader(bytes);
-        if (bytes === undefined) return;
+      try {
+        let bytes: Bytes | undefined = streamChunkBytes(chunk, 'message');
+        if (state === 'header') {
+          bytes = await readHeader(bytes);
+          if (bytes === undefined) return;
+        }
+        await process(bytes);
+      } catch (error) {
+        // Frames before the fault that verify are still released, in order, then the stream
+        // errors (with an earlier frame's failure, if there was one).
+        await work.settle();
+        throw error;
       }
-      await process(bytes);
     },
 
     async flush() {
       if (state !== 'done') {
+        await work.settle();
         const where = state === 'header' ? 'header' : state === 'footer' ? 'footer' : 'body';
         throw new MalformedMessageError(`message ends inside its ${where}`);
       }

@@ -5,11 +5,13 @@
  * started every frame at once would hold the whole message. `add` waits while `limit` frames are
  * in flight or finished but not yet released, which bounds memory at `limit` frames.
  *
- * Results are released in order as soon as every earlier one is; after the first failure nothing
- * more is released, `onError` is called once, and every later `add` or `drain` throws it.
+ * Results are released in order as soon as every earlier one is. A failure takes effect in order
+ * too: every result before it is released first (so a decryptor gives out each frame that
+ * verified before the one that did not), then `onError` is called once, nothing more is released,
+ * and every later `add` or `drain` throws the failure.
  */
 export class OrderedWork<T> {
-  private readonly slots: { done: boolean; value: T | undefined; readonly settled: Promise<void> }[] = [];
+  private readonly slots: Slot<T>[] = [];
   private failed = false;
   private failure: unknown;
 
@@ -27,18 +29,19 @@ export class OrderedWork<T> {
   /** Queues a started task; resolves once there is room for another. */
   async add(task: Promise<T>): Promise<void> {
     this.throwIfFailed();
-    const slot = {
-      done: false,
-      value: undefined as T | undefined,
-      settled: task.then(
-        (value) => {
-          slot.done = true;
-          slot.value = value;
-          this.pump();
-        },
-        (error: unknown) => this.fail(error),
-      ),
-    };
+    const slot: Slot<T> = { state: 'pending', value: undefined, error: undefined, settled: Promise.resolve() };
+    slot.settled = task.then(
+      (value) => {
+        slot.state = 'done';
+        slot.value = value;
+        this.pump();
+      },
+      (error: unknown) => {
+        slot.state = 'failed';
+        slot.error = error;
+        this.pump();
+      },
+    );
     this.slots.push(slot);
     while (this.slots.length >= this.limit) await this.waitForHead();
   }
@@ -49,14 +52,27 @@ export class OrderedWork<T> {
     this.throwIfFailed();
   }
 
+  /**
+   * Waits until every queued task has settled, releasing what comes before any failure; never
+   * throws. Used before failing for another reason (a malformed or truncated message), so the
+   * frames that verified before that point are released first.
+   */
+  async settle(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.settled));
+  }
+
   private async waitForHead(): Promise<void> {
     await this.slots[0]!.settled;
     this.throwIfFailed();
   }
 
   private pump(): void {
-    while (!this.failed && this.slots[0]?.done === true) {
+    while (!this.failed && this.slots.length > 0 && this.slots[0]!.state !== 'pending') {
       const slot = this.slots.shift()!;
+      if (slot.state === 'failed') {
+        this.fail(slot.error);
+        return;
+      }
       const value = slot.value as T;
       slot.value = undefined;
       try {
@@ -79,4 +95,11 @@ export class OrderedWork<T> {
   private throwIfFailed(): void {
     if (this.failed) throw this.failure;
   }
+}
+
+interface Slot<T> {
+  state: 'pending' | 'done' | 'failed';
+  value: T | undefined;
+  error: unknown;
+  settled: Promise<void>;
 }
