@@ -1,0 +1,66 @@
+import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/client-node';
+import { CreateKeyCommand, KMS, KMSClient } from '@aws-sdk/client-kms';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  createClient,
+  decrypt,
+  EdgeKmsKeyring,
+  encrypt,
+  SUITE_AES256_HKDF_SHA512_COMMIT_KEY,
+  SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+} from '../../sdk/index';
+import { SERVICE_ADMIN_TOKEN } from '../setup/service';
+
+/**
+ * The official AWS Encryption SDK's KMS keyring, given an AWS SDK KMS client
+ * whose endpoint is the local EdgeKMS Worker, and this SDK's EdgeKMS keyring
+ * over the native protocol: messages written by either decrypt with the other.
+ */
+const endpoint = inject('serviceUrl');
+const keys = inject('accessKeys');
+const credentials = { accessKeyId: keys.admin.accessKeyId, secretAccessKey: keys.admin.secretAccessKey };
+const official = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+const clientProvider = () => new KMS({ endpoint, region: 'us-east-1', credentials });
+const ours = createClient({ endpoint, getToken: () => SERVICE_ADMIN_TOKEN });
+
+const SUITES = [
+  ['0x0478', SUITE_AES256_HKDF_SHA512_COMMIT_KEY, AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY],
+  ['0x0578', SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384],
+] as const;
+
+describe('AWS Encryption SDK KMS keyring through the EdgeKMS endpoint', () => {
+  let keyArn: string;
+  beforeAll(async () => {
+    const kms = new KMSClient({ endpoint, region: 'us-east-1', credentials });
+    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'esdk interop' }))).KeyMetadata!.Arn!;
+  });
+
+  const plaintext = new TextEncoder().encode('interop across two implementations, '.repeat(300));
+  const context = { tenant: 'acme', purpose: 'interop' };
+
+  it.each(SUITES)('the official SDK decrypts what this SDK wrote (%s)', async (_label, suite) => {
+    const { ciphertext } = await encrypt(new EdgeKmsKeyring({ client: ours, generatorKeyId: keyArn }), plaintext, {
+      encryptionContext: context,
+      suite,
+      frameLength: 4096,
+    });
+    const keyring = new KmsKeyringNode({ keyIds: [keyArn], clientProvider });
+    const { plaintext: clear, messageHeader } = await official.decrypt(keyring, ciphertext);
+    expect(new Uint8Array(clear)).toEqual(plaintext);
+    expect(messageHeader.encryptionContext).toMatchObject(context);
+    expect(messageHeader.encryptedDataKeys[0]!.providerId).toBe('aws-kms');
+  });
+
+  it.each(SUITES)('this SDK decrypts what the official SDK wrote (%s)', async (_label, _suite, suiteId) => {
+    const keyring = new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider });
+    const { result } = await official.encrypt(keyring, plaintext, { encryptionContext: context, suiteId, frameLength: 4096 });
+    const decrypted = await decrypt(new EdgeKmsKeyring({ client: ours, keyIds: [keyArn] }), result, { expectedContext: context });
+    expect(decrypted.plaintext).toEqual(plaintext);
+  });
+
+  it('a message for another key is not decryptable by a keyring that does not name it', async () => {
+    const { ciphertext } = await encrypt(new EdgeKmsKeyring({ client: ours, generatorKeyId: keyArn }), plaintext, { encryptionContext: context });
+    const otherArn = keyArn.replace(/key\/.*/, 'key/00000000-0000-4000-8000-000000000000');
+    await expect(official.decrypt(new KmsKeyringNode({ keyIds: [otherArn], clientProvider }), ciphertext)).rejects.toThrow();
+  });
+});
