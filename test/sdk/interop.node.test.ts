@@ -11,8 +11,9 @@ import {
   buildClient,
 } from '@aws-crypto/client-node';
 import { describe, expect, it } from 'vitest';
-import { decrypt, encrypt, type SuiteId } from '../../sdk/index';
+import { decrypt, decryptStream, encrypt, encryptStream, type SuiteId } from '../../sdk/index';
 import { KEY_NAMESPACE, WRAPPING_KEY, expectSameBytes, flipBit, randomBytes, rawKeyring } from './helpers';
+import { readAll, through } from './stream-helpers';
 
 const official = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const KEY_NAME = 'interop-key';
@@ -85,6 +86,46 @@ describe.each(SUITES)('official AWS Encryption SDK, suite $label', ({ ours, thei
       await expect(official.decrypt(officialKeyring(), flipBit(ciphertext, index)), `byte ${index}`).rejects.toThrow();
     }
     await expect(official.decrypt(officialKeyring(), flipBit(ciphertext, ciphertext.byteLength - 1))).rejects.toThrow();
+  });
+});
+
+describe.each(SUITES)('official AWS Encryption SDK and our streams, suite $label', ({ ours, theirs }) => {
+  const STREAM_SIZES = [0, 1, FRAME, 5 * FRAME + 3, 300_000];
+
+  it.each(STREAM_SIZES)('decrypts a %i-byte message written by encryptStream', async (size) => {
+    const data = randomBytes(size);
+    const stream = encryptStream(rawKeyring(KEY_NAME), { suite: ours, frameLength: FRAME, encryptionContext: CONTEXT });
+    const ciphertext = await readAll(through(data, stream, { random: 3 * FRAME }));
+    const { plaintext, messageHeader } = await official.decrypt(officialKeyring(), ciphertext);
+    expectSameBytes(plaintext, data);
+    expect(messageHeader.suiteId).toBe(theirs);
+  });
+
+  it.each(STREAM_SIZES)('writes a %i-byte message that decryptStream reads', async (size) => {
+    const data = randomBytes(size);
+    const { result } = await official.encrypt(officialKeyring(), data, { suiteId: theirs, frameLength: FRAME, encryptionContext: CONTEXT });
+    const stream = decryptStream(rawKeyring(KEY_NAME), { expectedContext: CONTEXT, holdUntilSignatureVerified: size === 300_000 });
+    expectSameBytes(await readAll(through(result, stream, { random: 2 * FRAME })), data);
+  });
+
+  it('round-trips through its streaming API and ours at the default frame lengths', async () => {
+    const data = randomBytes(600_000);
+    const ours1 = await readAll(through(data, encryptStream(rawKeyring(KEY_NAME), { suite: ours, encryptionContext: CONTEXT }), 65536));
+    const theirPlain: Uint8Array[] = [];
+    const decrypting = official.decryptStream(officialKeyring());
+    await new Promise<void>((resolve, reject) => {
+      decrypting.on('data', (chunk: Uint8Array) => theirPlain.push(chunk)).on('end', resolve).on('error', reject);
+      decrypting.end(ours1);
+    });
+    expectSameBytes(Buffer.concat(theirPlain), data);
+
+    const encrypting = official.encryptStream(officialKeyring(), { suiteId: theirs, encryptionContext: CONTEXT });
+    const theirMessage: Uint8Array[] = [];
+    await new Promise<void>((resolve, reject) => {
+      encrypting.on('data', (chunk: Uint8Array) => theirMessage.push(chunk)).on('end', resolve).on('error', reject);
+      encrypting.end(data);
+    });
+    expectSameBytes(await readAll(through(Buffer.concat(theirMessage), decryptStream(rawKeyring(KEY_NAME)), 10_000)), data);
   });
 });
 
