@@ -89,6 +89,12 @@ export default defineConfig({
       {
         // The same SDK files in Debian's Chromium (/usr/bin/chromium; browser downloads are not
         // possible here), headless, driven by Playwright.
+        // The bare imports of the SDK and its tests are pre-bundled up front: found mid-run on a
+        // fresh clone (empty node_modules/.vite), one makes Vite re-optimize and reload, and the
+        // file being imported then fails with "Failed to fetch dynamically imported module".
+        optimizeDeps: {
+          include: ['idb', '@noble/curves/nist.js', '@noble/hashes/sha2.js', 'fast-check'],
+        },
         test: {
           name: 'sdk-browser',
           ...SDK_PORTABLE_TESTS,
