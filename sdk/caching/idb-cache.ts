@@ -91,7 +91,8 @@ export class IdbCache implements MaterialsCache {
 
   /** Opens (creating if needed) the database; throws InvalidArgumentError where there is no IndexedDB. */
   static async open(options: IdbCacheOptions = {}): Promise<IdbCache> {
-    if (typeof indexedDB === 'undefined') throw new InvalidArgumentError('IdbCache needs IndexedDB, which this runtime lacks');
+    // Looked up on globalThis: the Workers type definitions (rightly) have no indexedDB.
+    if (typeof (globalThis as { indexedDB?: unknown }).indexedDB === 'undefined') throw new InvalidArgumentError('IdbCache needs IndexedDB, which this runtime lacks');
     const name = options.name ?? DEFAULT_DATABASE;
     const capacity = options.capacity ?? DEFAULT_CAPACITY;
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new InvalidArgumentError('IdbCache capacity must be a positive integer');

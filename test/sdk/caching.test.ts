@@ -20,7 +20,9 @@ import {
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
   type SuiteId,
   decrypt,
+  decryptStream,
   encrypt,
+  encryptStream,
   findSuite,
 } from '../../sdk/index';
 import { expectRejection, expectSameBytes, hex, randomBytes, rawKeyring } from './helpers';
@@ -300,6 +302,28 @@ describe('CachingMaterialsManager: decryption', () => {
     const tampered = Uint8Array.from(message!);
     tampered[tampered.byteLength - 20]! ^= 1; // inside the last frame
     await expectRejection(decrypt(manager, tampered), 'AuthenticationError');
+  });
+});
+
+describe('CachingMaterialsManager: streams', () => {
+  async function pipe(bytes: Uint8Array, transform: TransformStream<Uint8Array, Uint8Array>): Promise<Uint8Array> {
+    const out = new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform)).arrayBuffer());
+    return out;
+  }
+
+  it('encryptStream (length unknown) bypasses the cache; decryptStream uses cached decryption materials', async () => {
+    const { keyring, manager } = setup();
+    const plaintext = randomBytes(5000);
+    const first = await pipe(plaintext, encryptStream(manager, { encryptionContext: CONTEXT, frameLength: 1024 }));
+    const second = await pipe(plaintext, encryptStream(manager, { encryptionContext: CONTEXT, frameLength: 1024 }));
+    expect(keyring.generated).toBe(2);
+    const [cached] = await encryptMany(manager, 1); // a buffer message: cached
+    for (const message of [first, second, cached!.ciphertext, first, second, cached!.ciphertext]) {
+      await pipe(message, decryptStream(manager, { expectedContext: CONTEXT }));
+    }
+    expect(keyring.unwrapped).toBe(3);
+    expectSameBytes(await pipe(first, decryptStream(manager)), plaintext);
+    expectSameBytes(await pipe(cached!.ciphertext, decryptStream(rawKeyring())), cached!.plaintext);
   });
 });
 
