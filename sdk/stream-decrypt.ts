@@ -42,6 +42,13 @@ import { OrderedWork } from './stream-order';
  */
 export const DEFAULT_MAX_FRAME_LENGTH = 1024 * 1024;
 
+/**
+ * A stream refuses a header longer than this (1 MiB) instead of buffering it without end. Real
+ * headers are a few hundred bytes per encrypted data key; the buffer API has no such limit, since
+ * it holds the whole message anyway.
+ */
+export const MAX_STREAM_HEADER_LENGTH = 1024 * 1024;
+
 export interface DecryptStreamOptions {
   /** Entries the message's encryption context must contain, with these values. */
   readonly expectedContext?: EncryptionContext;
@@ -121,7 +128,10 @@ export function decryptStream(
       input = carry.subarray(0, carried);
     }
     const found = parseHeader(input, limits);
-    if (found === undefined) return undefined;
+    if (found === undefined) {
+      if (carried > MAX_STREAM_HEADER_LENGTH) throw new MalformedMessageError(`header is longer than ${MAX_STREAM_HEADER_LENGTH} bytes`);
+      return undefined;
+    }
     const { headerLength, frameLength } = found.header;
     if (frameLength > maxFrameLength) {
       throw new FrameLengthLimitError(`message frame length ${frameLength} exceeds maxFrameLength ${maxFrameLength}`);

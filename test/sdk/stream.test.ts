@@ -359,3 +359,34 @@ it('sources deliver every byte whatever the chunking', async () => {
   const data = randomBytes(1000);
   expectSameBytes(await readAll(sourceOf(data, { random: 37 }, 99)), data);
 });
+
+it('refuses a header that never ends instead of buffering it', async () => {
+  // Version, suite, message id, an empty context, 1 EDK whose provider id claims 65535 bytes...
+  // then an endless run of EDKs: 65535 keys of up to 3 x 65535 bytes each would be 12 GiB.
+  const start = new Uint8Array(1 + 2 + 32 + 2 + 2);
+  start[0] = 0x02;
+  start[1] = 0x04;
+  start[2] = 0x78;
+  start[start.byteLength - 2] = 0xff;
+  start[start.byteLength - 1] = 0xff;
+  const edk = new Uint8Array(6 + 3 * 65535);
+  const view = new DataView(edk.buffer);
+  view.setUint16(0, 65535);
+  edk.fill(0x61, 2, 2 + 65535); // a valid UTF-8 provider id
+  view.setUint16(2 + 65535, 65535);
+  view.setUint16(4 + 2 * 65535, 65535);
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(start);
+    },
+    pull(controller) {
+      pulled += edk.byteLength;
+      if (pulled > 64 * 1024 * 1024) controller.error(new Error('the decryptor kept reading'));
+      else controller.enqueue(edk.slice());
+    },
+  });
+  const outcome = await readOutcome(endless.pipeThrough(decryptStream(rawKeyring())));
+  expectStreamError(outcome, 'MalformedMessageError');
+  expect(pulled).toBeLessThanOrEqual(2 * 1024 * 1024);
+});
