@@ -430,6 +430,46 @@ describe.skipIf(!hasIndexedDB)(
       }
     });
 
+    it('two instances on one database (two tabs) count against the same limits', async () => {
+      const name = `edgekms-caching-test-${crypto.randomUUID()}`;
+      const [cacheA, cacheB] = await Promise.all([IdbCache.open({ name }), IdbCache.open({ name })]);
+      const keyring = new CountingKeyring();
+      const a = setup({ partition: 'tabs', maxMessagesEncrypted: 10 }, cacheA!, keyring);
+      const b = setup({ partition: 'tabs', maxMessagesEncrypted: 10 }, cacheB!, keyring);
+      for (let i = 0; i < 5; i++) {
+        await encryptMany(a.manager, 1);
+        await encryptMany(b.manager, 1);
+      }
+      expect(keyring.generated).toBe(1);
+      await encryptMany(b.manager, 1); // the 11th message of the entry, whichever tab sends it
+      expect(keyring.generated).toBe(2);
+      await cacheA!.clear();
+      cacheA!.close();
+      cacheB!.close();
+    });
+
+    it('deletes expired records when opened', async () => {
+      const name = `edgekms-caching-test-${crypto.randomUUID()}`;
+      const clock = new Clock();
+      const cache = await IdbCache.open({ name, now: clock.now });
+      const { manager } = setup({ maxAge: 1000 }, cache);
+      await encryptMany(manager, 1);
+      cache.close();
+      const count = async (): Promise<number> => {
+        const db = await openDB(name);
+        const n = await db.count('entries');
+        db.close();
+        return n;
+      };
+      expect(await count()).toBe(1);
+      clock.time += 999;
+      (await IdbCache.open({ name, now: clock.now })).close();
+      expect(await count()).toBe(1);
+      clock.time += 1;
+      (await IdbCache.open({ name, now: clock.now })).close();
+      expect(await count()).toBe(0);
+    });
+
     it('evicts the least recently used records beyond its capacity', async () => {
       const name = `edgekms-caching-test-${crypto.randomUUID()}`;
       const cache = await IdbCache.open({ name, capacity: 2 });
