@@ -218,7 +218,7 @@ describe('EdgeKmsKeyring against the service', () => {
     expect((refused as NoDecryptableKeyError).causes[0]).toMatchObject({ name: 'AccessDeniedException', status: 403 });
   });
 
-  it('a real 429 surfaces as a typed ThrottlingException with Retry-After when retries are off', async () => {
+  it('a real 429 surfaces as a typed ThrottlingException when retries are off, and is retried after Retry-After when on', async () => {
     // This principal's bucket is tiny (vitest.config.mts): rate 0.2/s, burst 2. Read-only calls,
     // so nothing here changes the state of its account.
     const throttled = client({
@@ -236,6 +236,17 @@ describe('EdgeKmsKeyring against the service', () => {
     expect(error).toMatchObject({ name: 'ThrottlingException', status: 429, attempts: 1, operation: 'ListKeys' });
     expect((error as KmsServiceError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect((error as KmsServiceError).requestId).toMatch(/\S/);
+
+    // With a retry allowed, the client waits as long as Retry-After says (about 5 s at 0.2/s),
+    // and the retry then succeeds.
+    const patient = client({
+      retries: 1,
+      getToken: () => mintToken({ sub: 'throttled', account: '333344445555', groups: ['kms-admin'] }),
+    });
+    const started = Date.now();
+    const listed = await patient.send('ListKeys', {});
+    expect(listed.$metadata.attempts).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual((error as KmsServiceError).retryAfterSeconds! * 1000 - 50);
   });
 
   it('describeKey and send reach the service', async () => {
