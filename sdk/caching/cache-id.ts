@@ -36,24 +36,26 @@ function serializeEncryptedDataKey(edk: EncryptedDataKey): Bytes {
   return concatBytes([u16Prefixed(utf8(edk.providerId)), u16Prefixed(edk.providerInfo), u16Prefixed(edk.ciphertext)]);
 }
 
-export async function encryptionCacheId(partition: string, suite: AlgorithmSuite, context: EncryptionContext): Promise<string> {
-  const [partitionHash, contextHash] = await Promise.all([sha512(utf8(partition)), sha512(serializeEncryptionContext(context))]);
+/** SHA512(UTF8(partition)), the first part of every identifier; a manager computes it once. */
+export function partitionDigest(partition: string): Promise<Bytes> {
+  return sha512(utf8(partition));
+}
+
+export async function encryptionCacheId(partitionHash: Bytes, suite: AlgorithmSuite, context: EncryptionContext): Promise<string> {
+  const contextHash = await sha512(serializeEncryptionContext(context));
   return hex(await sha512(concatBytes([partitionHash, new Uint8Array([0x01]), suiteIdBytes(suite), contextHash])));
 }
 
 export async function decryptionCacheId(
-  partition: string,
+  partitionHash: Bytes,
   suite: AlgorithmSuite,
   encryptedDataKeys: readonly EncryptedDataKey[],
   context: EncryptionContext,
 ): Promise<string> {
-  const [partitionHash, contextHash, ...edkHashes] = await Promise.all([
-    sha512(utf8(partition)),
+  const [contextHash, ...edkHashes] = await Promise.all([
     sha512(serializeEncryptionContext(context)),
     ...encryptedDataKeys.map((edk) => sha512(serializeEncryptedDataKey(edk))),
   ]);
   edkHashes.sort(compareBytes);
-  return hex(
-    await sha512(concatBytes([partitionHash!, suiteIdBytes(suite), ...edkHashes, new Uint8Array(64), contextHash!])),
-  );
+  return hex(await sha512(concatBytes([partitionHash, suiteIdBytes(suite), ...edkHashes, new Uint8Array(64), contextHash!])));
 }

@@ -27,7 +27,7 @@ import {
   materialsManagerFor,
 } from '../materials-manager';
 import type { MaterialsCache } from './cache';
-import { decryptionCacheId, encryptionCacheId } from './cache-id';
+import { decryptionCacheId, encryptionCacheId, partitionDigest } from './cache-id';
 
 /** The spec's default message limit (2^32). */
 const DEFAULT_MAX_MESSAGES = 2 ** 32;
@@ -60,6 +60,7 @@ export class CachingMaterialsManager implements MaterialsManager {
   private readonly cache: MaterialsCache;
   private readonly backing: MaterialsManager;
   private readonly now: () => number;
+  private readonly partitionHash: Promise<Uint8Array<ArrayBuffer>>;
   /** Misses being filled, so concurrent requests for one entry make one underlying call. */
   private readonly pending = new Map<string, Promise<unknown>>();
 
@@ -77,6 +78,7 @@ export class CachingMaterialsManager implements MaterialsManager {
     this.maxBytesEncrypted = positiveInteger(options.maxBytesEncrypted, Number.MAX_SAFE_INTEGER, 'maxBytesEncrypted');
     if (options.partition !== undefined && typeof options.partition !== 'string') throw new InvalidArgumentError('partition must be a string');
     this.partition = options.partition ?? crypto.randomUUID();
+    this.partitionHash = partitionDigest(this.partition);
     this.now = options.now ?? Date.now;
   }
 
@@ -86,7 +88,7 @@ export class CachingMaterialsManager implements MaterialsManager {
     if (typeof plaintextLength !== 'number' || !(plaintextLength >= 0) || plaintextLength > this.maxBytesEncrypted) {
       return this.backing.getEncryptionMaterials(request);
     }
-    const id = await encryptionCacheId(this.partition, suite, encryptionContext);
+    const id = await encryptionCacheId(await this.partitionHash, suite, encryptionContext);
 
     for (;;) {
       const entry = await this.cache.getEncryptionMaterials(id, plaintextLength);
@@ -128,7 +130,7 @@ export class CachingMaterialsManager implements MaterialsManager {
 
   async decryptMaterials(request: DecryptionRequest): Promise<DecryptionMaterials> {
     const { suite, encryptionContext, encryptedDataKeys } = request;
-    const id = await decryptionCacheId(this.partition, suite, encryptedDataKeys, encryptionContext);
+    const id = await decryptionCacheId(await this.partitionHash, suite, encryptedDataKeys, encryptionContext);
 
     for (;;) {
       const entry = await this.cache.getDecryptionMaterials(id);
