@@ -79,3 +79,20 @@ export {
 export { LocalCache, type LocalCacheOptions } from './caching/local-cache';
 export { IdbCache, type IdbCacheOptions, type IdbCacheRecord } from './caching/idb-cache';
 export type { MaterialsCache, EncryptionCacheEntry, DecryptionCacheEntry } from './caching/cache';
+export {
+  encryptForm,
+  decryptFormData,
+  FormError,
+  FORM_MANIFEST_FIELD,
+  FORM_CONTEXT_PREFIX,
+  FORM_FIELD_CONTEXT_KEY,
+  FORM_ENTRY_CONTEXT_KEY,
+  FORM_MANIFEST_CONTEXT_KEY,
+  ENCRYPTED_FILE_SUFFIX,
+  FORM_BLOB_BATCH_BYTES,
+  type EncryptFormOptions,
+  type DecryptFormOptions,
+  type FormInput,
+  type FormElementLike,
+  type FormManifest,
+} from './form';
