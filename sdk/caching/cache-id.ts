@@ -4,14 +4,19 @@
  *   encryption: SHA512(SHA512(partition) | 0x01 | suite id | SHA512(context))
  *   decryption: SHA512(SHA512(partition) | suite id | sorted SHA512(EDK)… | 64 zero bytes | SHA512(context))
  * where the context is serialized canonically and an EDK as in the message header.
+ *
+ * SHA-512 here is @noble/hashes' (already the signer's hash): synchronous, and for inputs this
+ * small about ten times faster than a round trip through crypto.subtle.digest, which matters on
+ * every cache hit.
  */
+import { sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 import { type Bytes, compareBytes, concatBytes, utf8 } from '../bytes';
 import { serializeEncryptionContext } from '../format';
 import type { EncryptedDataKey, EncryptionContext } from '../materials';
 import type { AlgorithmSuite } from '../suites';
 
-async function sha512(bytes: Bytes): Promise<Bytes> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-512', bytes));
+function sha512(bytes: Uint8Array): Bytes {
+  return nobleSha512(bytes) as Bytes;
 }
 
 function hex(bytes: Uint8Array): string {
@@ -37,25 +42,22 @@ function serializeEncryptedDataKey(edk: EncryptedDataKey): Bytes {
 }
 
 /** SHA512(UTF8(partition)), the first part of every identifier; a manager computes it once. */
-export function partitionDigest(partition: string): Promise<Bytes> {
+export function partitionDigest(partition: string): Bytes {
   return sha512(utf8(partition));
 }
 
-export async function encryptionCacheId(partitionHash: Bytes, suite: AlgorithmSuite, context: EncryptionContext): Promise<string> {
-  const contextHash = await sha512(serializeEncryptionContext(context));
-  return hex(await sha512(concatBytes([partitionHash, new Uint8Array([0x01]), suiteIdBytes(suite), contextHash])));
+export function encryptionCacheId(partitionHash: Bytes, suite: AlgorithmSuite, context: EncryptionContext): string {
+  const contextHash = sha512(serializeEncryptionContext(context));
+  return hex(sha512(concatBytes([partitionHash, new Uint8Array([0x01]), suiteIdBytes(suite), contextHash])));
 }
 
-export async function decryptionCacheId(
+export function decryptionCacheId(
   partitionHash: Bytes,
   suite: AlgorithmSuite,
   encryptedDataKeys: readonly EncryptedDataKey[],
   context: EncryptionContext,
-): Promise<string> {
-  const [contextHash, ...edkHashes] = await Promise.all([
-    sha512(serializeEncryptionContext(context)),
-    ...encryptedDataKeys.map((edk) => sha512(serializeEncryptedDataKey(edk))),
-  ]);
-  edkHashes.sort(compareBytes);
-  return hex(await sha512(concatBytes([partitionHash, suiteIdBytes(suite), ...edkHashes, new Uint8Array(64), contextHash!])));
+): string {
+  const contextHash = sha512(serializeEncryptionContext(context));
+  const edkHashes = encryptedDataKeys.map((edk) => sha512(serializeEncryptedDataKey(edk))).sort(compareBytes);
+  return hex(sha512(concatBytes([partitionHash, suiteIdBytes(suite), ...edkHashes, new Uint8Array(64), contextHash])));
 }

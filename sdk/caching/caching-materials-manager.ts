@@ -60,7 +60,7 @@ export class CachingMaterialsManager implements MaterialsManager {
   private readonly cache: MaterialsCache;
   private readonly backing: MaterialsManager;
   private readonly now: () => number;
-  private readonly partitionHash: Promise<Uint8Array<ArrayBuffer>>;
+  private readonly partitionHash: Uint8Array<ArrayBuffer>;
   /** Misses being filled, so concurrent requests for one entry make one underlying call. */
   private readonly pending = new Map<string, Promise<unknown>>();
 
@@ -88,7 +88,7 @@ export class CachingMaterialsManager implements MaterialsManager {
     if (typeof plaintextLength !== 'number' || !(plaintextLength >= 0) || plaintextLength > this.maxBytesEncrypted) {
       return this.backing.getEncryptionMaterials(request);
     }
-    const id = await encryptionCacheId(await this.partitionHash, suite, encryptionContext);
+    const id = encryptionCacheId(this.partitionHash, suite, encryptionContext);
 
     for (;;) {
       const entry = await this.cache.getEncryptionMaterials(id, plaintextLength);
@@ -130,7 +130,7 @@ export class CachingMaterialsManager implements MaterialsManager {
 
   async decryptMaterials(request: DecryptionRequest): Promise<DecryptionMaterials> {
     const { suite, encryptionContext, encryptedDataKeys } = request;
-    const id = await decryptionCacheId(await this.partitionHash, suite, encryptedDataKeys, encryptionContext);
+    const id = decryptionCacheId(this.partitionHash, suite, encryptedDataKeys, encryptionContext);
 
     for (;;) {
       const entry = await this.cache.getDecryptionMaterials(id);
