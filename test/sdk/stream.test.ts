@@ -390,3 +390,29 @@ it('refuses a header that never ends instead of buffering it', async () => {
   expectStreamError(outcome, 'MalformedMessageError');
   expect(pulled).toBeLessThanOrEqual(2 * 1024 * 1024);
 });
+
+describe('the platform objects the streams are for', () => {
+  it('pipes Blob.stream() through encryptStream and a Response body through decryptStream', async () => {
+    const data = randomBytes(700_000);
+    const message = new Blob([data]).stream().pipeThrough(encryptStream(rawKeyring(), { encryptionContext: CONTEXT }));
+    // As a Worker would: the message arrives as a request body and leaves as a response body.
+    const request = new Request('https://edgekms.test/upload', { method: 'POST', body: message, duplex: 'half' } as RequestInit);
+    const response = new Response(request.body!.pipeThrough(decryptStream(rawKeyring(), { expectedContext: CONTEXT })));
+    expectSameBytes(new Uint8Array(await response.arrayBuffer()), data);
+  });
+
+  it('errors the readable side when the keyring fails', async () => {
+    const failing: Keyring = {
+      onEncrypt: () => Promise.reject(new Error('service unavailable')),
+      onDecrypt: () => Promise.reject(new Error('service unavailable')),
+    };
+    const encrypted = await readOutcome(through(randomBytes(10), encryptStream(failing), 5));
+    expect((encrypted.error as Error).message).toBe('service unavailable');
+    expect(encrypted.released.byteLength).toBe(0);
+    const message = await streamEncrypt(randomBytes(10), 0x0478);
+    // As with decrypt: a keyring's own failure reaches the caller unchanged.
+    const decrypted = await readOutcome(through(message, decryptStream(failing), 5));
+    expect((decrypted.error as Error).message).toBe('service unavailable');
+    expect(decrypted.released.byteLength).toBe(0);
+  });
+});
