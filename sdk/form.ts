@@ -276,9 +276,12 @@ function formEntries(input: FormInput): Entry[] {
   throw new InvalidArgumentError('encryptForm expects a FormData or an HTMLFormElement');
 }
 
+/**
+ * Appended without a filename argument: given one, a runtime may make a new File of it (workerd
+ * does, with lastModified set to now), while a File alone is kept as it is.
+ */
 function appendEntry(out: FormData, field: string, value: string | File): void {
-  if (typeof value === 'string') out.append(field, value);
-  else out.append(field, value, value.name);
+  out.append(field, value);
 }
 
 function nameSet(names: readonly string[] | undefined, what: string): Set<string> | undefined {
