@@ -235,7 +235,13 @@ describe.each(SUITES)('streams, suite $label', ({ id }) => {
 
 describe('signed streams (0x0578)', () => {
   /** Writes `message` into a decryptStream by hand, reporting what was released at each step. */
-  async function feed(message: Uint8Array, options: Parameters<typeof decryptStream>[1], stopBefore: number) {
+  async function feed(
+    message: Uint8Array,
+    options: Parameters<typeof decryptStream>[1],
+    stopBefore: number,
+    enough: (releasedBytes: number) => boolean,
+    ticks: number,
+  ) {
     const stream = decryptStream(rawKeyring(), options);
     const writer = stream.writable.getWriter();
     const reader = stream.readable.getReader();
@@ -256,8 +262,9 @@ describe('signed streams (0x0578)', () => {
     for (let offset = 0; offset < stopBefore; offset += 50) {
       await writer.write(message.slice(offset, Math.min(stopBefore, offset + 50)));
     }
-    // Let every frame's decryption finish: several turns of the event loop.
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+    // Give every frame's decryption time to finish: turns of the event loop until `enough` says
+    // so (the positive case, which must come true) or `ticks` have passed (the negative one).
+    for (let i = 0; i < ticks && !enough(concat(released).byteLength); i++) await new Promise((resolve) => setTimeout(resolve, 2));
     const before = concat(released).byteLength;
     if (stopBefore < message.byteLength) await writer.write(message.slice(stopBefore)).catch(() => undefined);
     await writer.close().catch(() => undefined);
@@ -268,12 +275,12 @@ describe('signed streams (0x0578)', () => {
   it('with holdUntilSignatureVerified, releases nothing until the signature verifies', async () => {
     const data = randomBytes(6 * FRAME + 1);
     const message = await streamEncrypt(data, 0x0578);
-    const held = await feed(message, { holdUntilSignatureVerified: true }, message.byteLength - 1);
+    const held = await feed(message, { holdUntilSignatureVerified: true }, message.byteLength - 1, () => false, 50);
     expect(held.before).toBe(0);
     expect(held.ended).toBe('closed');
     expectSameBytes(held.after, data);
     // Without the option, authenticated frames flow before the footer arrives.
-    const flowing = await feed(message, {}, message.byteLength - 1);
+    const flowing = await feed(message, {}, message.byteLength - 1, (bytes) => bytes === data.byteLength, 2500);
     expect(flowing.before).toBe(data.byteLength);
     expectSameBytes(flowing.after, data);
   });
