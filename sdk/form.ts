@@ -421,9 +421,16 @@ async function collectBlob(stream: ReadableStream<Uint8Array>, type: string): Pr
       batch.push(value as Bytes);
       batched += value.byteLength;
       if (batched >= FORM_BLOB_BATCH_BYTES) {
-        parts.push(new Blob(batch));
+        const part = new Blob(batch);
+        parts.push(part);
         batch = [];
         batched = 0;
+        // Backpressure on the Blob's storage: Chromium hands a new Blob's bytes to the browser
+        // process asynchronously, the page keeping them meanwhile; reading one byte back waits
+        // for that, so at most one batch is pending (measured, 100 MiB: the renderer's peak RSS
+        // growth fell from 75-120 MiB to 60-75 MiB, most of which is garbage awaiting GC, as when
+        // the file is merely read). Elsewhere it costs next to nothing.
+        await part.slice(0, 1).arrayBuffer();
       }
     }
   } catch (error) {
