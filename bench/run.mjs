@@ -14,6 +14,7 @@
 const BENCHMARKS = {
   service: () => import('./service.mjs'),
   'aws-protocol': () => import('./aws-protocol.mjs'),
+  sdk: () => import('./sdk.mjs'),
 };
 
 function numberFromEnv(name, fallback, { integer = false, min = 0 } = {}) {
