@@ -172,12 +172,24 @@ export class EdgeKmsKeyring implements Keyring {
         failures.push(error);
       }
     }
-    throw new NoDecryptableKeyError(
-      failures.length > 0
-        ? `EdgeKMS could not unwrap any of the message's ${KMS_PROVIDER_ID} encrypted data keys`
-        : `no ${KMS_PROVIDER_ID} encrypted data key for ${this.discovery ? 'a key the discovery filter allows' : 'a configured key'}`,
-      failures,
-    );
+    if (failures.length > 0) {
+      throw new NoDecryptableKeyError(`EdgeKMS could not unwrap any of the message's ${KMS_PROVIDER_ID} encrypted data keys`, failures);
+    }
+    throw new NoDecryptableKeyError(this.noMatchMessage(encryptedDataKeys));
+  }
+
+  /** Says which keys the message has and which this keyring accepts, since the fix is usually to configure an ARN. */
+  private noMatchMessage(encryptedDataKeys: readonly EncryptedDataKey[]): string {
+    const present = encryptedDataKeys
+      .filter((edk) => edk.providerId === KMS_PROVIDER_ID)
+      .map((edk) => fromUtf8(edk.providerInfo) ?? '(not UTF-8)');
+    const where = present.length === 0 ? 'the message has none' : `the message's are for ${present.join(', ')}`;
+    if (this.discovery) return `no ${KMS_PROVIDER_ID} encrypted data key the discovery filter allows: ${where}`;
+    const configured = this.generatorKeyId === undefined ? this.keyIds : [this.generatorKeyId, ...this.keyIds];
+    const hint = configured.some((id) => id.startsWith('alias/') || id.includes(':alias/'))
+      ? ' (aliases never match an encrypted data key: configure key ARNs or key ids to decrypt)'
+      : '';
+    return `no ${KMS_PROVIDER_ID} encrypted data key for a configured key: ${where}; configured: ${configured.join(', ')}${hint}`;
   }
 
   /**

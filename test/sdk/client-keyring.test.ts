@@ -129,6 +129,8 @@ describe('EdgeKmsKeyring', () => {
     calls.length = 0;
     const error = await decrypt(new EdgeKmsKeyring({ client, keyIds: ['alias/app'] }), ciphertext).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoDecryptableKeyError);
+    expect((error as Error).message).toContain(ARN_A);
+    expect((error as Error).message).toContain('aliases never match');
     expect(calls).toHaveLength(0);
   });
 
