@@ -423,3 +423,25 @@ describe('the platform objects the streams are for', () => {
     expect(decrypted.released.byteLength).toBe(0);
   });
 });
+
+describe.each(SUITES)('unusual frame lengths and chunks, suite $label', ({ id }) => {
+  it.each([1, 2, 3, 1000])('round-trips with %i-byte frames, with empty chunks in between', async (frameLength) => {
+    for (const size of [0, 1, 2, 5, 17]) {
+      const data = randomBytes(size);
+      const withEmpties = (bytes: Uint8Array, step: number) =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let offset = 0; offset < bytes.byteLength; offset += step) {
+              controller.enqueue(new Uint8Array(0));
+              controller.enqueue(bytes.slice(offset, offset + step));
+            }
+            controller.enqueue(new Uint8Array(0));
+            controller.close();
+          },
+        });
+      const message = await readAll(withEmpties(data, 3).pipeThrough(encryptStream(rawKeyring(), { suite: id, frameLength })));
+      expectSameBytes((await decrypt(rawKeyring(), message)).plaintext, data);
+      expectSameBytes(await readAll(withEmpties(message, 5).pipeThrough(decryptStream(rawKeyring()))), data);
+    }
+  });
+});
