@@ -101,7 +101,7 @@ export interface DecryptFormOptions {
   readonly maxEncryptedDataKeys?: number;
   /** Refuse file messages with larger frames; decryptStream's default (1 MiB) unless set. */
   readonly maxFrameLength?: number;
-  /** Ciphertext-side progress is not known up front; this reports plaintext bytes of the manifest's total. */
+  /** Plaintext bytes decrypted so far out of the manifest's total; monotonic, ends at (total, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
