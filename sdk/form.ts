@@ -271,7 +271,9 @@ function formEntries(input: FormInput): Entry[] {
   // Looked up when called, never at module load, so the SDK imports where there is no DOM.
   const FormElement = (globalThis as { HTMLFormElement?: abstract new () => unknown }).HTMLFormElement;
   if (FormElement !== undefined && input instanceof FormElement) {
-    return [...new FormData(input as unknown as HTMLFormElement).entries()] as Entry[];
+    // The DOM's FormData(form) constructor; typed loosely so that non-DOM type libraries accept it.
+    const FormDataOfForm = FormData as unknown as new (form: unknown) => FormData;
+    return [...new FormDataOfForm(input).entries()] as Entry[];
   }
   throw new InvalidArgumentError('encryptForm expects a FormData or an HTMLFormElement');
 }
