@@ -28,7 +28,12 @@ export class OrderedWork<T> {
 
   /** Queues a started task; resolves once there is room for another. */
   async add(task: Promise<T>): Promise<void> {
-    this.throwIfFailed();
+    if (this.failed) {
+      // The task was started before the failure was known; its outcome no longer matters, and an
+      // unobserved rejection would surface as an unhandled one.
+      task.catch(() => undefined);
+      throw this.failure;
+    }
     const slot: Slot<T> = { state: 'pending', value: undefined, error: undefined, settled: Promise.resolve() };
     slot.settled = task.then(
       (value) => {
