@@ -1,6 +1,7 @@
 import { createExecutionContext, env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENCRYPTION_ALGORITHMS, MAC_ALGORITHMS, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../worker/crypto/key-specs';
 import worker from '../../worker/index';
 import { ADMIN_TOKEN, b64, createKey, kms, ok, unb64, utf8, type KmsResponse } from './helpers';
 
@@ -514,27 +515,6 @@ function sameContext(a: Record<string, string> | undefined, b: Record<string, st
 
 // ---- 2. Verify ----------------------------------------------------------------
 
-type SigningAlgorithm =
-  | 'ECDSA_SHA_256'
-  | 'ECDSA_SHA_384'
-  | 'RSASSA_PSS_SHA_256'
-  | 'RSASSA_PSS_SHA_384'
-  | 'RSASSA_PSS_SHA_512'
-  | 'RSASSA_PKCS1_V1_5_SHA_256'
-  | 'RSASSA_PKCS1_V1_5_SHA_384'
-  | 'RSASSA_PKCS1_V1_5_SHA_512'
-  | 'ED25519_SHA_512';
-const SIGNING_ALGORITHMS: SigningAlgorithm[] = [
-  'ECDSA_SHA_256',
-  'ECDSA_SHA_384',
-  'RSASSA_PSS_SHA_256',
-  'RSASSA_PSS_SHA_384',
-  'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256',
-  'RSASSA_PKCS1_V1_5_SHA_384',
-  'RSASSA_PKCS1_V1_5_SHA_512',
-  'ED25519_SHA_512',
-];
 const DIGEST_LENGTH: Record<SigningAlgorithm, number> = {
   ECDSA_SHA_256: 32,
   ECDSA_SHA_384: 48,
@@ -714,9 +694,9 @@ const blobField = (max: number): FieldSpec => ({ kind: { type: 'blob', max }, va
 const enumField = (...values: string[]): FieldSpec => ({ kind: { type: 'enum', values }, valid: () => values[0] });
 const intField = (min: number, max: number): FieldSpec => ({ kind: { type: 'int', min, max }, valid: () => min });
 const markerField: FieldSpec = { kind: { type: 'string', min: 1, max: 1024 }, valid: () => 'marker' };
-const SIGNING = SIGNING_ALGORITHMS as string[];
-const MACS = ['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'];
-const ENCRYPTION = ['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
+const SIGNING: readonly string[] = SIGNING_ALGORITHMS;
+const MACS: readonly string[] = MAC_ALGORITHMS;
+const ENCRYPTION: readonly string[] = ENCRYPTION_ALGORITHMS;
 const KEY_SPECS = [
   'SYMMETRIC_DEFAULT',
   'HMAC_256',
