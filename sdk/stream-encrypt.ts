@@ -35,7 +35,7 @@ export interface EncryptStreamOptions {
   readonly encryptionContext?: EncryptionContext;
   /** 0x0478 (default) or 0x0578 (adds an ECDSA P-384 signature, over incremental SHA-384). */
   readonly suite?: SuiteId;
-  /** Plaintext bytes per frame, 1 to 2^32 - 1; default DEFAULT_STREAM_FRAME_LENGTH (64 KiB). */
+  /** Plaintext bytes per frame, 1 to 2^32 - 1; default DEFAULT_STREAM_FRAME_LENGTH (256 KiB). */
   readonly frameLength?: number;
   /** Refuse to write a message with more encrypted data keys than this (no limit by default). */
   readonly maxEncryptedDataKeys?: number;
