@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors';
 import { KmsNetworkError, KmsServiceError, KmsTimeoutError } from './errors';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, isRetryableStatus, parseRetryAfter, retryDelayMs } from './retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, isIdempotent, isRetryableStatus, parseRetryAfter, retryDelayMs } from './retry';
 import { REAL_TIMERS, attemptSignal, sleep as realSleep } from './signals';
 import { type FetchLike, attempt } from './transport';
 import type {
@@ -97,13 +97,15 @@ export function createClient(options: ClientOptions): KmsClient {
           operation,
           attempts,
         });
-        if (!isRetryableStatus(outcome.status)) throw failure;
+        if (!isRetryableStatus(outcome.status, operation)) throw failure;
       } else if (signal?.aborted) {
         throw signal.reason;
       } else if (scope.timedOut()) {
         failure = new KmsTimeoutError(operation, timeoutMs, attempts);
+        if (!isIdempotent(operation)) throw failure;
       } else {
         failure = new KmsNetworkError(operation, attempts, outcome.cause);
+        if (!isIdempotent(operation)) throw failure;
       }
 
       if (attempts > policy.retries) throw failure;

@@ -17,9 +17,20 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ retries: 3, baseDelayMs: 100, maxDelayMs: 20_000 });
 
-/** HTTP statuses worth another attempt. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+/**
+ * Operations safe to repeat when an attempt may already have taken effect (a 5xx, a timeout, a
+ * lost connection). Others (CreateKey, CreateGrant, ScheduleKeyDeletion, ...) are retried only
+ * after a 429, which says the service did not process the request.
+ */
+const IDEMPOTENT = /^(Encrypt|Decrypt|ReEncrypt|GenerateDataKey\w*|GenerateRandom|GenerateMac|VerifyMac|Sign|Verify|Describe\w+|Get\w+|List\w+)$/;
+
+export function isIdempotent(operation: string): boolean {
+  return IDEMPOTENT.test(operation);
+}
+
+/** HTTP statuses worth another attempt of `operation`. */
+export function isRetryableStatus(status: number, operation: string): boolean {
+  return status === 429 || (status >= 500 && isIdempotent(operation));
 }
 
 /**

@@ -320,3 +320,34 @@ describe('client: timeouts and cancellation', () => {
     await expect(slow.describeKey({ KeyId: 'k' }, { signal: controller.signal })).rejects.toThrow('cut short');
   });
 });
+
+describe('retries of operations that change state', () => {
+  it('a 5xx on CreateKey is not retried (the first attempt may have created the key); a 429 is', async () => {
+    let calls = 0;
+    const failing = createClient({
+      endpoint: 'https://kms.test',
+      getToken: () => 'token',
+      fetch: async () => {
+        calls++;
+        return new Response(JSON.stringify({ __type: 'KMSInternalException', message: 'boom' }), { status: 500 });
+      },
+      sleep: async () => undefined,
+    });
+    await expect(failing.send('CreateKey', {})).rejects.toMatchObject({ name: 'KMSInternalException', attempts: 1 });
+    expect(calls).toBe(1);
+    await expect(failing.send('DescribeKey', { KeyId: 'k' })).rejects.toMatchObject({ name: 'KMSInternalException', attempts: 4 });
+
+    let throttled = 0;
+    const busy = createClient({
+      endpoint: 'https://kms.test',
+      getToken: () => 'token',
+      fetch: async () =>
+        ++throttled === 1
+          ? new Response(JSON.stringify({ __type: 'ThrottlingException', message: 'slow down' }), { status: 429 })
+          : new Response(JSON.stringify({ KeyMetadata: { KeyId: 'k' } }), { status: 200 }),
+      sleep: async () => undefined,
+    });
+    await expect(busy.send('CreateKey', {})).resolves.toMatchObject({ KeyMetadata: { KeyId: 'k' } });
+    expect(throttled).toBe(2);
+  });
+});
