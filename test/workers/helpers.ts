@@ -1,6 +1,7 @@
 import { env, evictDurableObject, runInDurableObject, SELF } from 'cloudflare:test';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { expect, inject } from 'vitest';
+import { type ClientOptions, createClient } from '../../sdk/client/index';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -105,4 +106,35 @@ export async function mintToken(
   if (secret) return jwt.setProtectedHeader({ alg: alg ?? 'HS256' }).sign(secret);
   const jwk = idp.privateJwks[kid]!;
   return jwt.setProtectedHeader({ alg: alg ?? (jwk.alg as string), kid }).sign(await importJWK(jwk, jwk.alg));
+}
+
+/** The SDK's client for the real Worker (through SELF.fetch), as the administrator unless told otherwise. */
+export function sdkClient(options: Partial<ClientOptions> = {}) {
+  return createClient({
+    endpoint: 'https://kms.test',
+    getToken: () => ADMIN_TOKEN,
+    fetch: (input, init) => SELF.fetch(input, init),
+    ...options,
+  });
+}
+
+/** Successful calls of one operation on one key, as the service's audit trail records them. */
+export async function auditCount(keyId: string, operation: string): Promise<number> {
+  let count = 0;
+  let marker: string | undefined;
+  do {
+    const page = await ok('ListAuditRecords', { KeyId: keyId, Operation: operation, Outcome: 'Allowed', Limit: 1000, ...(marker && { Marker: marker }) });
+    count += page.Records.length;
+    marker = page.NextMarker;
+  } while (marker);
+  return count;
+}
+
+/** Where `needle` first occurs in `haystack`, or -1. */
+export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
 }

@@ -3,7 +3,6 @@
  * manager over the EdgeKMS keyring, whose client reaches the real Worker through SELF.fetch, and
  * the service's audit trail as the counter. The clock is injected; nothing sleeps.
  */
-import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import {
   CachingMaterialsManager,
@@ -12,41 +11,15 @@ import {
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY,
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
   type SuiteId,
-  createClient,
   decrypt,
   encrypt,
 } from '../../sdk/index';
-import { ADMIN_TOKEN, ok } from './helpers';
-
-function client() {
-  return createClient({
-    endpoint: 'https://kms.test',
-    getToken: () => ADMIN_TOKEN,
-    fetch: (input, init) => SELF.fetch(input, init),
-  });
-}
-
-async function newKeyId(): Promise<string> {
-  const { KeyMetadata } = await ok('CreateKey', {});
-  return KeyMetadata.KeyId as string;
-}
-
-/** Successful calls of one operation on one key, as the service's audit trail records them. */
-async function auditCount(keyId: string, operation: string): Promise<number> {
-  let count = 0;
-  let marker: string | undefined;
-  do {
-    const page = await ok('ListAuditRecords', { KeyId: keyId, Operation: operation, Outcome: 'Allowed', Limit: 1000, ...(marker && { Marker: marker }) });
-    count += page.Records.length;
-    marker = page.NextMarker;
-  } while (marker);
-  return count;
-}
+import { auditCount, createKey, sdkClient } from './helpers';
 
 function setup(keyId: string, limits: { maxMessagesEncrypted?: number; maxBytesEncrypted?: number } = {}) {
   const clock = { time: 1_700_000_000_000 };
   const manager = new CachingMaterialsManager({
-    keyring: new EdgeKmsKeyring({ client: client(), generatorKeyId: keyId }),
+    keyring: new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: keyId }),
     cache: new LocalCache({ capacity: 10 }),
     maxAge: 5 * 60_000,
     ...limits,
@@ -69,7 +42,7 @@ async function encryptMany(manager: CachingMaterialsManager, count: number, suit
 
 describe('data key caching, counted at the service', () => {
   it('1,000 small messages make exactly one GenerateDataKey; crossing maxMessagesEncrypted makes one more', async () => {
-    const keyId = await newKeyId();
+    const keyId = await createKey();
     const { manager } = setup(keyId, { maxMessagesEncrypted: 1000 });
     const messages = await encryptMany(manager, 1000);
     expect(await auditCount(keyId, 'kms:GenerateDataKey')).toBe(1);
@@ -84,7 +57,7 @@ describe('data key caching, counted at the service', () => {
     }
     expect(await auditCount(keyId, 'kms:Decrypt')).toBe(2);
     // And with a plain (uncached) keyring, as any reader would.
-    const plain = new EdgeKmsKeyring({ client: client(), generatorKeyId: keyId });
+    const plain = new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: keyId });
     for (const { plaintext, ciphertext } of [messages[0]!, messages[999]!, messages[1000]!]) {
       expect((await decrypt(plain, ciphertext)).plaintext).toEqual(plaintext);
     }
@@ -92,7 +65,7 @@ describe('data key caching, counted at the service', () => {
   });
 
   it('crossing maxAge or maxBytesEncrypted makes exactly one more GenerateDataKey', async () => {
-    const keyId = await newKeyId();
+    const keyId = await createKey();
     const { manager, clock } = setup(keyId, { maxBytesEncrypted: 100 * 32 });
     await encryptMany(manager, 100);
     expect(await auditCount(keyId, 'kms:GenerateDataKey')).toBe(1);
@@ -104,7 +77,7 @@ describe('data key caching, counted at the service', () => {
   });
 
   it('the signed suite caches too, in its own entry', async () => {
-    const keyId = await newKeyId();
+    const keyId = await createKey();
     const { manager } = setup(keyId);
     await encryptMany(manager, 50, SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384);
     await encryptMany(manager, 50, SUITE_AES256_HKDF_SHA512_COMMIT_KEY);

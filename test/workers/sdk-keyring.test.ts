@@ -3,11 +3,10 @@
  * Objects run here in workerd, reached through `SELF.fetch` as a browser would reach them over
  * the network. Retry timing is covered with a fake fetch in test/sdk/client.test.ts.
  */
-import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 // Imported module by module rather than from sdk/index, so that this file's type check (under
 // the Workers types of tsconfig.json) covers only the SDK modules it exercises.
-import { type ClientOptions, KmsServiceError, createClient } from '../../sdk/client/index';
+import { KmsServiceError } from '../../sdk/client/index';
 import { decrypt } from '../../sdk/decrypt';
 import { encrypt } from '../../sdk/encrypt';
 import { ContextMismatchError, NoDecryptableKeyError } from '../../sdk/errors';
@@ -15,52 +14,24 @@ import { EdgeKmsKeyring } from '../../sdk/keyrings/edgekms';
 import { MultiKeyring } from '../../sdk/keyrings/multi';
 import { RawAesKeyring } from '../../sdk/keyrings/raw-aes';
 import { SUITE_AES256_HKDF_SHA512_COMMIT_KEY, SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 } from '../../sdk/suites';
-import { ADMIN_TOKEN, mintToken, ok } from './helpers';
+import { auditCount, indexOfBytes, mintToken, ok, sdkClient } from './helpers';
 
 const ACCOUNT = '111122223333';
 const SUITES = [SUITE_AES256_HKDF_SHA512_COMMIT_KEY, SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384] as const;
 const text = new TextEncoder();
 const fromUtf8 = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-function client(options: Partial<ClientOptions> = {}) {
-  return createClient({
-    endpoint: 'https://kms.test',
-    getToken: () => ADMIN_TOKEN,
-    fetch: (input, init) => SELF.fetch(input, init),
-    ...options,
-  });
-}
-
 async function newKey(body: Record<string, unknown> = {}): Promise<{ keyId: string; arn: string }> {
   const { KeyMetadata } = await ok('CreateKey', body);
   return { keyId: KeyMetadata.KeyId, arn: KeyMetadata.Arn };
 }
 
-/** Audit records of one key's successful calls of one operation, as the service counts them. */
-async function auditCount(keyId: string, operation: string): Promise<number> {
-  let count = 0;
-  let marker: string | undefined;
-  do {
-    const page = await ok('ListAuditRecords', { KeyId: keyId, Operation: operation, Outcome: 'Allowed', Limit: 1000, ...(marker && { Marker: marker }) });
-    count += page.Records.length;
-    marker = page.NextMarker;
-  } while (marker);
-  return count;
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
 
 describe('EdgeKmsKeyring against the service', () => {
   for (const suite of SUITES) {
     it(`round-trips suite 0x${suite.toString(16).padStart(4, '0')}, one GenerateDataKey per message, EDKs as the AWS KMS keyring stores them`, async () => {
       const { keyId, arn } = await newKey();
-      const keyring = new EdgeKmsKeyring({ client: client(), generatorKeyId: keyId });
+      const keyring = new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: keyId });
       const context = { tenant: 'acme', purpose: 'sdk-test' };
       const messages = [];
       for (const size of [0, 1, 5000]) {
@@ -77,7 +48,7 @@ describe('EdgeKmsKeyring against the service', () => {
       expect(await auditCount(keyId, 'kms:Encrypt')).toBe(0);
 
       // A keyring configured with the key id (or the ARN) decrypts.
-      for (const decryptor of [keyring, new EdgeKmsKeyring({ client: client(), keyIds: [arn] })]) {
+      for (const decryptor of [keyring, new EdgeKmsKeyring({ client: sdkClient(), keyIds: [arn] })]) {
         for (const { plaintext, ciphertext } of messages) {
           const result = await decrypt(decryptor, ciphertext, { expectedContext: context });
           expect(result.plaintext).toEqual(plaintext);
@@ -92,16 +63,16 @@ describe('EdgeKmsKeyring against the service', () => {
     const a = await newKey();
     const b = await newKey();
     for (const keyring of [
-      new EdgeKmsKeyring({ client: client(), generatorKeyId: a.keyId, keyIds: [b.keyId] }),
+      new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: a.keyId, keyIds: [b.keyId] }),
       new MultiKeyring({
-        generator: new EdgeKmsKeyring({ client: client(), generatorKeyId: a.keyId }),
-        children: [new EdgeKmsKeyring({ client: client(), keyIds: [b.arn] })],
+        generator: new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: a.keyId }),
+        children: [new EdgeKmsKeyring({ client: sdkClient(), keyIds: [b.arn] })],
       }),
     ]) {
       const { ciphertext, header } = await encrypt(keyring, 'for both keys', { encryptionContext: { app: 'multi' } });
       expect(header.encryptedDataKeys.map((edk) => fromUtf8(edk.providerInfo))).toEqual([a.arn, b.arn]);
       for (const only of [a, b]) {
-        const result = await decrypt(new EdgeKmsKeyring({ client: client(), keyIds: [only.arn] }), ciphertext);
+        const result = await decrypt(new EdgeKmsKeyring({ client: sdkClient(), keyIds: [only.arn] }), ciphertext);
         expect(fromUtf8(result.plaintext)).toBe('for both keys');
       }
     }
@@ -112,7 +83,7 @@ describe('EdgeKmsKeyring against the service', () => {
   it('an EdgeKMS generator with a raw AES escrow key: either decrypts, the raw key offline', async () => {
     const { keyId, arn } = await newKey();
     const raw = new RawAesKeyring({ keyNamespace: 'escrow', keyName: 'k1', wrappingKey: crypto.getRandomValues(new Uint8Array(32)) });
-    const edge = new EdgeKmsKeyring({ client: client(), generatorKeyId: keyId });
+    const edge = new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: keyId });
     for (const suite of SUITES) {
       const { ciphertext, header } = await encrypt(new MultiKeyring({ generator: edge, children: [raw] }), 'escrowed', { suite, encryptionContext: { case: '42' } });
       expect(header.encryptedDataKeys.map((edk) => edk.providerId)).toEqual(['aws-kms', 'escrow']);
@@ -127,13 +98,13 @@ describe('EdgeKmsKeyring against the service', () => {
 
   it('refuses a wrong encryption context: the caller’s expectation, and the service for an altered header', async () => {
     const { keyId } = await newKey();
-    const keyring = new EdgeKmsKeyring({ client: client(), generatorKeyId: keyId });
+    const keyring = new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: keyId });
     const { ciphertext } = await encrypt(keyring, 'bound', { encryptionContext: { tenant: 'acme' } });
     await expect(decrypt(keyring, ciphertext, { expectedContext: { tenant: 'other' } })).rejects.toBeInstanceOf(ContextMismatchError);
 
     // "acme" → "acmf" in the header: the service refuses to unwrap under a context it was not bound to.
     const altered = Uint8Array.from(ciphertext);
-    const at = indexOf(altered, text.encode('acme'));
+    const at = indexOfBytes(altered, text.encode('acme'));
     expect(at).toBeGreaterThan(0);
     altered[at + 3] = 'f'.charCodeAt(0);
     const error = await decrypt(keyring, altered).catch((e: unknown) => e);
@@ -146,20 +117,20 @@ describe('EdgeKmsKeyring against the service', () => {
   it('tries only EDKs of configured keys: another key’s message costs no call', async () => {
     const mine = await newKey();
     const theirs = await newKey();
-    const { ciphertext } = await encrypt(new EdgeKmsKeyring({ client: client(), generatorKeyId: theirs.keyId }), 'not for me');
+    const { ciphertext } = await encrypt(new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: theirs.keyId }), 'not for me');
     const before = await auditCount(theirs.keyId, 'kms:Decrypt');
-    await expect(decrypt(new EdgeKmsKeyring({ client: client(), keyIds: [mine.arn] }), ciphertext)).rejects.toBeInstanceOf(NoDecryptableKeyError);
+    await expect(decrypt(new EdgeKmsKeyring({ client: sdkClient(), keyIds: [mine.arn] }), ciphertext)).rejects.toBeInstanceOf(NoDecryptableKeyError);
     expect(await auditCount(theirs.keyId, 'kms:Decrypt')).toBe(before);
     // Discovery, explicitly enabled, tries any key ARN (here, of the right account only).
-    const discovery = new EdgeKmsKeyring({ client: client(), discovery: true, discoveryFilter: { partition: 'aws', accountIds: [ACCOUNT] } });
+    const discovery = new EdgeKmsKeyring({ client: sdkClient(), discovery: true, discoveryFilter: { partition: 'aws', accountIds: [ACCOUNT] } });
     expect(fromUtf8((await decrypt(discovery, ciphertext)).plaintext)).toBe('not for me');
-    const elsewhere = new EdgeKmsKeyring({ client: client(), discovery: true, discoveryFilter: { partition: 'aws', accountIds: ['999999999999'] } });
+    const elsewhere = new EdgeKmsKeyring({ client: sdkClient(), discovery: true, discoveryFilter: { partition: 'aws', accountIds: ['999999999999'] } });
     await expect(decrypt(elsewhere, ciphertext)).rejects.toBeInstanceOf(NoDecryptableKeyError);
   });
 
   it('a disabled key surfaces DisabledException as a typed error with the request id', async () => {
     const { keyId, arn } = await newKey();
-    const keyring = new EdgeKmsKeyring({ client: client(), generatorKeyId: keyId });
+    const keyring = new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: keyId });
     const { ciphertext } = await encrypt(keyring, 'before');
     await ok('DisableKey', { KeyId: keyId });
 
@@ -172,7 +143,7 @@ describe('EdgeKmsKeyring against the service', () => {
     const { Records } = await ok('ListAuditRecords', { KeyId: keyId, Operation: 'kms:GenerateDataKey' });
     expect(Records).toContainEqual(expect.objectContaining({ RequestId: requestId, ErrorName: 'DisabledException' }));
 
-    const failure = await decrypt(new EdgeKmsKeyring({ client: client(), keyIds: [arn] }), ciphertext).catch((e: unknown) => e);
+    const failure = await decrypt(new EdgeKmsKeyring({ client: sdkClient(), keyIds: [arn] }), ciphertext).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(NoDecryptableKeyError);
     expect((failure as NoDecryptableKeyError).causes[0]).toMatchObject({ name: 'DisabledException', status: 409 });
   });
@@ -195,7 +166,7 @@ describe('EdgeKmsKeyring against the service', () => {
       }),
     });
     let minted = 0;
-    const alice = client({
+    const alice = sdkClient({
       getToken: async () => {
         minted++;
         return mintToken({ sub: 'alice', groups: ['app-user'] });
@@ -212,7 +183,7 @@ describe('EdgeKmsKeyring against the service', () => {
     expect((denied as KmsServiceError).requestId).toMatch(/\S/);
 
     // Bob may not unwrap Alice's data key.
-    const bob = client({ getToken: () => mintToken({ sub: 'bob', groups: ['app-user'] }) });
+    const bob = sdkClient({ getToken: () => mintToken({ sub: 'bob', groups: ['app-user'] }) });
     const refused = await decrypt(new EdgeKmsKeyring({ client: bob, keyIds: [keyId] }), ciphertext).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(NoDecryptableKeyError);
     expect((refused as NoDecryptableKeyError).causes[0]).toMatchObject({ name: 'AccessDeniedException', status: 403 });
@@ -221,7 +192,7 @@ describe('EdgeKmsKeyring against the service', () => {
   it('a real 429 surfaces as a typed ThrottlingException when retries are off, and is retried after Retry-After when on', async () => {
     // This principal's bucket is tiny (vitest.config.mts): rate 0.2/s, burst 2. Read-only calls,
     // so nothing here changes the state of its account.
-    const throttled = client({
+    const throttled = sdkClient({
       retries: 0,
       getToken: () => mintToken({ sub: 'throttled', account: '333344445555', groups: ['kms-admin'] }),
     });
@@ -239,7 +210,7 @@ describe('EdgeKmsKeyring against the service', () => {
 
     // With a retry allowed, the client waits as long as Retry-After says (about 5 s at 0.2/s),
     // and the retry then succeeds.
-    const patient = client({
+    const patient = sdkClient({
       retries: 1,
       getToken: () => mintToken({ sub: 'throttled', account: '333344445555', groups: ['kms-admin'] }),
     });
@@ -251,12 +222,12 @@ describe('EdgeKmsKeyring against the service', () => {
 
   it('describeKey and send reach the service', async () => {
     const { keyId, arn } = await newKey({ Description: 'sdk client' });
-    const described = await client().describeKey({ KeyId: keyId });
+    const described = await sdkClient().describeKey({ KeyId: keyId });
     expect(described.KeyMetadata).toMatchObject({ KeyId: keyId, Arn: arn, Description: 'sdk client', KeyState: 'Enabled' });
     expect(described.$metadata).toMatchObject({ status: 200, attempts: 1 });
-    const random = await client().send<{ Plaintext: Uint8Array }>('GenerateRandom', { NumberOfBytes: 24 });
+    const random = await sdkClient().send<{ Plaintext: Uint8Array }>('GenerateRandom', { NumberOfBytes: 24 });
     expect(random.Plaintext).toBeInstanceOf(Uint8Array);
     expect(random.Plaintext.byteLength).toBe(24);
-    await expect(client().send('NoSuchOperation', {})).rejects.toMatchObject({ name: 'UnknownOperationException', status: 404 });
+    await expect(sdkClient().send('NoSuchOperation', {})).rejects.toMatchObject({ name: 'UnknownOperationException', status: 404 });
   });
 });
