@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENCRYPTION_ALGORITHMS, MAC_ALGORITHMS, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../worker/crypto/key-specs';
 import worker from '../../worker/index';
-import { ADMIN_TOKEN, b64, createKey, kms, ok, unb64, utf8, type KmsResponse } from './helpers';
+import { ADMIN_TOKEN, b64, concat, createKey, kms, ok, sha, unb64, utf8, type KmsResponse } from './helpers';
 
 /**
  * Property-based fuzzing of the real Worker (its fetch handler → Hono →
@@ -96,20 +96,6 @@ function expectSuccess(response: KmsResponse, label: string): void {
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-async function sha(hash: 'SHA-256' | 'SHA-384' | 'SHA-512', data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest(hash, data));
 }
 
 // ---- byte mutations ----------------------------------------------------------

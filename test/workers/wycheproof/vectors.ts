@@ -6,6 +6,8 @@
  * vectors actually ran, so a suite cannot pass by running nothing.
  */
 import { describe, expect, inject, it } from 'vitest';
+
+export { concat, sha } from '../helpers';
 import type {
   WycheproofFile,
   WycheproofFileName,
@@ -30,20 +32,6 @@ export function hex(text: string): Uint8Array {
 
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-export async function sha(hash: 'SHA-256' | 'SHA-384' | 'SHA-512', data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest(hash, data));
 }
 
 /** A string field of a group or test, hex-decoded; fails loudly if the vector file changed shape. */
