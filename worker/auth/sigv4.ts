@@ -161,12 +161,21 @@ function parseAmzDate(amzDate: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, s);
 }
 
-function accessKeys(settings: SigV4Settings): Record<string, AccessKey> {
-  try {
-    return settings.AWS_ACCESS_KEYS ? (JSON.parse(settings.AWS_ACCESS_KEYS) as Record<string, AccessKey>) : {};
-  } catch {
-    return {};
+let parsedKeys: { source: string; keys: Map<string, AccessKey> } | undefined;
+
+/** The configured access keys, parsed once per configuration rather than per request. */
+function accessKey(settings: SigV4Settings, accessKeyId: string): AccessKey | undefined {
+  const source = settings.AWS_ACCESS_KEYS ?? '';
+  if (parsedKeys?.source !== source) {
+    let keys: Record<string, AccessKey> = {};
+    try {
+      keys = source ? (JSON.parse(source) as Record<string, AccessKey>) : {};
+    } catch {
+      // A malformed configuration trusts no key.
+    }
+    parsedKeys = { source, keys: new Map(Object.entries(keys)) };
   }
+  return parsedKeys.keys.get(accessKeyId);
 }
 
 /** Verifies a SigV4-signed request whose body hashes to `payloadHash`; returns its principal. */
@@ -194,7 +203,7 @@ export async function verifySigV4(parts: SignedParts, settings: SigV4Settings, n
   if (declaredHash !== null && declaredHash !== parts.payloadHash) {
     throw new InvalidSignatureException('The request body does not match X-Amz-Content-Sha256.');
   }
-  const key = Object.hasOwn(accessKeys(settings), claimed.accessKeyId) ? accessKeys(settings)[claimed.accessKeyId] : undefined;
+  const key = accessKey(settings, claimed.accessKeyId);
   if (!key) throw new UnrecognizedClientException('The security token included in the request is invalid.');
 
   const canonical = canonicalRequest(parts, claimed.signedHeaders, claimed.fromQuery ? 'X-Amz-Signature' : undefined);
