@@ -6,6 +6,7 @@ import { throttle } from '../auth/throttle';
 import { KmsError, KMSInternalException, UnknownOperationException, serializeError } from '../errors';
 import { parseJsonObject, readBodyBytes, toJson } from '../wire/json';
 import { dispatch } from './dispatch';
+import { requestMeta } from './request-meta';
 
 /**
  * The AWS KMS wire protocol (JSON 1.1): `POST /` with
@@ -39,12 +40,7 @@ function targetOf(c: Context<AppEnv>): string {
 aws.post('/', async (c) => {
   const target = targetOf(c);
   const operation = TARGET.exec(target)?.[1];
-  const request = {
-    requestId: c.get('requestId'),
-    sourceIp: c.req.header('cf-connecting-ip'),
-    userAgent: c.req.header('user-agent'),
-    via: 'aws' as const,
-  };
+  const request = requestMeta(c, 'aws');
   try {
     const output = await auditedRequest(c.env, request, `kms:${operation ?? target.slice(0, 64)}`, async (identified) => {
       const body = await readBodyBytes(c.req.raw);

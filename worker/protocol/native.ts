@@ -5,6 +5,7 @@ import { throttle } from '../auth/throttle';
 import type { AppEnv } from '../app-env';
 import { readJsonObject, toJson } from '../wire/json';
 import { dispatch } from './dispatch';
+import { requestMeta } from './request-meta';
 
 /**
  * The native protocol: `POST /v1/<Operation>` with a bearer token and the AWS
@@ -14,12 +15,7 @@ export const native = new Hono<AppEnv>();
 
 native.post('/:operation', async (c) => {
   const operation = c.req.param('operation');
-  const request = {
-    requestId: c.get('requestId'),
-    sourceIp: c.req.header('cf-connecting-ip'),
-    userAgent: c.req.header('user-agent'),
-    via: 'native' as const,
-  };
+  const request = requestMeta(c, 'native');
   const output = await auditedRequest(c.env, request, `kms:${operation}`, async (identified) => {
     const principal = identified(await authenticateBearer(c.req.header('authorization'), c.env));
     throttle(principal, c.env);
