@@ -17,6 +17,11 @@ const wanted = {
   // One SigV4 key pair for the AWS CLI and SDKs: the development administrator.
   AWS_ACCESS_KEYS: () =>
     `'${JSON.stringify({ [accessKeyId()]: { secretAccessKey: randomBytes(30).toString('base64'), account: '111122223333', user: 'dev-admin', admin: true } })}'`,
+  // The demo page's sign-in (worker/demo): it mints HS256 tokens that the JWT settings below accept.
+  DEMO_MODE: () => '1',
+  JWT_HS256_SECRET: () => randomBytes(32).toString('base64url'),
+  JWT_ISSUER: () => 'edgekms-dev',
+  JWT_AUDIENCE: () => 'edgekms',
 };
 
 const added = Object.entries(wanted)
@@ -26,7 +31,9 @@ const added = Object.entries(wanted)
 if (added.length > 0) {
   const separator = current === '' || current.endsWith('\n') ? '' : '\n';
   writeFileSync(path, `${current}${separator}${added.join('\n')}\n`, { mode: 0o600 });
-  console.log(`edgekms: created development ${added.map((l) => l.split('=')[0]).join(' and ')} in .dev.vars`);
+  const names = added.map((line) => line.split('=')[0]);
+  const listed = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
+  console.log(`edgekms: created development ${listed} in .dev.vars`);
 }
 const vars = readFileSync(path, 'utf8');
 const token = /^ADMIN_TOKEN=(.*)$/m.exec(vars)?.[1];
@@ -35,4 +42,7 @@ const keys = /^AWS_ACCESS_KEYS='(.*)'$/m.exec(vars)?.[1];
 if (keys) {
   const [id, { secretAccessKey }] = Object.entries(JSON.parse(keys))[0];
   console.log(`edgekms: AWS access key for --endpoint-url clients: AWS_ACCESS_KEY_ID=${id} AWS_SECRET_ACCESS_KEY=${secretAccessKey}`);
+}
+if (/^DEMO_MODE=(["']?)1\1\s*$/m.test(vars)) {
+  console.log('edgekms: demo sign-in is on (DEMO_MODE=1): anyone who can reach this server can sign in as alice or bob; set DEMO_MODE=0 in .dev.vars to turn it off');
 }

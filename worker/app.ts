@@ -1,13 +1,15 @@
 import { Hono } from 'hono';
 import type { AppEnv } from './app-env';
+import { demo } from './demo/routes';
 import { KmsError, ThrottlingException, UnknownOperationException, serializeError } from './errors';
 import { aws } from './protocol/aws';
 import { bench } from './protocol/bench';
 import { native } from './protocol/native';
 
 /**
- * The Worker's HTTP surface: the API under /v1, the demo page (static assets)
- * for every other GET. Errors leave as `{ "__type", "message" }`.
+ * The Worker's HTTP surface: the API under /v1, the demo page's sign-in and
+ * storage under /demo, the demo page (static assets) for every other GET.
+ * Errors leave as `{ "__type", "message" }`.
  */
 export const app = new Hono<AppEnv>();
 
@@ -21,6 +23,7 @@ app.use('*', async (c, next) => {
 app.route('/v1', native);
 app.route('/', aws);
 app.route('/bench', bench);
+app.route('/demo', demo);
 
 app.get('*', (c) => c.env.ASSETS.fetch(c.req.raw));
 

@@ -9,6 +9,12 @@ import { OPERATIONS } from '../../worker/operations/registry';
  * operation runs.
  */
 const STATIC_ROUTE = { method: 'GET', path: '/*' };
+/**
+ * The demo's sign-in is the way to credentials, so it cannot demand them; it
+ * exists only with DEMO_MODE=1 (test/workers/demo.test.ts). The session
+ * config says only whether demo mode is on, the account and the region.
+ */
+const PUBLIC_ROUTES = ['GET /demo/session-config', 'POST /demo/token'];
 
 function concretePaths(path: string): string[] {
   if (path === '/v1/:operation') return Object.keys(OPERATIONS).map((name) => `/v1/${name}`);
@@ -21,22 +27,38 @@ describe('no route is reachable without authentication', () => {
 
   it('the app has the routes this test knows about', () => {
     expect(routes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(
-      ['GET /*', 'POST /', 'POST /bench/bare-wrap', 'POST /v1/:operation'].sort(),
+      [
+        'GET /*',
+        'POST /',
+        'POST /bench/bare-wrap',
+        'POST /v1/:operation',
+        'GET /demo/session-config',
+        'POST /demo/token',
+        'GET /demo/uploads',
+        'PUT /demo/uploads/:id/fields',
+        'PUT /demo/uploads/:id/parts/:part',
+        'POST /demo/uploads/:id/complete',
+        'GET /demo/uploads/:id/fields',
+        'GET /demo/uploads/:id/file',
+        'DELETE /demo/uploads/:id',
+      ].sort(),
     );
     expect(Object.keys(OPERATIONS).length).toBeGreaterThan(40);
   });
 
   for (const route of routes) {
     if (route.method === STATIC_ROUTE.method && route.path === STATIC_ROUTE.path) continue;
+    if (PUBLIC_ROUTES.includes(`${route.method} ${route.path}`)) continue;
     for (const path of concretePaths(route.path)) {
       for (const authorization of [undefined, 'Bearer forged', 'Basic YWRtaW46YWRtaW4=']) {
         it(`${route.method} ${path} with ${authorization ?? 'no credentials'} is refused`, async () => {
           // The AWS protocol names its operation in X-Amz-Target, on POST /.
           const [url, target] = path.startsWith('/#') ? ['/', `TrentService.${path.slice(2)}`] : [path, undefined];
           const headers: Record<string, string> = { ...(authorization && { authorization }), ...(target && { 'x-amz-target': target }) };
-          const response = await SELF.fetch(`https://kms.test${url}`, { method: route.method, headers, body: '{}' });
+          const requestBody = route.method === 'GET' ? undefined : '{}';
+          const response = await SELF.fetch(`https://kms.test${url}`, { method: route.method, headers, body: requestBody });
           const body = (await response.json().catch(() => ({}))) as { __type?: string };
-          if (path.startsWith('/v1/')) expect(response.status).toBe(401);
+          if (path.startsWith('/v1/') || path.startsWith('/demo/')) expect(response.status).toBe(401);
           else if (target) {
             // AWS KMS answers authentication failures with 400 (403 for a missing token) and these names.
             expect([400, 403]).toContain(response.status);

@@ -1,0 +1,148 @@
+import { env } from 'cloudflare:test';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { authenticateJwt } from '../../worker/auth/jwt';
+import { demo, demoToken, expectRefused } from './demo-helpers';
+import { ADMIN_TOKEN, b64, kms, utf8 } from './helpers';
+
+/** Demo sign-in and the demo-mode switch (docs/api.md, "Demo endpoints"). */
+const ACCOUNT = '111122223333';
+const arn = (user: string) => `arn:aws:sts::${ACCOUNT}:federated-user/${user}`;
+
+describe('session config', () => {
+  it('lists the demo users, the account and the region when demo mode is on', async () => {
+    const response = await demo('/session-config');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.body).toEqual({
+      demoMode: true,
+      users: [
+        { name: 'alice', displayName: 'Alice' },
+        { name: 'bob', displayName: 'Bob' },
+      ],
+      account: ACCOUNT,
+      region: 'us-east-1',
+    });
+  });
+
+  it('answers with demo mode off too, without users, so the page can say how to turn it on', async () => {
+    for (const DEMO_MODE of ['0', undefined, 'true', '']) {
+      const response = await demo('/session-config', { env: { DEMO_MODE } });
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ demoMode: false, users: [], account: ACCOUNT, region: 'us-east-1' });
+    }
+  });
+});
+
+describe('demo mode off', () => {
+  const id = crypto.randomUUID();
+  const routes: Array<[string, string, unknown?]> = [
+    ['POST', '/token', { user: 'alice' }],
+    ['GET', '/uploads'],
+    ['PUT', `/uploads/${id}/fields`, 'x'],
+    ['PUT', `/uploads/${id}/parts/0`, 'x'],
+    ['POST', `/uploads/${id}/complete`, { parts: 0 }],
+    ['GET', `/uploads/${id}/fields`],
+    ['GET', `/uploads/${id}/file`],
+    ['DELETE', `/uploads/${id}`],
+  ];
+
+  it('every demo route but the session config is absent (404), even for the administrator', async () => {
+    for (const [method, path, body] of routes) {
+      for (const DEMO_MODE of ['0', undefined]) {
+        const response = await demo(path, { method, token: ADMIN_TOKEN, body: body as any, env: { DEMO_MODE } });
+        expectRefused(response, 'UnknownOperationException', 404);
+        expect(response.body.message).toContain('DEMO_MODE=1');
+        expect(response.body.message).toContain('.dev.vars');
+      }
+    }
+  });
+
+  it('the same routes answer with demo mode on', async () => {
+    // The contrast that makes the test above mean something.
+    const response = await demo('/uploads', { token: ADMIN_TOKEN, env: { DEMO_MODE: '1' } });
+    expect(response.status).toBe(200);
+    expect(response.body.uploads).toBeInstanceOf(Array);
+  });
+});
+
+describe('demo sign-in', () => {
+  it('issues a short-lived HS256 token for a demo user, with the admin role and the account claim', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const response = await demo('/token', { method: 'POST', body: { user: 'alice' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    const { token, expiresAt, user, principal } = response.body;
+    expect(Object.keys(response.body).sort()).toEqual(['expiresAt', 'principal', 'token', 'user']);
+    expect(user).toBe('alice');
+    expect(principal).toBe(arn('alice'));
+    expect(decodeProtectedHeader(token).alg).toBe('HS256');
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, sub: 'alice', groups: ['kms-admin'], account: ACCOUNT });
+    expect(claims.exp).toBe(expiresAt);
+    expect(claims.exp! - claims.iat!).toBe(900);
+    expect(claims.iat).toBeGreaterThanOrEqual(before);
+
+    // The ordinary JWT path accepts it and sees the principal the response named.
+    const verified = await authenticateJwt(token, env);
+    expect(verified).toMatchObject({ arn: principal, account: ACCOUNT, kind: 'jwt', isAccountAdmin: true });
+  });
+
+  it('follows the configured roles claim, admin role and account claim', async () => {
+    const changed = { JWT_ROLES_CLAIM: 'roles', KMS_ADMIN_ROLE: 'demo-admins', JWT_ACCOUNT_CLAIM: undefined };
+    const response = await demo('/token', { method: 'POST', body: { user: 'bob' }, env: changed });
+    expect(response.status).toBe(200);
+    const claims = decodeJwt(response.body.token);
+    expect(claims.roles).toEqual(['demo-admins']);
+    expect(claims).not.toHaveProperty('groups');
+    expect(claims).not.toHaveProperty('account');
+    const verified = await authenticateJwt(response.body.token, { ...env, ...changed });
+    expect(verified).toMatchObject({ arn: arn('bob'), isAccountAdmin: true });
+  });
+
+  it('a demo user can create a key, and bob is denied a key whose policy names only alice', async () => {
+    const alice = await demoToken('alice');
+    const bob = await demoToken('bob');
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'alice only', Effect: 'Allow', Principal: { AWS: arn('alice') }, Action: 'kms:*', Resource: '*' }],
+    };
+    const created = await kms('CreateKey', { Policy: JSON.stringify(policy) }, { token: alice });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const keyId = created.body.KeyMetadata.KeyId as string;
+
+    const encrypted = await kms('Encrypt', { KeyId: keyId, Plaintext: b64(utf8('hello')) }, { token: alice });
+    expect(encrypted.status, JSON.stringify(encrypted.body)).toBe(200);
+    const decrypted = await kms('Decrypt', { CiphertextBlob: encrypted.body.CiphertextBlob }, { token: alice });
+    expect(decrypted.body.Plaintext).toBe(b64(utf8('hello')));
+
+    for (const [operation, body] of [
+      ['Decrypt', { CiphertextBlob: encrypted.body.CiphertextBlob }],
+      ['Encrypt', { KeyId: keyId, Plaintext: b64(utf8('x')) }],
+      ['GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' }],
+      ['PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify({ ...policy, Statement: [{ ...policy.Statement[0], Principal: { AWS: '*' } }] }) }],
+    ] as const) {
+      const response = await kms(operation, body, { token: bob });
+      expect(response.body.__type, `${operation} as bob`).toBe('AccessDeniedException');
+      expect(response.status).toBe(403);
+    }
+  });
+
+  it('refuses users who are not demo users with 400', async () => {
+    for (const body of [{ user: 'mallory' }, { user: 'Alice' }, { user: 'admin' }, { user: ['alice'] }, { user: '' }, {}]) {
+      const response = await demo('/token', { method: 'POST', body });
+      expectRefused(response, 'ValidationException', 400);
+      expect(response.body.message).toContain('alice, bob');
+    }
+    expectRefused(await demo('/token', { method: 'POST', body: '{"user":' }), 'SerializationException', 400);
+  });
+
+  it('names the missing settings instead of failing blindly', async () => {
+    for (const missing of ['JWT_HS256_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+      const response = await demo('/token', { method: 'POST', body: { user: 'alice' }, env: { [missing]: undefined } });
+      expect(response.body.__type).toBe('KMSInternalException');
+      expect(response.body.message).toContain(missing);
+      expect(response.body.message).toContain('.dev.vars');
+    }
+  });
+});
