@@ -29,6 +29,7 @@ const TEST_BINDINGS = {
   JWT_ROLES_CLAIM: 'groups',
   KMS_ADMIN_ROLE: 'kms-admin',
   AWS_ACCESS_KEYS: accessKeysBinding(accessKeys),
+  DEMO_MODE: '1',
   // The suites send thousands of requests as one principal; one test principal gets a tiny limit.
   THROTTLE_RATE: '100000',
   THROTTLE_OVERRIDES: JSON.stringify({
@@ -65,6 +66,20 @@ export default defineConfig({
           provide: { accessKeys },
           testTimeout: 30_000,
           hookTimeout: 90_000,
+        },
+      },
+      {
+        // The demo page end to end: Debian's Chromium (playwright-core) driving the page that the
+        // real Worker serves, with the demo turned on and its state persisted to a temporary
+        // directory the tests read. One file at a time: they share the Worker and its demo users.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/e2e-worker.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
         },
       },
       {

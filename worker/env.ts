@@ -17,6 +17,10 @@ export interface Bindings extends JwtSettings, ThrottleSettings, SigV4Settings {
   ADMIN_TOKEN?: string;
   KMS_REGION: string;
   KMS_ACCOUNT_ID: string;
+  /** Storage of the demo page's encrypted uploads. */
+  UPLOADS?: R2Bucket;
+  /** "1" enables demo sign-in and demo storage: development only. */
+  DEMO_MODE?: string;
   /** "1" exposes the benchmark baseline route (still authenticated). */
   BENCH_ROUTES?: string;
 }

@@ -1,0 +1,91 @@
+/**
+ * The audit trail of the user's key: the newest records, and the service's verification of the
+ * key's hash chain (each record holds the hash of the one before, so an edit or a gap shows).
+ */
+import { byId, el, formatTime } from './dom';
+import { onClick } from './feedback';
+import { kms } from './kms';
+import { userOf } from './upload-context';
+
+interface AuditRecord {
+  Sequence: number;
+  Time: number;
+  Operation: string;
+  Principal: string;
+  Outcome: string;
+  ErrorName?: string;
+  KeyVersion?: number;
+}
+
+interface ChainCheck {
+  Valid: boolean;
+  Chains: { Records: number; Valid: boolean; FirstInvalidRecord?: { Sequence: number; Reason: string } }[];
+}
+
+const SHOWN = 25;
+const MAX_PAGES = 50;
+
+export interface AuditPanel {
+  refresh(): Promise<void>;
+}
+
+export function createAuditPanel(keyArn: () => string | undefined): AuditPanel {
+  const chain = byId('audit-chain');
+  const rows = byId('audit-records');
+
+  async function newestRecords(KeyId: string): Promise<AuditRecord[]> {
+    // The API pages from the oldest record; the page wants the newest, so it reads to the end.
+    let records: AuditRecord[] = [];
+    let marker: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const found = await kms.send<{ Records: AuditRecord[]; NextMarker?: string; Truncated: boolean }>('ListAuditRecords', {
+        KeyId,
+        Limit: 1000,
+        ...(marker && { Marker: marker }),
+      });
+      records = [...records, ...found.Records].slice(-SHOWN);
+      marker = found.Truncated ? found.NextMarker : undefined;
+      if (!marker) break;
+    }
+    return records.reverse();
+  }
+
+  // Refreshes overlap (after each action, and on the button); only the latest may render.
+  let latest = 0;
+
+  async function refresh(): Promise<void> {
+    const run = ++latest;
+    const KeyId = keyArn();
+    if (!KeyId) {
+      chain.textContent = 'No key yet, so no audit trail.';
+      rows.replaceChildren();
+      return;
+    }
+    const [records, check] = await Promise.all([newestRecords(KeyId), kms.send<ChainCheck>('VerifyAuditChain', { KeyId })]);
+    if (run !== latest) return;
+    const verified = check.Chains[0];
+    const broken = verified?.FirstInvalidRecord;
+    chain.className = check.Valid ? 'ok' : 'bad';
+    chain.dataset.valid = String(check.Valid);
+    chain.textContent = check.Valid
+      ? `✓ Hash chain verified by the service: ${verified?.Records ?? 0} records, none missing or edited.`
+      : `✗ Hash chain broken at record ${broken?.Sequence}: ${broken?.Reason}.`;
+    rows.replaceChildren(
+      ...records.map((record) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, record.Sequence),
+          el('td', {}, formatTime(record.Time)),
+          el('td', {}, record.Operation),
+          el('td', {}, userOf(record.Principal)),
+          el('td', {}, record.KeyVersion ?? ''),
+          el('td', { class: record.Outcome === 'Allowed' ? '' : 'bad' }, record.ErrorName ? `${record.Outcome} (${record.ErrorName})` : record.Outcome),
+        ),
+      ),
+    );
+  }
+
+  onClick(byId<HTMLButtonElement>('audit-refresh'), 'load the audit trail', refresh);
+  return { refresh };
+}

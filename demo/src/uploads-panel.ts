@@ -1,0 +1,120 @@
+/**
+ * The shared list of uploads, and opening one: download its ciphertext, decrypt it here with the
+ * signed-in user's identity, and show it. Whether that works is the owner's key policy's call.
+ */
+import { decrypt, decryptStream } from '../../sdk/index';
+import { deleteUpload, fetchFields, fetchFile, listUploads, type UploadManifest } from './demo-api';
+import { byId, el, formatBytes, formatTime } from './dom';
+import { onClick } from './feedback';
+import { meter } from './hashing';
+import { decryptingKeyring } from './kms';
+import { progress } from './progress';
+import { session } from './session';
+import type { UploadedFields } from './upload-form';
+import { uploadContext, userOf } from './upload-context';
+
+export interface UploadsPanel {
+  refresh(): Promise<void>;
+  /** Forgets what was opened (on sign-out, so the next user does not see it). */
+  close(): void;
+}
+
+export function createUploadsPanel(onChange: () => void): UploadsPanel {
+  const rows = byId('uploads');
+  const opened = byId('opened');
+  let savedUrl: string | undefined;
+
+  function close(): void {
+    if (savedUrl) URL.revokeObjectURL(savedUrl);
+    savedUrl = undefined;
+    opened.hidden = true;
+    opened.replaceChildren();
+  }
+
+  async function open(manifest: UploadManifest): Promise<void> {
+    close();
+    const owner = userOf(manifest.owner);
+    const keyring = decryptingKeyring(session().account);
+    opened.hidden = false;
+    opened.replaceChildren(el('p', { class: 'muted' }, `Decrypting the upload of ${owner}…`));
+    const fieldsMessage = await decrypt(keyring, await fetchFields(manifest.id), {
+      expectedContext: uploadContext(owner, manifest.id, 'fields'),
+    });
+    const fields = JSON.parse(new TextDecoder().decode(fieldsMessage.plaintext)) as UploadedFields;
+    const keyArn = new TextDecoder().decode(fieldsMessage.header.encryptedDataKeys[0]?.providerInfo);
+    const fileLine = el('p', {});
+    opened.replaceChildren(
+      el('h3', { 'data-testid': 'opened-title' }, fields.title || '(untitled)'),
+      el('p', { class: 'pre', 'data-testid': 'opened-message' }, fields.message),
+      el('p', { class: 'muted' }, `Encrypted by ${owner} under `, el('code', {}, keyArn), '; its encryption context was checked.'),
+      fileLine,
+    );
+    if (!fields.file) return;
+    const bar = el('progress', { max: '1', value: '0' });
+    const status = el('span', { class: 'muted' });
+    fileLine.replaceChildren(bar, ' ', status);
+    const shown = progress(bar, status, 'Downloading and decrypting', fields.file.size);
+    const metered = meter((bytes) => shown.update(bytes));
+    const chunks: Uint8Array[] = [];
+    try {
+      await (await fetchFile(manifest.id))
+        .pipeThrough(decryptStream(keyring, { expectedContext: uploadContext(owner, manifest.id, 'file') }))
+        .pipeThrough(metered.stream)
+        .pipeTo(new WritableStream({ write: (chunk) => void chunks.push(chunk) }));
+    } catch (error) {
+      // Frames already released were authenticated, but the file as a whole was not: drop them.
+      chunks.length = 0;
+      shown.fail();
+      throw error;
+    }
+    savedUrl = URL.createObjectURL(new Blob(chunks as BlobPart[], { type: fields.file.type || 'application/octet-stream' }));
+    fileLine.replaceChildren(
+      el('a', { href: savedUrl, download: fields.file.name, 'data-testid': 'opened-save' }, `Save ${fields.file.name}`),
+      ` (${formatBytes(fields.file.size)}) · SHA-256 `,
+      el('code', { 'data-testid': 'opened-sha256' }, metered.digest()),
+    );
+  }
+
+  function row(manifest: UploadManifest): HTMLTableRowElement {
+    const mine = manifest.owner === session().principal;
+    const openButton = el('button', { type: 'button', 'data-testid': `open-${manifest.id}` }, 'Open');
+    const deleteButton = el('button', { type: 'button', class: 'danger', 'data-testid': `delete-${manifest.id}` }, 'Delete');
+    onClick(openButton, `decrypt ${userOf(manifest.owner)}'s upload`, async () => {
+      try {
+        await open(manifest);
+      } catch (error) {
+        close();
+        throw error;
+      }
+    });
+    onClick(deleteButton, 'delete the upload', async () => {
+      await deleteUpload(manifest.id);
+      close();
+      await refresh();
+      onChange();
+    });
+    return el(
+      'tr',
+      { 'data-upload-id': manifest.id },
+      el('td', {}, mine ? `${userOf(manifest.owner)} (you)` : userOf(manifest.owner)),
+      el('td', {}, formatTime(manifest.createdAt)),
+      el('td', {}, formatBytes(manifest.fieldsBytes + manifest.fileBytes)),
+      el('td', { class: 'actions' }, openButton, mine && deleteButton),
+    );
+  }
+
+  // Refreshes overlap (after an upload, and on the button); only the latest may render.
+  let latest = 0;
+
+  async function refresh(): Promise<void> {
+    const run = ++latest;
+    const uploads = await listUploads();
+    if (run !== latest) return;
+    rows.replaceChildren(
+      ...(uploads.length > 0 ? uploads.map(row) : [el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'No uploads yet.'))]),
+    );
+  }
+
+  onClick(byId<HTMLButtonElement>('uploads-refresh'), 'list the uploads', refresh);
+  return { refresh, close };
+}
