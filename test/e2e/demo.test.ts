@@ -112,6 +112,8 @@ describe('the demo page', () => {
     await expect.poll(() => keyState(demo.page)).toBe('Enabled');
     expect(await openUpload(demo.page, uploadId)).toEqual({ title, sha256: fileSha256 });
     await demo.page.screenshot({ path: `${SCREENSHOTS}/demo.png`, fullPage: true });
+    // docs/demo.png (the README's picture) is a copy of this one.
+    await demo.page.screenshot({ path: `${SCREENSHOTS}/readme.png`, fullPage: true, clip: { x: 0, y: 0, width: 1100, height: 1750 } });
   });
 
   it('says in words that the sign-in has expired', async () => {
