@@ -19,7 +19,7 @@ const sessionBar = byId('session');
 const audit = createAuditPanel(() => keys.keyArn());
 const keys = createKeyPanel(() => void refreshQuietly(audit.refresh, 'load the audit trail'));
 const uploads = createUploadsPanel(() => void refreshQuietly(audit.refresh, 'load the audit trail'));
-createUploadForm(
+const uploadForm = createUploadForm(
   () => keys.keyArn(),
   () => {
     void refreshQuietly(uploads.refresh, 'list the uploads');
@@ -59,6 +59,7 @@ async function signIn(user: DemoUser, account: string): Promise<void> {
 }
 
 function signOut(): void {
+  uploadForm.cancel();
   endSession();
   clearInterval(expiryTimer);
   uploads.close();

@@ -26,7 +26,12 @@ export class NoKeyError extends Error {
   override name = 'NoKeyError';
 }
 
-export function createUploadForm(keyArn: () => string | undefined, onUploaded: (manifest: UploadManifest) => void): void {
+export interface UploadForm {
+  /** Stops a running upload (on sign-out: its remaining requests would carry the next user's token). */
+  cancel(): void;
+}
+
+export function createUploadForm(keyArn: () => string | undefined, onUploaded: (manifest: UploadManifest) => void): UploadForm {
   const form = byId<HTMLFormElement>('upload-form');
   const submit = byId<HTMLButtonElement>('upload-submit');
   const cancel = byId<HTMLButtonElement>('upload-cancel');
@@ -34,7 +39,8 @@ export function createUploadForm(keyArn: () => string | undefined, onUploaded: (
   const status = byId('upload-status');
   let running: AbortController | undefined;
 
-  cancel.addEventListener('click', () => running?.abort(new DOMException('upload cancelled', 'AbortError')));
+  const stop = () => running?.abort(new DOMException('upload cancelled', 'AbortError'));
+  cancel.addEventListener('click', stop);
 
   async function upload(): Promise<void> {
     const key = keyArn();
@@ -106,4 +112,12 @@ export function createUploadForm(keyArn: () => string | undefined, onUploaded: (
       cancel.hidden = true;
     }
   });
+  return {
+    cancel() {
+      stop();
+      form.reset();
+      bar.hidden = true;
+      status.textContent = '';
+    },
+  };
 }

@@ -23,8 +23,12 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
   const rows = byId('uploads');
   const opened = byId('opened');
   let savedUrl: string | undefined;
+  // Bumped by close(): an open() still downloading when the user signs out or opens another
+  // upload must not render into the panel afterwards.
+  let shown = 0;
 
   function close(): void {
+    shown++;
     if (savedUrl) URL.revokeObjectURL(savedUrl);
     savedUrl = undefined;
     opened.hidden = true;
@@ -33,6 +37,8 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
 
   async function open(manifest: UploadManifest): Promise<void> {
     close();
+    const run = shown;
+    const current = () => run === shown;
     const owner = userOf(manifest.owner);
     const keyring = decryptingKeyring(session().account);
     opened.hidden = false;
@@ -40,6 +46,7 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
     const fieldsMessage = await decrypt(keyring, await fetchFields(manifest.id), {
       expectedContext: uploadContext(owner, manifest.id, 'fields'),
     });
+    if (!current()) return;
     const fields = JSON.parse(new TextDecoder().decode(fieldsMessage.plaintext)) as UploadedFields;
     const keyArn = new TextDecoder().decode(fieldsMessage.header.encryptedDataKeys[0]?.providerInfo);
     const fileLine = el('p', {});
@@ -53,8 +60,8 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
     const bar = el('progress', { max: '1', value: '0' });
     const status = el('span', { class: 'muted' });
     fileLine.replaceChildren(bar, ' ', status);
-    const shown = progress(bar, status, 'Downloading and decrypting', fields.file.size);
-    const metered = meter((bytes) => shown.update(bytes));
+    const bytesShown = progress(bar, status, 'Downloading and decrypting', fields.file.size);
+    const metered = meter((bytes) => bytesShown.update(bytes));
     const chunks: Uint8Array[] = [];
     try {
       await (await fetchFile(manifest.id))
@@ -64,9 +71,10 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
     } catch (error) {
       // Frames already released were authenticated, but the file as a whole was not: drop them.
       chunks.length = 0;
-      shown.fail();
+      bytesShown.fail();
       throw error;
     }
+    if (!current()) return;
     savedUrl = URL.createObjectURL(new Blob(chunks as BlobPart[], { type: fields.file.type || 'application/octet-stream' }));
     fileLine.replaceChildren(
       el('a', { href: savedUrl, download: fields.file.name, 'data-testid': 'opened-save' }, `Save ${fields.file.name}`),

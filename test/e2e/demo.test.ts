@@ -84,6 +84,9 @@ describe('the demo page', () => {
 
   it('denies bob, whose name is not in the key policy, in words', async () => {
     await signIn(demo.page, 'bob');
+    // Signing out closed what alice had opened: bob's session starts with none of it on screen.
+    expect(await demo.page.getByTestId('opened-title').count()).toBe(0);
+    expect(await demo.page.getByText(message).count()).toBe(0);
     const opened = await openUpload(demo.page, uploadId);
     expect(opened.alert).toMatch(/Access denied/);
     expect(opened.alert).toMatch(/federated-user\/bob/);
