@@ -217,6 +217,21 @@ describe('completion', () => {
     if (!(response instanceof Error)) expect((response as { bytes: Uint8Array }).bytes.length).toBeLessThan(32);
   });
 
+  it('fields replaced under a completed upload are refused, never served (review fix)', async () => {
+    // An owner's delete racing their own completion can leave a manifest whose fields are gone;
+    // anyone may then store fields under the freed id. The manifest records the fields' ETag.
+    const { id, fields } = await upload([randomBytes(8)]);
+    expect((await demo(`/uploads/${id}/fields`, { token: alice })).bytes).toEqual(fields);
+    await env.UPLOADS!.delete(`uploads/${id}/fields`);
+    const planted = randomBytes(fields.length);
+    await env.UPLOADS!.put(`uploads/${id}/fields`, planted, { customMetadata: { owner: arn('bob'), account: '111122223333' } });
+    for (const token of [alice, bob]) {
+      const response = await demo(`/uploads/${id}/fields`, { token });
+      expectRefused(response, 'NotFoundException', 404);
+      expect(response.body.message).toContain('replaced');
+    }
+  });
+
   it('refuses a bad parts count', async () => {
     const { id } = await upload([randomBytes(1)], { completed: false });
     for (const parts of [-1, 1.5, '1', null, 10_001, undefined]) expectRefused(await complete(id, parts), 'ValidationException', 400);
@@ -264,6 +279,42 @@ describe('bad input', () => {
     // Nothing was stored.
     expect(await env.UPLOADS!.head(`uploads/${id}/parts/00000`)).toBeNull();
     expect((await putPart(id, 0, randomBytes(MAX_PART))).status).toBe(200);
+  });
+
+  it('refuses a part from someone who may not write it before reading its body (review fix)', async () => {
+    // A body that counts what is pulled from it: a refused caller must cost no buffering.
+    const counted = () => {
+      let pulled = 0;
+      const body = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            pulled += MiB;
+            controller.enqueue(new Uint8Array(MiB));
+            if (pulled > MAX_PART) controller.close();
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      return { body, pulled: () => pulled };
+    };
+    const pending = await upload([], { completed: false });
+    const done = await upload([randomBytes(4)]);
+    const cases: Array<[string, string, string, number]> = [
+      [pending.id, bob, 'AccessDeniedException', 403],
+      [pending.id, mallory, 'AccessDeniedException', 403],
+      [crypto.randomUUID(), alice, 'NotFoundException', 404],
+      [done.id, alice, 'KMSInvalidStateException', 409],
+    ];
+    for (const [id, token, errorName, status] of cases) {
+      const { body, pulled } = counted();
+      const response = await demo(`/uploads/${id}/parts/0`, { method: 'PUT', token, body, env: {} });
+      expectRefused(response, errorName, status);
+      expect(pulled(), `${errorName}: bytes read before refusing`).toBe(0);
+    }
+    // The owner's oversized part is still read, counted and refused for its size.
+    const { body, pulled } = counted();
+    expectRefused(await demo(`/uploads/${pending.id}/parts/0`, { method: 'PUT', token: alice, body, env: {} }), 'ValidationException', 400);
+    expect(pulled()).toBeGreaterThan(MAX_PART);
   });
 
   it('names a missing storage binding', async () => {

@@ -56,9 +56,8 @@ demo.put('/uploads/:id/parts/:part', async (c) => {
   const bucket = uploadsBucket(c.env);
   const id = parseUploadId(c.req.param('id'));
   const part = parsePartNumber(c.req.param('part'));
-  const bytes = await readBoundedBody(c.req.raw, MAX_PART_BYTES, `Part ${part}`);
-  await putPart(bucket, id, part, bytes, principal);
-  return c.json({ id, part, bytes: bytes.byteLength });
+  const bytes = await putPart(bucket, id, part, () => readBoundedBody(c.req.raw, MAX_PART_BYTES, `Part ${part}`), principal);
+  return c.json({ id, part, bytes });
 });
 
 demo.post('/uploads/:id/complete', async (c) => {

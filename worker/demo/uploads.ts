@@ -30,11 +30,18 @@ interface Upload {
   owner: string;
   account: string;
   fieldsBytes: number;
+  fieldsEtag: string;
 }
 
-/** What the manifest object holds besides its metadata: the parts as they were on completion. */
+/**
+ * What the manifest object holds besides its metadata: the fields and the parts as they were on
+ * completion, so that neither can be swapped under a completed upload (by an owner's delete racing
+ * their own completion, after which anyone may store fields under the freed id).
+ */
 interface ManifestBody {
   partEtags: string[];
+  /** Absent in manifests written before it was recorded; those are served unchecked. */
+  fieldsEtag?: string;
 }
 
 // R2's create-only condition: no object may exist at the key.
@@ -50,11 +57,23 @@ export async function putFields(bucket: R2Bucket, id: string, fields: Uint8Array
   if (!stored) throw new AlreadyExistsException(`Upload ${id} already exists.`);
 }
 
-/** Stores one part; storing it again before completion replaces it, so a failed PUT can be retried. */
-export async function putPart(bucket: R2Bucket, id: string, part: number, bytes: Uint8Array, principal: Principal): Promise<void> {
+/**
+ * Stores one part; storing it again before completion replaces it, so a failed PUT can be retried.
+ * The body is read only after the owner and state checks, so that a caller who may not write
+ * cannot make the Worker buffer a part's worth of bytes, and is told why (403/409, not a size error).
+ */
+export async function putPart(
+  bucket: R2Bucket,
+  id: string,
+  part: number,
+  readBody: () => Promise<Uint8Array>,
+  principal: Principal,
+): Promise<number> {
   const upload = await ownedUpload(bucket, id, principal);
   if (await bucket.head(manifestKey(upload.account, id))) throw alreadyComplete(id);
+  const bytes = await readBody();
   await bucket.put(partKey(id, part), bytes);
+  return bytes.byteLength;
 }
 
 /** Seals the upload: parts 0..parts-1, no gaps and nothing past the end. Once only. */
@@ -76,7 +95,7 @@ export async function completeUpload(bucket: R2Bucket, id: string, parts: number
     throw new ValidationException(`Upload ${id} has ${stored.size} part(s) beyond the ${parts} named on completion.`);
   }
   const manifest: Manifest = { id, owner: upload.owner, createdAt: now.toISOString(), parts, fileBytes, fieldsBytes: upload.fieldsBytes };
-  const body: ManifestBody = { partEtags };
+  const body: ManifestBody = { partEtags, fieldsEtag: upload.fieldsEtag };
   // Create-only, so that of two racing completions exactly one wins.
   const written = await bucket.put(manifestKey(upload.account, id), JSON.stringify(body), {
     onlyIf: CREATE_ONLY,
@@ -96,9 +115,11 @@ export async function listUploads(bucket: R2Bucket, principal: Principal): Promi
 
 /** The encrypted fields of a completed upload of the caller's account. */
 export async function openFields(bucket: R2Bucket, id: string, principal: Principal): Promise<R2ObjectBody> {
-  await completedManifest(bucket, principal.account, id);
-  const fields = await bucket.get(fieldsKey(id));
+  const { fieldsEtag } = await completedManifest(bucket, principal.account, id);
+  const fields = await bucket.get(fieldsKey(id), fieldsEtag ? { onlyIf: { etagMatches: fieldsEtag } } : {});
   if (!fields) throw notFound(id);
+  // R2 answers a failed condition with the object's metadata and no body.
+  if (!('body' in fields)) throw new NotFoundException(`Upload ${id} is no longer as completed: its fields were replaced.`);
   return fields;
 }
 
@@ -131,14 +152,14 @@ async function ownedUpload(bucket: R2Bucket, id: string, principal: Principal): 
   if (!fields) throw new NotFoundException(`No upload ${id}: its fields are uploaded first.`);
   const owner = fields.customMetadata?.owner ?? '';
   if (owner !== principal.arn) throw new AccessDeniedException(`${principal.arn} is not the owner of upload ${id}.`);
-  return { owner, account: fields.customMetadata?.account ?? '', fieldsBytes: fields.size };
+  return { owner, account: fields.customMetadata?.account ?? '', fieldsBytes: fields.size, fieldsEtag: fields.etag };
 }
 
 async function completedManifest(bucket: R2Bucket, account: string, id: string): Promise<{ manifest: Manifest } & ManifestBody> {
   const object = await bucket.get(manifestKey(account, id));
   if (!object) throw notFound(id);
-  const { partEtags } = await object.json<ManifestBody>();
-  return { manifest: fromMetadata(object.customMetadata ?? {}), partEtags };
+  const { partEtags, fieldsEtag } = await object.json<ManifestBody>();
+  return { manifest: fromMetadata(object.customMetadata ?? {}), partEtags, ...(fieldsEtag && { fieldsEtag }) };
 }
 
 /** Every object under `prefix`: R2 lists at most 1000 per call. */
