@@ -27,6 +27,8 @@ const MAX_PAGES = 50;
 
 export interface AuditPanel {
   refresh(): Promise<void>;
+  /** Forgets the trail shown (on sign-out), including any refresh still under way. */
+  clear(): void;
 }
 
 export function createAuditPanel(keyArn: () => string | undefined): AuditPanel {
@@ -86,6 +88,12 @@ export function createAuditPanel(keyArn: () => string | undefined): AuditPanel {
     );
   }
 
+  function clear(): void {
+    latest++;
+    chain.textContent = '';
+    rows.replaceChildren();
+  }
+
   onClick(byId<HTMLButtonElement>('audit-refresh'), 'load the audit trail', refresh);
-  return { refresh };
+  return { refresh, clear };
 }

@@ -72,24 +72,24 @@ export async function issueToken(user: string): Promise<IssuedToken> {
   return (await call('demo sign-in', '/demo/token', { method: 'POST', signedIn: false, ...json({ user }) })).json();
 }
 
-export async function putFields(id: string, ciphertext: Uint8Array<ArrayBuffer>): Promise<void> {
-  await call('upload of the form fields', `/demo/uploads/${id}/fields`, { method: 'PUT', ...bytes(ciphertext) });
+export async function putFields(id: string, ciphertext: Uint8Array<ArrayBuffer>, signal?: AbortSignal): Promise<void> {
+  await call('upload of the form fields', `/demo/uploads/${id}/fields`, { method: 'PUT', signal, ...bytes(ciphertext) });
 }
 
 export async function putPart(id: string, part: number, ciphertext: Uint8Array<ArrayBuffer>, signal?: AbortSignal): Promise<void> {
   await call(`upload of part ${part}`, `/demo/uploads/${id}/parts/${part}`, { method: 'PUT', signal, ...bytes(ciphertext) });
 }
 
-export async function completeUpload(id: string, parts: number): Promise<UploadManifest> {
-  return (await call('completing the upload', `/demo/uploads/${id}/complete`, { method: 'POST', ...json({ parts }) })).json();
+export async function completeUpload(id: string, parts: number, signal?: AbortSignal): Promise<UploadManifest> {
+  return (await call('completing the upload', `/demo/uploads/${id}/complete`, { method: 'POST', signal, ...json({ parts }) })).json();
 }
 
 export async function listUploads(): Promise<UploadManifest[]> {
   return ((await (await call('listing uploads', '/demo/uploads')).json()) as { uploads: UploadManifest[] }).uploads;
 }
 
-export async function fetchFields(id: string): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await (await call('download of the form fields', `/demo/uploads/${id}/fields`)).arrayBuffer());
+export async function fetchFields(id: string, signal?: AbortSignal): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await (await call('download of the form fields', `/demo/uploads/${id}/fields`, { signal })).arrayBuffer());
 }
 
 export async function fetchFile(id: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {

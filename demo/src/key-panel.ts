@@ -18,6 +18,8 @@ export interface KeyPanel {
   refresh(): Promise<void>;
   /** The key's ARN, or undefined when the user has none yet. */
   keyArn(): string | undefined;
+  /** Forgets the key (on sign-out), including any refresh still under way. */
+  clear(): void;
 }
 
 export const aliasOf = (user: string) => `alias/demo-${user}`;
@@ -99,9 +101,24 @@ export function createKeyPanel(onChange: () => void): KeyPanel {
     buttons.cancel.hidden = state !== 'PendingDeletion';
   }
 
+  // Only the latest refresh may set the key: a late answer for the previous user must not
+  // become the key the next user's uploads are encrypted under.
+  let latest = 0;
+
   async function refresh(): Promise<void> {
-    metadata = await describe(aliasOf(session().user));
-    render(metadata ? await rotations(metadata.Arn) : []);
+    const run = ++latest;
+    const found = await describe(aliasOf(session().user));
+    const list = found ? await rotations(found.Arn) : [];
+    if (run !== latest) return;
+    metadata = found;
+    render(list);
+  }
+
+  function clear(): void {
+    latest++;
+    metadata = undefined;
+    details.replaceChildren();
+    versions.replaceChildren();
   }
 
   async function act(run: (keyId: string) => Promise<unknown>): Promise<void> {
@@ -133,6 +150,7 @@ export function createKeyPanel(onChange: () => void): KeyPanel {
 
   return {
     refresh,
+    clear,
     keyArn: () => metadata?.Arn,
   };
 }

@@ -53,6 +53,7 @@ async function signIn(user: DemoUser, account: string): Promise<void> {
   sessionBar.hidden = false;
   document.body.dataset.user = issued.user;
   showExpiry();
+  clearInterval(expiryTimer);
   expiryTimer = setInterval(showExpiry, 1000);
   await keys.refresh();
   await Promise.all([uploads.refresh(), audit.refresh()]);
@@ -62,7 +63,9 @@ function signOut(): void {
   uploadForm.cancel();
   endSession();
   clearInterval(expiryTimer);
-  uploads.close();
+  uploads.clear();
+  keys.clear();
+  audit.clear();
   clearError();
   delete document.body.dataset.user;
   workspace.hidden = true;

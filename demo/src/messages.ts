@@ -13,7 +13,15 @@ function serviceCause(error: unknown): KmsServiceError | undefined {
   return undefined;
 }
 
+/** The KMS client names operations ("Decrypt"); the demo storage calls describe theirs in words. */
+const fromStorage = (error: KmsServiceError) => /\s/.test(error.operation);
+
+const SIGN_IN_ERRORS = new Set(['ExpiredTokenException', 'InvalidTokenException', 'UnauthenticatedException', 'ThrottlingException']);
+
 function explainService(error: KmsServiceError, action: string): string {
+  if (fromStorage(error) && !SIGN_IN_ERRORS.has(error.name)) {
+    return `The demo storage refused the ${error.operation}: ${error.message}`;
+  }
   switch (error.name) {
     case 'ExpiredTokenException':
       return 'Your sign-in has expired (demo tokens last 15 minutes). Sign in again.';
@@ -44,7 +52,7 @@ export function explain(error: unknown, action: string): string {
   const cause = serviceCause(error);
   if (cause) return explainService(cause, action);
   if (error instanceof KmsNetworkError || (error instanceof TypeError && /fetch/i.test(error.message))) {
-    return `Cannot reach the EdgeKMS Worker while trying to ${action}. Is \`npm start\` still running?`;
+    return `The connection to the EdgeKMS Worker failed while trying to ${action} (${error.message}). Is \`npm start\` still running?`;
   }
   if (error instanceof KmsTimeoutError) return `The service took too long to answer while trying to ${action}. Try again.`;
   if (error instanceof DOMException && error.name === 'AbortError') return `Cancelled: ${action}.`;
@@ -57,6 +65,7 @@ export function explain(error: unknown, action: string): string {
     case 'MalformedMessageError':
       return `Refused to decrypt: the stored ciphertext was altered or is incomplete, and no byte of it was shown. (${error.message})`;
     case 'NoKeyError':
+    case 'FileTooLargeError':
       return error.message;
     case 'NoDecryptableKeyError':
       return `No key you may use can decrypt this: ${error.message}`;

@@ -15,6 +15,9 @@ import { putPart } from './demo-api';
  */
 export const PART_BYTES = 512 * 1024;
 
+/** The storage takes up to 10,000 parts; a file must fit with the message's framing to spare. */
+export const MAX_UPLOAD_BYTES = 9_900 * PART_BYTES;
+
 const ATTEMPTS = 3;
 
 function worthRetrying(error: unknown): boolean {

@@ -10,7 +10,7 @@ import { byId, el, formatBytes } from './dom';
 import { clearError, showError } from './feedback';
 import { meter } from './hashing';
 import { encryptingKeyring } from './kms';
-import { partUploader } from './part-uploader';
+import { MAX_UPLOAD_BYTES, partUploader } from './part-uploader';
 import { progress } from './progress';
 import { session } from './session';
 import { uploadContext } from './upload-context';
@@ -26,6 +26,13 @@ export class NoKeyError extends Error {
   override name = 'NoKeyError';
 }
 
+export class FileTooLargeError extends Error {
+  override name = 'FileTooLargeError';
+}
+
+/** Why an upload is stopped when its user signs out: nothing is reported to the next user. */
+const SIGNED_OUT = new DOMException('signed out', 'AbortError');
+
 export interface UploadForm {
   /** Stops a running upload (on sign-out: its remaining requests would carry the next user's token). */
   cancel(): void;
@@ -39,8 +46,7 @@ export function createUploadForm(keyArn: () => string | undefined, onUploaded: (
   const status = byId('upload-status');
   let running: AbortController | undefined;
 
-  const stop = () => running?.abort(new DOMException('upload cancelled', 'AbortError'));
-  cancel.addEventListener('click', stop);
+  cancel.addEventListener('click', () => running?.abort(new DOMException('upload cancelled', 'AbortError')));
 
   async function upload(): Promise<void> {
     const key = keyArn();
@@ -56,12 +62,15 @@ export function createUploadForm(keyArn: () => string | undefined, onUploaded: (
       message: String(data.get('message') ?? ''),
       file: file ? { name: file.name, type: file.type, size: file.size } : null,
     };
+    if (file && file.size > MAX_UPLOAD_BYTES) {
+      throw new FileTooLargeError(`The demo storage takes files up to ${formatBytes(MAX_UPLOAD_BYTES)}; this one is ${formatBytes(file.size)}.`);
+    }
     const keyring = encryptingKeyring(key);
     const signal = running!.signal;
 
     status.textContent = 'Encrypting the form…';
     const sealed = await encrypt(keyring, JSON.stringify(fields), { encryptionContext: uploadContext(user, id, 'fields') });
-    await putFields(id, sealed.ciphertext);
+    await putFields(id, sealed.ciphertext, signal);
     let parts = 0;
     let digest: string | undefined;
     if (file) {
@@ -82,7 +91,8 @@ export function createUploadForm(keyArn: () => string | undefined, onUploaded: (
       parts = uploader.parts();
       digest = metered.digest();
     }
-    const manifest = await completeUpload(id, parts);
+    const manifest = await completeUpload(id, parts, signal);
+    signal.throwIfAborted();
     bar.value = 1;
     status.replaceChildren(
       `Uploaded ${fields.title ? `“${fields.title}”` : 'the form'}: ${formatBytes(manifest.fieldsBytes + manifest.fileBytes)} of ciphertext`,
@@ -104,6 +114,7 @@ export function createUploadForm(keyArn: () => string | undefined, onUploaded: (
     try {
       await upload();
     } catch (error) {
+      if (running?.signal.reason === SIGNED_OUT) return;
       showError(error, 'encrypt and upload the form');
       status.textContent = 'Nothing was uploaded.';
     } finally {
@@ -114,7 +125,7 @@ export function createUploadForm(keyArn: () => string | undefined, onUploaded: (
   });
   return {
     cancel() {
-      stop();
+      running?.abort(SIGNED_OUT);
       form.reset();
       bar.hidden = true;
       status.textContent = '';

@@ -8,6 +8,7 @@ import { byId, el, formatBytes, formatTime } from './dom';
 import { onClick } from './feedback';
 import { meter } from './hashing';
 import { decryptingKeyring } from './kms';
+import { blobCollector } from './blob-collector';
 import { progress } from './progress';
 import { session } from './session';
 import type { UploadedFields } from './upload-form';
@@ -15,45 +16,42 @@ import { uploadContext, userOf } from './upload-context';
 
 export interface UploadsPanel {
   refresh(): Promise<void>;
-  /** Forgets what was opened (on sign-out, so the next user does not see it). */
-  close(): void;
+  /** Forgets the list and what was opened (on sign-out, so the next user does not see it). */
+  clear(): void;
 }
 
 export function createUploadsPanel(onChange: () => void): UploadsPanel {
   const rows = byId('uploads');
   const opened = byId('opened');
   let savedUrl: string | undefined;
-  // Bumped by close(): an open() still downloading when the user signs out or opens another
-  // upload must not render into the panel afterwards.
-  let shown = 0;
+  // One open at a time. close() aborts it, so a download still running when the user signs out
+  // or opens another upload stops, and renders nothing afterwards.
+  let opening: AbortController | undefined;
 
   function close(): void {
-    shown++;
+    opening?.abort(new DOMException('closed', 'AbortError'));
+    opening = undefined;
     if (savedUrl) URL.revokeObjectURL(savedUrl);
     savedUrl = undefined;
     opened.hidden = true;
     opened.replaceChildren();
   }
 
-  async function open(manifest: UploadManifest): Promise<void> {
-    close();
-    const run = shown;
-    const current = () => run === shown;
+  async function open(manifest: UploadManifest, signal: AbortSignal): Promise<void> {
     const owner = userOf(manifest.owner);
     const keyring = decryptingKeyring(session().account);
     opened.hidden = false;
     opened.replaceChildren(el('p', { class: 'muted' }, `Decrypting the upload of ${owner}…`));
-    const fieldsMessage = await decrypt(keyring, await fetchFields(manifest.id), {
+    const fieldsMessage = await decrypt(keyring, await fetchFields(manifest.id, signal), {
       expectedContext: uploadContext(owner, manifest.id, 'fields'),
     });
-    if (!current()) return;
+    signal.throwIfAborted();
     const fields = JSON.parse(new TextDecoder().decode(fieldsMessage.plaintext)) as UploadedFields;
-    const keyArn = new TextDecoder().decode(fieldsMessage.header.encryptedDataKeys[0]?.providerInfo);
     const fileLine = el('p', {});
     opened.replaceChildren(
       el('h3', { 'data-testid': 'opened-title' }, fields.title || '(untitled)'),
       el('p', { class: 'pre', 'data-testid': 'opened-message' }, fields.message),
-      el('p', { class: 'muted' }, `Encrypted by ${owner} under `, el('code', {}, keyArn), '; its encryption context was checked.'),
+      el('p', { class: 'muted' }, `Encrypted by ${owner}; the encryption context (owner, form, upload) was checked.`),
       fileLine,
     );
     if (!fields.file) return;
@@ -62,23 +60,23 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
     fileLine.replaceChildren(bar, ' ', status);
     const bytesShown = progress(bar, status, 'Downloading and decrypting', fields.file.size);
     const metered = meter((bytes) => bytesShown.update(bytes));
-    const chunks: Uint8Array[] = [];
+    const saved = blobCollector();
     try {
-      await (await fetchFile(manifest.id))
+      await (await fetchFile(manifest.id, signal))
         .pipeThrough(decryptStream(keyring, { expectedContext: uploadContext(owner, manifest.id, 'file') }))
         .pipeThrough(metered.stream)
-        .pipeTo(new WritableStream({ write: (chunk) => void chunks.push(chunk) }));
+        .pipeTo(saved.writable, { signal });
     } catch (error) {
-      // Frames already released were authenticated, but the file as a whole was not: drop them.
-      chunks.length = 0;
       bytesShown.fail();
       throw error;
     }
-    if (!current()) return;
-    savedUrl = URL.createObjectURL(new Blob(chunks as BlobPart[], { type: fields.file.type || 'application/octet-stream' }));
+    signal.throwIfAborted();
+    // Always an opaque type: a blob URL has this page's origin, so a stored "text/html" opened
+    // from the link would run as this page.
+    savedUrl = URL.createObjectURL(saved.blob());
     fileLine.replaceChildren(
       el('a', { href: savedUrl, download: fields.file.name, 'data-testid': 'opened-save' }, `Save ${fields.file.name}`),
-      ` (${formatBytes(fields.file.size)}) · SHA-256 `,
+      ` (${formatBytes(fields.file.size)}${fields.file.type ? `, ${fields.file.type}` : ''}) · SHA-256 `,
       el('code', { 'data-testid': 'opened-sha256' }, metered.digest()),
     );
   }
@@ -88,9 +86,14 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
     const openButton = el('button', { type: 'button', 'data-testid': `open-${manifest.id}` }, 'Open');
     const deleteButton = el('button', { type: 'button', class: 'danger', 'data-testid': `delete-${manifest.id}` }, 'Delete');
     onClick(openButton, `decrypt ${userOf(manifest.owner)}'s upload`, async () => {
+      close();
+      const mine = new AbortController();
+      opening = mine;
       try {
-        await open(manifest);
+        await open(manifest, mine.signal);
       } catch (error) {
+        // A newer open or a sign-out replaced this one: it has nothing left to report.
+        if (mine.signal.aborted) return;
         close();
         throw error;
       }
@@ -124,5 +127,11 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
   }
 
   onClick(byId<HTMLButtonElement>('uploads-refresh'), 'list the uploads', refresh);
-  return { refresh, close };
+  function clear(): void {
+    latest++;
+    rows.replaceChildren();
+    close();
+  }
+
+  return { refresh, clear };
 }

@@ -4,6 +4,9 @@
  * second user, rotate and read again, and drive the no-bundler script-tag page.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SCREENSHOTS, launchChromium, openPage, type WatchedPage } from './browser';
@@ -117,6 +120,30 @@ describe('the demo page', () => {
     await demo.page.screenshot({ path: `${SCREENSHOTS}/demo.png`, fullPage: true });
     // docs/demo.png (the README's picture) is a copy of this one.
     await demo.page.screenshot({ path: `${SCREENSHOTS}/readme.png`, fullPage: true, clip: { x: 0, y: 0, width: 1100, height: 1750 } });
+  });
+
+  it('stops a running upload when its user signs out, and shows the next user nothing of it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgekms-e2e-signout-'));
+    const path = join(dir, 'interrupted.bin');
+    await writeFile(path, randomBytes(48 * 1024 * 1024));
+    try {
+      await signIn(demo.page, 'alice');
+      await demo.page.locator('#uploads tr[data-upload-id]').first().waitFor();
+      const listed = await demo.page.locator('#uploads tr[data-upload-id]').count();
+      await demo.page.getByLabel('Title').fill('interrupted upload');
+      await demo.page.getByLabel('File').setInputFiles(path);
+      await demo.page.getByRole('button', { name: 'Encrypt and upload' }).click();
+      await demo.page.locator('#upload-status', { hasText: 'Encrypting and uploading' }).waitFor();
+      await signIn(demo.page, 'bob');
+      await demo.page.waitForTimeout(1000); // time for anything the old upload would still do
+      expect(await demo.page.getByRole('alert').isVisible()).toBe(false);
+      expect(await demo.page.locator('#upload-status').textContent()).toBe('');
+      expect(await demo.page.getByLabel('Title').inputValue()).toBe('');
+      await demo.page.locator('#uploads-refresh').click();
+      await expect.poll(() => demo.page.locator('#uploads tr[data-upload-id]').count()).toBe(listed);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('says in words that the sign-in has expired', async () => {
