@@ -59,6 +59,8 @@ export function createAuditPanel(keyArn: () => string | undefined): AuditPanel {
     const run = ++latest;
     const KeyId = keyArn();
     if (!KeyId) {
+      chain.className = 'muted';
+      delete chain.dataset.valid;
       chain.textContent = 'No key yet, so no audit trail.';
       rows.replaceChildren();
       return;
@@ -90,6 +92,8 @@ export function createAuditPanel(keyArn: () => string | undefined): AuditPanel {
 
   function clear(): void {
     latest++;
+    chain.className = 'muted';
+    delete chain.dataset.valid;
     chain.textContent = '';
     rows.replaceChildren();
   }
