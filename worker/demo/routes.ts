@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal';
 import { throttle } from '../auth/throttle';
 import { ValidationException } from '../errors';
 import { readJsonObject } from '../wire/json';
-import { readBoundedBody } from './body';
+import { readBoundedBody } from '../wire/body';
 import { demoModeOn, requireDemoMode, uploadsBucket } from './gate';
 import { MAX_FIELDS_BYTES, MAX_PART_BYTES, MAX_PARTS, parsePartNumber, parseUploadId } from './layout';
 import { issueDemoToken } from './token';

@@ -1,4 +1,5 @@
-import { SerializationException, ValidationException } from '../errors';
+import { SerializationException } from '../errors';
+import { readBoundedBody } from './body';
 
 /** JSON bodies of both protocols: binary fields are base64 strings, as in the AWS KMS JSON API. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -12,12 +13,8 @@ export function toJson(value: unknown): string {
 }
 
 /** The request body's bytes, refused past MAX_BODY_BYTES (no KMS request comes near it). */
-export async function readBodyBytes(request: Request): Promise<Uint8Array> {
-  const tooLarge = () => new ValidationException(`The request body exceeds ${MAX_BODY_BYTES} bytes.`);
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  const body = new Uint8Array(await request.arrayBuffer());
-  if (body.length > MAX_BODY_BYTES) throw tooLarge();
-  return body;
+export function readBodyBytes(request: Request): Promise<Uint8Array> {
+  return readBoundedBody(request, MAX_BODY_BYTES, 'The request body');
 }
 
 /** Reads a request body as one JSON object; an empty body is `{}`. */
