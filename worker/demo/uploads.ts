@@ -40,8 +40,7 @@ interface Upload {
  */
 interface ManifestBody {
   partEtags: string[];
-  /** Absent in manifests written before it was recorded; those are served unchecked. */
-  fieldsEtag?: string;
+  fieldsEtag: string;
 }
 
 // R2's create-only condition: no object may exist at the key.
@@ -69,8 +68,7 @@ export async function putPart(
   readBody: () => Promise<Uint8Array>,
   principal: Principal,
 ): Promise<number> {
-  const upload = await ownedUpload(bucket, id, principal);
-  if (await bucket.head(manifestKey(upload.account, id))) throw alreadyComplete(id);
+  await openUpload(bucket, id, principal);
   const bytes = await readBody();
   await bucket.put(partKey(id, part), bytes);
   return bytes.byteLength;
@@ -78,8 +76,7 @@ export async function putPart(
 
 /** Seals the upload: parts 0..parts-1, no gaps and nothing past the end. Once only. */
 export async function completeUpload(bucket: R2Bucket, id: string, parts: number, principal: Principal, now = new Date()): Promise<Manifest> {
-  const upload = await ownedUpload(bucket, id, principal);
-  if (await bucket.head(manifestKey(upload.account, id))) throw alreadyComplete(id);
+  const upload = await openUpload(bucket, id, principal);
   const prefix = partsPrefix(id);
   const stored = new Map((await listAll(bucket, prefix)).map((object) => [object.key.slice(prefix.length), object]));
   const partEtags: string[] = [];
@@ -116,7 +113,7 @@ export async function listUploads(bucket: R2Bucket, principal: Principal): Promi
 /** The encrypted fields of a completed upload of the caller's account. */
 export async function openFields(bucket: R2Bucket, id: string, principal: Principal): Promise<R2ObjectBody> {
   const { fieldsEtag } = await completedManifest(bucket, principal.account, id);
-  const fields = await bucket.get(fieldsKey(id), fieldsEtag ? { onlyIf: { etagMatches: fieldsEtag } } : {});
+  const fields = await bucket.get(fieldsKey(id), { onlyIf: { etagMatches: fieldsEtag } });
   if (!fields) throw notFound(id);
   // R2 answers a failed condition with the object's metadata and no body.
   if (!('body' in fields)) throw new NotFoundException(`Upload ${id} is no longer as completed: its fields were replaced.`);
@@ -155,11 +152,18 @@ async function ownedUpload(bucket: R2Bucket, id: string, principal: Principal): 
   return { owner, account: fields.customMetadata?.account ?? '', fieldsBytes: fields.size, fieldsEtag: fields.etag };
 }
 
+/** The caller's own upload, still open to parts and completion. */
+async function openUpload(bucket: R2Bucket, id: string, principal: Principal): Promise<Upload> {
+  const upload = await ownedUpload(bucket, id, principal);
+  if (await bucket.head(manifestKey(upload.account, id))) throw alreadyComplete(id);
+  return upload;
+}
+
 async function completedManifest(bucket: R2Bucket, account: string, id: string): Promise<{ manifest: Manifest } & ManifestBody> {
   const object = await bucket.get(manifestKey(account, id));
   if (!object) throw notFound(id);
   const { partEtags, fieldsEtag } = await object.json<ManifestBody>();
-  return { manifest: fromMetadata(object.customMetadata ?? {}), partEtags, ...(fieldsEtag && { fieldsEtag }) };
+  return { manifest: fromMetadata(object.customMetadata ?? {}), partEtags, fieldsEtag };
 }
 
 /** Every object under `prefix`: R2 lists at most 1000 per call. */
