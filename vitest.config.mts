@@ -2,6 +2,7 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { accessKeysBinding, createTestAccessKeys } from './test/setup/access-keys.ts';
+import { CHROMIUM_LAUNCH_OPTIONS } from './test/setup/chromium.ts';
 import { createTestIdentityProvider } from './test/setup/identity.ts';
 
 /** The SDK's suites that run everywhere; files named *.node.test.ts are Node-only. */
@@ -119,16 +120,7 @@ export default defineConfig({
             headless: true,
             screenshotFailures: false,
             provider: playwright({
-              launchOptions: {
-                executablePath: '/usr/bin/chromium',
-                args: [
-                  '--no-sandbox',
-                  '--disable-gpu',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                ],
-              },
+              launchOptions: CHROMIUM_LAUNCH_OPTIONS,
             }),
             instances: [{ browser: 'chromium' }],
           },

@@ -1,18 +1,16 @@
 /**
- * Debian's Chromium driven by playwright-core (no browser download is possible here), and the
+ * Debian's Chromium driven by playwright-core (launched as test/setup/chromium.ts says), and the
  * checks every page in the suite gets: no console error, no uncaught exception.
  */
 import { mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { CHROMIUM_LAUNCH_OPTIONS } from '../setup/chromium';
 
 export const SCREENSHOTS = 'test/e2e/__screenshots__';
 
 export async function launchChromium(): Promise<Browser> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  return chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
 }
 
 export interface WatchedPage {
