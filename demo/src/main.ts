@@ -17,13 +17,15 @@ const workspace = byId('workspace');
 const sessionBar = byId('session');
 
 const audit = createAuditPanel(() => keys.keyArn());
-const keys = createKeyPanel(() => void refreshQuietly(audit.refresh, 'load the audit trail'));
-const uploads = createUploadsPanel(() => void refreshQuietly(audit.refresh, 'load the audit trail'));
+/** After anything that touches the key: the trail has new records. */
+const refreshAudit = () => void refreshQuietly(audit.refresh, 'load the audit trail');
+const keys = createKeyPanel(refreshAudit);
+const uploads = createUploadsPanel(refreshAudit);
 const uploadForm = createUploadForm(
   () => keys.keyArn(),
   () => {
     void refreshQuietly(uploads.refresh, 'list the uploads');
-    void refreshQuietly(audit.refresh, 'load the audit trail');
+    refreshAudit();
   },
 );
 
