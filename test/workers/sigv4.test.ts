@@ -164,3 +164,120 @@ describe('the AWS protocol refuses what AWS KMS refuses', () => {
     expect((await send(await signed('Teleport', '{}'))).body.__type).toBe('UnknownOperationException');
   });
 });
+
+/**
+ * A captured request must not become another operation: the operation is read
+ * only from a signed source, and every `x-amz-*` header present must be signed
+ * (review finding 1). Each replay below succeeded before the fix.
+ */
+describe('a signed request means exactly what was signed', () => {
+  const signer = new SignatureV4({ credentials: keys.admin, region: 'us-east-1', service: 'kms', sha256: Sha256 });
+  const base = { method: 'POST', protocol: 'https:', hostname: 'kms.test', path: '/' } as const;
+  const describeKey = (keyId: string) => JSON.stringify({ KeyId: keyId });
+
+  async function newKeyId(): Promise<string> {
+    const response = await send(await signed('CreateKey', '{}'));
+    expect(response.status).toBe(200);
+    return response.body.KeyMetadata.KeyId;
+  }
+  async function keyState(keyId: string): Promise<string> {
+    return (await send(await signed('DescribeKey', describeKey(keyId)))).body.KeyMetadata.KeyState;
+  }
+  const presignedUrl = (query: Record<string, unknown> | undefined) =>
+    `${ENDPOINT}?${new URLSearchParams(query as Record<string, string>).toString()}`;
+
+  it('refuses a presigned DescribeKey replayed with an unsigned X-Amz-Target header', async () => {
+    const keyId = await newKeyId();
+    const body = describeKey(keyId);
+    const presigned = await signer.presign(
+      { ...base, headers: { host: 'kms.test', 'x-amz-target': 'TrentService.DescribeKey' }, body },
+      { expiresIn: 300 },
+    );
+    // smithy hoists the target into the (signed) query; the replay adds a header the signature does not cover.
+    expect(presigned.headers).not.toHaveProperty('x-amz-target');
+    const replay = await SELF.fetch(presignedUrl(presigned.query), {
+      method: 'POST',
+      headers: { ...presigned.headers, 'X-Amz-Target': 'TrentService.ScheduleKeyDeletion' },
+      body: JSON.stringify({ KeyId: keyId, PendingWindowInDays: 7 }),
+    });
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toEqual({
+      __type: 'AccessDeniedException',
+      message: 'There were headers present in the request which were not signed: x-amz-target.',
+    });
+    expect(await keyState(keyId)).toBe('Enabled');
+
+    // The presigned request as signed still works.
+    const honest = await SELF.fetch(presignedUrl(presigned.query), { method: 'POST', headers: presigned.headers, body });
+    expect(honest.status, await honest.clone().text()).toBe(200);
+    expect(((await honest.json()) as any).KeyMetadata.KeyId).toBe(keyId);
+  });
+
+  it('refuses a GenerateDataKeyWithoutPlaintext signed in the query and replayed as GenerateDataKey', async () => {
+    const keyId = await newKeyId();
+    const body = JSON.stringify({ KeyId: keyId, KeySpec: 'AES_256' });
+    const request = await signer.sign({
+      ...base,
+      query: { 'X-Amz-Target': 'TrentService.GenerateDataKeyWithoutPlaintext' },
+      headers: { host: 'kms.test', 'content-type': 'application/x-amz-json-1.1' },
+      body,
+    });
+    const url = presignedUrl(request.query);
+    const replay = await SELF.fetch(url, {
+      method: 'POST',
+      headers: { ...request.headers, 'x-amz-target': 'TrentService.GenerateDataKey' },
+      body,
+    });
+    const answer = (await replay.json()) as Record<string, unknown>;
+    expect(answer).not.toHaveProperty('Plaintext');
+    expect(answer.__type).toBe('AccessDeniedException');
+
+    // As signed, it is the operation the query names.
+    const honest = await SELF.fetch(url, { method: 'POST', headers: request.headers, body });
+    const result = (await honest.json()) as Record<string, unknown>;
+    expect(honest.status, JSON.stringify(result)).toBe(200);
+    expect(result).toHaveProperty('CiphertextBlob');
+    expect(result).not.toHaveProperty('Plaintext');
+  });
+
+  it('refuses a signed target header that contradicts the signed query', async () => {
+    const keyId = await newKeyId();
+    const body = describeKey(keyId);
+    const request = await signer.sign({
+      ...base,
+      query: { 'X-Amz-Target': 'TrentService.DescribeKey' },
+      headers: { host: 'kms.test', 'x-amz-target': 'TrentService.DisableKey' },
+      body,
+    });
+    const response = await SELF.fetch(presignedUrl(request.query), { method: 'POST', headers: request.headers, body });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).__type).toBe('ValidationException');
+    expect(await keyState(keyId)).toBe('Enabled');
+  });
+
+  it('refuses any other x-amz-* header that the signature does not cover', async () => {
+    const request = await signed('ListKeys', '{}');
+    const response = await send({ ...request, headers: { ...request.headers, 'x-amz-meta-anything': 'x' } });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      __type: 'AccessDeniedException',
+      message: 'There were headers present in the request which were not signed: x-amz-meta-anything.',
+    });
+  });
+
+  it('accepts the presigned form that keeps the target as a signed header', async () => {
+    const presigned = await signer.presign(
+      { ...base, headers: { host: 'kms.test', 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' },
+      { expiresIn: 300, unhoistableHeaders: new Set(['x-amz-target']) },
+    );
+    expect(presigned.headers).toHaveProperty('x-amz-target');
+    const response = await SELF.fetch(presignedUrl(presigned.query), { method: 'POST', headers: presigned.headers, body: '{}' });
+    expect(response.status, await response.clone().text()).toBe(200);
+  });
+
+  it('answers UnknownOperationException when no signed source names an operation', async () => {
+    const request = await signer.sign({ ...base, headers: { host: 'kms.test' }, body: '{}' });
+    const response = await send(request as { headers: Record<string, string>; body: string });
+    expect(response.body.__type).toBe('UnknownOperationException');
+  });
+});

@@ -1,4 +1,10 @@
-import { IncompleteSignature, InvalidSignatureException, MissingAuthenticationTokenException, UnrecognizedClientException } from '../errors';
+import {
+  AccessDeniedException,
+  IncompleteSignature,
+  InvalidSignatureException,
+  MissingAuthenticationTokenException,
+  UnrecognizedClientException,
+} from '../errors';
 import { equalBytes } from './constant-time';
 import type { Principal } from './principal';
 
@@ -9,6 +15,12 @@ import type { Principal } from './principal';
  * scope, HMAC chain from the secret) and compared in constant time; the
  * date must be within 15 minutes and the scope must name this region and
  * the `kms` service.
+ *
+ * A signature covers only what it lists, so a header it does not list could
+ * change the request's meaning after signing. As AWS requires, `host` and
+ * every `x-amz-*` header present must be signed; the query string is always
+ * signed. Whatever the caller reads from `x-amz-*` headers or the query after
+ * verification is therefore what the signer meant.
  */
 /** One configured access key: `AWS_ACCESS_KEYS` is a JSON object of these by access key id. */
 export interface AccessKey {
@@ -161,6 +173,12 @@ function parseAmzDate(amzDate: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, s);
 }
 
+/** The `x-amz-*` headers present that SignedHeaders does not list (Headers yields lower-case names). */
+function unsignedAmzHeaders(headers: Headers, signedHeaders: string[]): string[] {
+  const signed = new Set(signedHeaders);
+  return [...headers.keys()].filter((name) => name.startsWith('x-amz-') && !signed.has(name));
+}
+
 let parsedKeys: { source: string; keys: Map<string, AccessKey> } | undefined;
 
 /** The configured access keys, parsed once per configuration rather than per request. */
@@ -194,6 +212,10 @@ export async function verifySigV4(parts: SignedParts, settings: SigV4Settings, n
   }
   if (!claimed.signedHeaders.includes('host')) {
     throw new IncompleteSignature("The signed headers must include 'host'.");
+  }
+  const unsigned = unsignedAmzHeaders(parts.headers, claimed.signedHeaders);
+  if (unsigned.length > 0) {
+    throw new AccessDeniedException(`There were headers present in the request which were not signed: ${unsigned.join(', ')}.`);
   }
   const expiresAt = claimed.fromQuery ? signedAt + claimed.expiresSeconds! * 1000 : signedAt + MAX_SKEW_MS;
   if (now > expiresAt || signedAt > now + MAX_SKEW_MS) {

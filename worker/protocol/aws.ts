@@ -3,7 +3,7 @@ import type { AppEnv } from '../app-env';
 import { auditedRequest } from '../audit/request-audit';
 import { sha256Hex, verifySigV4 } from '../auth/sigv4';
 import { throttle } from '../auth/throttle';
-import { KmsError, KMSInternalException, UnknownOperationException, serializeError } from '../errors';
+import { KmsError, KMSInternalException, UnknownOperationException, ValidationException, serializeError } from '../errors';
 import { parseJsonObject, readBodyBytes, toJson } from '../wire/json';
 import { dispatch } from './dispatch';
 import { requestMeta } from './request-meta';
@@ -29,20 +29,37 @@ function awsError(c: Context<AppEnv>, error: unknown) {
   });
 }
 
-/** The target header, or (in a presigned request, whose signer hoists headers) the query parameter. */
+/**
+ * The operation: the `X-Amz-Target` header, or the query parameter of that
+ * name (a presigned request's signer hoists headers into the query). Read
+ * for dispatch only after `verifySigV4`, which refuses an unsigned `x-amz-*`
+ * header and always covers the query, so both sources are signed. Where both
+ * are present they must agree: the request must name one operation.
+ */
 function targetOf(c: Context<AppEnv>): string {
+  const named = namedTargets(c);
+  if (named.size > 1) throw new ValidationException('The request names more than one X-Amz-Target.');
+  return named.values().next().value ?? '';
+}
+
+function namedTargets(c: Context<AppEnv>): Set<string> {
+  const named = new Set<string>();
   const header = c.req.header('x-amz-target');
-  if (header !== undefined) return header;
-  for (const [name, value] of new URL(c.req.url).searchParams) if (name.toLowerCase() === 'x-amz-target') return value;
-  return '';
+  if (header !== undefined) named.add(header);
+  for (const [name, value] of new URL(c.req.url).searchParams) if (name.toLowerCase() === 'x-amz-target') named.add(value);
+  return named;
+}
+
+/** What the request claims to be, for the audit record of a request that may be refused before it is verified. */
+function claimedOperation(c: Context<AppEnv>): string {
+  const claimed = [...namedTargets(c)].join(',');
+  return `kms:${TARGET.exec(claimed)?.[1] ?? claimed.slice(0, 64)}`;
 }
 
 aws.post('/', async (c) => {
-  const target = targetOf(c);
-  const operation = TARGET.exec(target)?.[1];
   const request = requestMeta(c, 'aws');
   try {
-    const output = await auditedRequest(c.env, request, `kms:${operation ?? target.slice(0, 64)}`, async (identified) => {
+    const output = await auditedRequest(c.env, request, claimedOperation(c), async (identified) => {
       const body = await readBodyBytes(c.req.raw);
       const principal = identified(
         await verifySigV4(
@@ -51,6 +68,8 @@ aws.post('/', async (c) => {
         ),
       );
       throttle(principal, c.env);
+      const target = targetOf(c);
+      const operation = TARGET.exec(target)?.[1];
       if (!operation) throw new UnknownOperationException(`Unknown X-Amz-Target '${target.slice(0, 128)}'.`);
       return dispatch(operation, async () => parseJsonObject(new TextDecoder().decode(body)), c.env, { principal, request });
     });
