@@ -280,7 +280,8 @@ describe('fuzz: Decrypt only returns the right plaintext or a typed refusal', ()
                 : typeof m.from === 'string'
                   ? utf8(m.from)
                   : m.from;
-          out.set(id.subarray(0, Math.max(0, out.length - 3)), 3);
+          // A blob truncated to fewer than 3 bytes has no key-id region to splice.
+          if (out.length > 3) out.set(id.subarray(0, out.length - 3), 3);
           return out;
         }
         case 'version':

@@ -14,7 +14,7 @@ import { rsaDecrypt, rsaEncrypt } from '../crypto/rsa-encryption';
 import { seal, unseal } from '../crypto/sealing';
 import { signMessage, verifySignature, type MessageType } from '../crypto/signing';
 import { importAesKey } from '../crypto/aes-gcm';
-import { decryptBlob, encryptBlob } from '../crypto/symmetric';
+import { decryptBlob, encryptBlob, importDerivationKey, type VersionKeys } from '../crypto/symmetric';
 import type { Bindings } from '../env';
 import {
   AccessDeniedException,
@@ -64,7 +64,10 @@ interface UnsealedVersion {
   version: number;
   secret: Uint8Array;
   publicKey?: Uint8Array;
-  aesKey?: Promise<CryptoKey>;
+  /** A symmetric version's root key as non-extractable CryptoKeys, each imported once per instance. */
+  derivationKey?: Promise<CryptoKey>;
+  /** Only for format-1 blobs, so only imported when one is decrypted. */
+  directAesKey?: Promise<CryptoKey>;
 }
 
 interface AuditContext {
@@ -699,10 +702,19 @@ export class KeyObject extends DurableObject<Bindings> {
     return cached;
   }
 
-  private async aesKey(record: KeyRecord, version: number): Promise<CryptoKey> {
-    const material = await this.version(record, version);
-    material.aesKey ??= importAesKey(material.secret);
-    return material.aesKey;
+  private versionKeys(record: KeyRecord, version: number): VersionKeys {
+    return {
+      derivation: async () => {
+        const material = await this.version(record, version);
+        material.derivationKey ??= importDerivationKey(material.secret);
+        return material.derivationKey;
+      },
+      direct: async () => {
+        const material = await this.version(record, version);
+        material.directAesKey ??= importAesKey(material.secret);
+        return material.directAesKey;
+      },
+    };
   }
 
   private async encryptWith(record: KeyRecord, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm): Promise<Uint8Array> {
@@ -710,7 +722,7 @@ export class KeyObject extends DurableObject<Bindings> {
     if (info.family === 'aes' && algorithm === 'SYMMETRIC_DEFAULT') {
       // Read once: the blob must name the version whose key sealed it.
       const version = record.currentVersion;
-      return encryptBlob(await this.aesKey(record, version), record.keyId, version, plaintext, context);
+      return encryptBlob(await this.versionKeys(record, version).derivation(), record.keyId, version, plaintext, context);
     }
     if (info.family === 'rsa' && algorithm !== 'SYMMETRIC_DEFAULT') {
       refuseContext(context);
@@ -729,7 +741,7 @@ export class KeyObject extends DurableObject<Bindings> {
       if (blob.version > record.currentVersion) {
         throw new InvalidCiphertextException('The ciphertext names a key version that does not exist.');
       }
-      return decryptBlob(await this.aesKey(record, blob.version), blob, context);
+      return decryptBlob(this.versionKeys(record, blob.version), blob, context);
     }
     if (info.family === 'rsa' && algorithm !== 'SYMMETRIC_DEFAULT') {
       refuseContext(context);

@@ -2,14 +2,13 @@ import { Hono } from 'hono';
 import { authenticateBearer } from '../auth/authenticate';
 import type { AppEnv } from '../app-env';
 import { UnknownOperationException } from '../errors';
-import { importAesKey } from '../crypto/aes-gcm';
-import { encryptBlob } from '../crypto/symmetric';
+import { encryptBlob, importDerivationKey } from '../crypto/symmetric';
 import { readJsonObject, toJson } from '../wire/json';
 
 /**
  * The benchmark's baseline: the work of GenerateDataKey (authenticate, parse,
- * 32 random bytes, one AES-GCM wrap, JSON out) with the key in Worker memory
- * and no Durable Object. Off unless BENCH_ROUTES is "1"; authenticated anyway.
+ * 32 random bytes, one key derivation and AES-GCM wrap, JSON out) with the
+ * key in Worker memory and no Durable Object. Off unless BENCH_ROUTES is "1"; authenticated anyway.
  */
 export const bench = new Hono<AppEnv>();
 
@@ -19,7 +18,7 @@ bench.post('/bare-wrap', async (c) => {
   if (c.env.BENCH_ROUTES !== '1') throw new UnknownOperationException('No such route.');
   await authenticateBearer(c.req.header('authorization'), c.env);
   const body = await readJsonObject(c.req.raw);
-  wrappingKey ??= importAesKey(crypto.getRandomValues(new Uint8Array(32)));
+  wrappingKey ??= importDerivationKey(crypto.getRandomValues(new Uint8Array(32)));
   const plaintext = crypto.getRandomValues(new Uint8Array(32));
   const context = (body.EncryptionContext ?? {}) as Record<string, string>;
   const blob = await encryptBlob(await wrappingKey, '00000000-0000-4000-8000-000000000000', 1, plaintext, context);
