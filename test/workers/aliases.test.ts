@@ -1,5 +1,8 @@
+import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createKey, ok, refused } from './helpers';
+import { app } from '../../worker/app';
+import type { Bindings } from '../../worker/env';
+import { createKey, kms, mintToken, ok, refused } from './helpers';
 
 const aliasName = () => `alias/test-${crypto.randomUUID()}`;
 
@@ -65,5 +68,114 @@ describe('aliases', () => {
     expect(seen).toEqual([...names].sort());
     const all = await ok('ListAliases', { Limit: 1000 });
     for (const name of names) expect(all.Aliases.map((a: { AliasName: string }) => a.AliasName)).toContain(name);
+  });
+});
+
+describe('who may name an alias', () => {
+  // AWS KMS needs the alias action on the alias (identity policy) and on every key involved (key
+  // policy). EdgeKMS has no identity policies yet: alias names are the account administrators'.
+  const ACCOUNT = '111122223333';
+  const userArn = (sub: string) => `arn:aws:sts::${ACCOUNT}:federated-user/${sub}`;
+  const aliasArnOf = (alias: string) => `arn:aws:kms:us-east-1:${ACCOUNT}:${alias}`;
+  const aliasActions = ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias', 'kms:DescribeKey'];
+
+  /** A key whose policy lets `sub` (an ordinary user, not an administrator) use it in aliases. */
+  const keyFor = (sub: string) =>
+    createKey({
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Allow', Principal: { AWS: userArn(sub) }, Action: aliasActions, Resource: '*' },
+        ],
+      }),
+    });
+  const userToken = (sub: string) => mintToken({ sub, groups: ['app-user'] });
+  const target = async (alias: string) => (await ok('DescribeKey', { KeyId: alias })).KeyMetadata.KeyId as string;
+
+  async function denied(token: string, operation: string, body: Record<string, string>) {
+    const response = await kms(operation, body, { token });
+    expect(response.body.__type, `${operation} ${JSON.stringify(response.body)}`).toBe('AccessDeniedException');
+    expect(response.status).toBe(403);
+    return response.body.message as string;
+  }
+
+  it('a user allowed kms:CreateAlias on their own key cannot claim an unused name with it', async () => {
+    const carol = await userToken('carol');
+    const own = await keyFor('carol');
+    const payments = `alias/payments-${crypto.randomUUID()}`;
+    expect(await denied(carol, 'CreateAlias', { AliasName: payments, TargetKeyId: own })).toBe(
+      `${userArn('carol')} is not authorized to perform kms:CreateAlias on ${aliasArnOf(payments)}.`,
+    );
+    await refused('DescribeKey', { KeyId: payments }, 'NotFoundException');
+    // The refusal is in the account's trail, as a denial.
+    const trail = await ok('ListAuditRecords', { Principal: userArn('carol'), Operation: 'kms:CreateAlias', Outcome: 'Denied', Limit: 1000 });
+    expect(trail.Records).not.toEqual([]);
+  });
+
+  // An administrator's alias, on a key carol may also use: still not carol's to re-point or delete.
+  it('nor re-point an existing alias to their key, even one whose current key allows it', async () => {
+    const carol = await userToken('carol');
+    const [own, shared] = await Promise.all([keyFor('carol'), keyFor('carol')]);
+    const payments = `alias/payments-${crypto.randomUUID()}`;
+    await ok('CreateAlias', { AliasName: payments, TargetKeyId: shared });
+    expect(await denied(carol, 'UpdateAlias', { AliasName: payments, TargetKeyId: own })).toBe(
+      `${userArn('carol')} is not authorized to perform kms:UpdateAlias on ${aliasArnOf(payments)}.`,
+    );
+    expect(await target(payments)).toBe(shared);
+  });
+
+  it('nor delete an alias someone else made', async () => {
+    const carol = await userToken('carol');
+    const shared = await keyFor('carol');
+    const payments = `alias/payments-${crypto.randomUUID()}`;
+    await ok('CreateAlias', { AliasName: payments, TargetKeyId: shared });
+    expect(await denied(carol, 'DeleteAlias', { AliasName: payments })).toBe(
+      `${userArn('carol')} is not authorized to perform kms:DeleteAlias on ${aliasArnOf(payments)}.`,
+    );
+    expect(await target(payments)).toBe(shared);
+  });
+
+  it('an account administrator may, on the same keys', async () => {
+    const [own, shared] = await Promise.all([keyFor('carol'), keyFor('carol')]);
+    const payments = `alias/payments-${crypto.randomUUID()}`;
+    const admin = await mintToken({ sub: 'root-user', groups: ['kms-admin'] });
+    for (const token of [undefined, admin]) {
+      const as = token === undefined ? {} : { token };
+      expect((await kms('CreateAlias', { AliasName: payments, TargetKeyId: shared }, as)).status).toBe(200);
+      expect((await kms('UpdateAlias', { AliasName: payments, TargetKeyId: own }, as)).status).toBe(200);
+      expect(await target(payments)).toBe(own);
+      expect((await kms('DeleteAlias', { AliasName: payments }, as)).status).toBe(200);
+      await refused('DescribeKey', { KeyId: payments }, 'NotFoundException');
+    }
+  });
+
+  it('with DEMO_MODE "1", a demo user may manage their own alias/demo-<user>, and no other', async () => {
+    // Demo sign-in makes demo users administrators; this is the same user without that role.
+    const alice = await userToken('alice');
+    const [first, second] = await Promise.all([keyFor('alice'), keyFor('alice')]);
+    const own = 'alias/demo-alice';
+    expect((await kms('CreateAlias', { AliasName: own, TargetKeyId: first }, { token: alice })).status).toBe(200);
+    expect((await kms('UpdateAlias', { AliasName: own, TargetKeyId: second }, { token: alice })).status).toBe(200);
+    expect(await target(own)).toBe(second);
+
+    for (const other of ['alias/demo-bob', 'alias/demo-alice2', 'alias/demo-alice/x', `alias/payments-${crypto.randomUUID()}`]) {
+      await denied(alice, 'CreateAlias', { AliasName: other, TargetKeyId: first });
+    }
+    // A name that merely looks like a demo user's is an ordinary one.
+    await denied(await userToken('demo-alice'), 'CreateAlias', { AliasName: 'alias/demo-demo-alice', TargetKeyId: first });
+
+    // With demo mode off, the demo alias is an ordinary name too.
+    for (const DEMO_MODE of ['0', undefined]) {
+      const request = new Request('https://kms.test/v1/DeleteAlias', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ AliasName: own }),
+      });
+      const response = await app.fetch(request, { ...env, DEMO_MODE } as Bindings, createExecutionContext());
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { __type: string }).__type).toBe('AccessDeniedException');
+    }
+    expect((await kms('DeleteAlias', { AliasName: own }, { token: alice })).status).toBe(200);
   });
 });

@@ -147,3 +147,62 @@ it('the admin token is an account administrator of the service account only', as
   expect(response.status).toBe(200);
   expect(response.body.Chains[0].Source).toBe('account:111122223333');
 });
+
+describe('a key of another account', () => {
+  // Two accounts of their own, so that each chain holds only what this test does.
+  const OWNER = '555566667777';
+  const OUTSIDER = '666677778888';
+  const keyArnIn = (account: string, keyId: string) => `arn:aws:kms:us-east-1:${account}:key/${keyId}`;
+
+  /** The whole answer, with the key id the request named replaced, so that an echo of it cannot differ. */
+  async function answer(token: string, operation: string, body: Record<string, unknown>, keyId: string) {
+    const response = await SELF.fetch(`https://kms.test/v1/${operation}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    return { status: response.status, requestId: response.headers.get('x-amzn-requestid')!, text: (await response.text()).replaceAll(keyId, '<key>') };
+  }
+
+  it('answers exactly as a key that does not exist, and is recorded in the caller’s account chain, not the key’s', async () => {
+    const owner = await mintToken({ sub: 'owner', account: OWNER, groups: ['kms-admin'] });
+    const outsider = await mintToken({ sub: 'outsider', account: OUTSIDER, groups: ['kms-admin'] });
+    const keyId = (await call(owner, 'CreateKey', {})).body.KeyMetadata.KeyId as string;
+    const requests: Array<[string, (id: string) => Record<string, unknown>]> = [
+      ['DescribeKey', (id) => ({ KeyId: id })],
+      ['Encrypt', (id) => ({ KeyId: id, Plaintext: b64(utf8('x')) })],
+      ['DisableKey', (id) => ({ KeyId: id })],
+      ['ListAuditRecords', (id) => ({ KeyId: id })],
+      ['DescribeKey', (id) => ({ KeyId: keyArnIn(OUTSIDER, id) })],
+      ['Encrypt', (id) => ({ KeyId: keyArnIn(OUTSIDER, id), Plaintext: b64(utf8('x')) })],
+    ];
+    const probes: string[] = [];
+    for (const [operation, body] of requests) {
+      const missing = crypto.randomUUID();
+      const absent = await answer(outsider, operation, body(missing), missing);
+      const foreign = await answer(outsider, operation, body(keyId), keyId);
+      expect(absent.status, absent.text).toBe(404);
+      expect(foreign, `${operation} ${JSON.stringify(body('<key>'))}`).toEqual({ ...absent, requestId: foreign.requestId });
+      probes.push(foreign.requestId);
+    }
+
+    // The key's chain holds only its owner's requests, and still verifies.
+    const keyChain = await allRecords(owner, { KeyId: keyId });
+    expect(keyChain.map((record) => record.Principal)).toEqual([`arn:aws:sts::${OWNER}:federated-user/owner`]);
+    expect(keyChain.filter((record) => probes.includes(record.RequestId))).toEqual([]);
+    expect((await call(owner, 'VerifyAuditChain', { KeyId: keyId })).body).toMatchObject({ Valid: true, Chains: [{ Source: keyId, Valid: true }] });
+    expect((await call(owner, 'DescribeKey', { KeyId: keyId })).body.KeyMetadata.KeyState).toBe('Enabled');
+
+    // The outsider's account chain has each of them, once, as a request for a key it does not have.
+    const outsiderChain = await allRecords(outsider);
+    for (const [index, requestId] of probes.entries()) {
+      expect(outsiderChain.filter((record) => record.RequestId === requestId), requests[index]![0]).toEqual([
+        expect.objectContaining({
+          Source: `account:${OUTSIDER}`,
+          Account: OUTSIDER,
+          Principal: `arn:aws:sts::${OUTSIDER}:federated-user/outsider`,
+          Operation: `kms:${requests[index]![0]}`,
+          Outcome: 'Failed',
+          ErrorName: 'NotFoundException',
+        }),
+      ]);
+    }
+    expect((await call(outsider, 'VerifyAuditChain', {})).body.Valid).toBe(true);
+  });
+});

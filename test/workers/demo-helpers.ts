@@ -18,7 +18,12 @@ export interface DemoRequest {
   headers?: Record<string, string>;
   /** Bindings to change for this request (e.g. DEMO_MODE '0'); the request then skips SELF.fetch. */
   env?: Partial<Bindings>;
+  /** Where the request is sent (its Host); a local demo's address unless told otherwise. */
+  origin?: string;
 }
+
+/** The demo answers only on a loopback host (worker/demo/loopback.ts), as `npm start` serves it. */
+export const DEMO_ORIGIN = 'http://localhost:8787';
 
 async function read(response: Response): Promise<DemoResponse> {
   const bytes = new Uint8Array(await response.arrayBuffer());
@@ -28,7 +33,7 @@ async function read(response: Response): Promise<DemoResponse> {
 }
 
 /** Calls a /demo route of the real Worker (SELF.fetch), or the app itself with changed bindings. */
-export async function demo(path: string, { method = 'GET', token, body, headers = {}, env: changed }: DemoRequest = {}): Promise<DemoResponse> {
+export async function demo(path: string, { method = 'GET', token, body, headers = {}, env: changed, origin = DEMO_ORIGIN }: DemoRequest = {}): Promise<DemoResponse> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
   if (body instanceof Uint8Array || typeof body === 'string' || body instanceof ReadableStream) init.body = body;
@@ -36,7 +41,7 @@ export async function demo(path: string, { method = 'GET', token, body, headers 
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] = 'application/json';
   }
-  const url = `https://kms.test/demo${path}`;
+  const url = `${origin}/demo${path}`;
   if (!changed) return read(await SELF.fetch(url, init));
   return read(await app.fetch(new Request(url, init), { ...env, ...changed }, createExecutionContext()));
 }

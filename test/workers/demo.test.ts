@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { authenticateJwt } from '../../worker/auth/jwt';
-import { demo, demoToken, expectRefused } from './demo-helpers';
+import { DEMO_ORIGIN, demo, demoToken, expectRefused } from './demo-helpers';
 import { ADMIN_TOKEN, b64, kms, utf8 } from './helpers';
 
 /** Demo sign-in and the demo-mode switch (docs/api.md, "Demo endpoints"). */
@@ -144,5 +144,65 @@ describe('demo sign-in', () => {
       expect(response.body.message).toContain(missing);
       expect(response.body.message).toContain('.dev.vars');
     }
+  });
+});
+
+describe('DNS rebinding', () => {
+  // A page on evil.example that re-points its name at 127.0.0.1 is same-origin with a local demo;
+  // the browser still sends its name as Host and, on the sign-in POST, its origin as Origin.
+  const signIn = (origin: string, headers: Record<string, string> = {}) => demo('/token', { method: 'POST', body: { user: 'alice' }, origin, headers });
+  const id = crypto.randomUUID();
+  const routes: Array<[string, string, unknown?]> = [
+    ['GET', '/session-config'],
+    ['POST', '/token', { user: 'alice' }],
+    ['GET', '/uploads'],
+    ['PUT', `/uploads/${id}/fields`, 'x'],
+    ['PUT', `/uploads/${id}/parts/0`, 'x'],
+    ['POST', `/uploads/${id}/complete`, { parts: 0 }],
+    ['GET', `/uploads/${id}/fields`],
+    ['GET', `/uploads/${id}/file`],
+    ['DELETE', `/uploads/${id}`],
+  ];
+
+  it('with demo mode on, no demo route answers on a host that is not loopback', async () => {
+    const token = await demoToken('alice');
+    for (const origin of ['http://evil.example', 'http://evil.example:8787', 'http://localhost.evil.example:8787', 'http://127.0.0.1.nip.io:8787', 'http://10.0.0.5:8787']) {
+      for (const [method, path, body] of routes) {
+        const response = await demo(path, { method, token, body: body as any, origin });
+        expectRefused(response, 'AccessDeniedException', 403);
+        expect(response.body.message, `${method} ${path} on ${origin}`).toContain('loopback host');
+        expect(response.body).not.toHaveProperty('token');
+      }
+    }
+  });
+
+  it('a Host header that is not loopback is refused even when the URL is', async () => {
+    expectRefused(await signIn(DEMO_ORIGIN, { host: 'evil.example' }), 'AccessDeniedException', 403);
+  });
+
+  it('sign-in on a loopback host refuses a page of another origin', async () => {
+    for (const origin of ['http://evil.example', 'null', 'http://127.0.0.1:8787', 'http://localhost:9999', 'https://localhost:8787.evil.example', 'file://']) {
+      const response = await signIn(DEMO_ORIGIN, { origin });
+      expectRefused(response, 'AccessDeniedException', 403);
+      expect(response.body.message, origin).toContain('Origin');
+      expect(response.body).not.toHaveProperty('token');
+    }
+  });
+
+  it('sign-in answers a loopback host, with no Origin or its own', async () => {
+    for (const origin of ['http://localhost:8787', 'http://127.0.0.1:8787', 'http://127.1.2.3', 'http://[::1]:8787', 'http://demo.localhost:8787', 'http://LOCALHOST:8787']) {
+      for (const headers of [{}, { origin: new URL(origin).origin }] as Record<string, string>[]) {
+        const response = await signIn(origin, headers);
+        expect(response.status, `${origin} ${JSON.stringify(headers)}: ${JSON.stringify(response.body)}`).toBe(200);
+        expect(response.body.user).toBe('alice');
+      }
+    }
+  });
+
+  it('with demo mode off, the session config still answers anywhere (it is all the page needs to say so)', async () => {
+    const response = await demo('/session-config', { origin: 'http://evil.example', env: { DEMO_MODE: '0' } });
+    expect(response.status).toBe(200);
+    expect(response.body.demoMode).toBe(false);
+    expectRefused(await demo('/token', { method: 'POST', body: { user: 'alice' }, origin: 'http://evil.example', env: { DEMO_MODE: '0' } }), 'UnknownOperationException', 404);
   });
 });

@@ -7,6 +7,7 @@ import { ValidationException } from '../errors';
 import { readJsonObject } from '../wire/json';
 import { readBoundedBody } from '../wire/body';
 import { demoModeOn, requireDemoMode, uploadsBucket } from './gate';
+import { requireLoopbackHost, requireLoopbackOrigin } from './loopback';
 import { MAX_FIELDS_BYTES, MAX_PART_BYTES, MAX_PARTS, parsePartNumber, parseUploadId } from './layout';
 import { issueDemoToken } from './token';
 import { completeUpload, deleteUpload, listUploads, openFields, openFile, putFields, putPart } from './uploads';
@@ -20,6 +21,13 @@ import { DEMO_USERS, findDemoUser } from './users';
 export const demo = new Hono<AppEnv>();
 
 const OCTETS = { 'content-type': 'application/octet-stream' };
+
+// With demo mode on, every demo route answers only on a loopback host (DNS rebinding: loopback.ts).
+// With it off they are absent (404) or harmless (the session config), wherever they are asked.
+demo.use('*', async (c, next) => {
+  if (demoModeOn(c.env)) requireLoopbackHost(c.req.raw);
+  await next();
+});
 
 /** Demo mode first (off means absent), then authentication, as on /v1. */
 async function caller(c: Context<AppEnv>): Promise<Principal> {
@@ -36,6 +44,7 @@ demo.get('/session-config', (c) => {
 
 demo.post('/token', async (c) => {
   requireDemoMode(c.env);
+  requireLoopbackOrigin(c.req.raw);
   const { user } = await readJsonObject(c.req.raw);
   const known = findDemoUser(user);
   if (!known) throw new ValidationException(`user must be one of: ${DEMO_USERS.map(({ name }) => name).join(', ')}.`);

@@ -96,6 +96,11 @@ export interface CreateKeyRequest {
   bypassPolicyLockoutSafetyCheck?: boolean;
 }
 
+/** Whether the key lives in the account the caller's reference named (a bare id names the caller's own). */
+function inNamedAccount(record: KeyRecord, caller: Caller): boolean {
+  return record.account === (caller.keyAccount ?? caller.principal.account);
+}
+
 /** AWS KMS binds no encryption context to asymmetric ciphertexts; accepting one would mislead policies. */
 function refuseContext(context: EncryptionContext | undefined): void {
   if (context && Object.keys(context).length > 0) {
@@ -436,7 +441,7 @@ export class KeyObject extends DurableObject<Bindings> {
    */
   private existing(caller: Caller, { evenDeleted = false } = {}): KeyRecord {
     const record = this.record;
-    if (!record || (record.state === 'Deleted' && !evenDeleted) || record.account !== (caller.keyAccount ?? caller.principal.account)) {
+    if (!record || (record.state === 'Deleted' && !evenDeleted) || !inNamedAccount(record, caller)) {
       throw new NotFoundException('Key not found.');
     }
     return record;
@@ -596,10 +601,13 @@ export class KeyObject extends DurableObject<Bindings> {
    * Appends the request to this key's audit chain once its outcome is known,
    * allowed or not, before the result leaves the object. A key that does not
    * exist records nothing: the Worker records such requests in the account's chain.
+   * Neither does a key of another account than the reference named: to that
+   * caller it does not exist (`existing`), so the request belongs in the
+   * caller's own account chain, and outsiders cannot write into this key's trail.
    */
   private recordAudit<T>(result: Result<T>, { caller, action, facts, keyVersion }: AuditContext): Result<T> {
     const record = this.record;
-    if (!record) return result;
+    if (!record || !inNamedAccount(record, caller)) return result;
     this.auditChain(record).append(
       auditEntry(caller, action, result.error, {
         keyId: record.keyId,

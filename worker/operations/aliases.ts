@@ -4,6 +4,7 @@ import { noteAuditedKey } from '../audit/request-scope';
 import { unwrap } from '../result';
 import { aliasArn, isAliasName } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
+import { requireAliasAccess } from './alias-access';
 import { callerScope, resolveKey, resolveKeyId, type OperationContext } from './context';
 import { directory } from '../stubs';
 import { defineOperation } from './operation';
@@ -36,6 +37,7 @@ export const CreateAlias = defineOperation({
   input: z.object({ AliasName: aliasName, TargetKeyId: keyIdField }),
   async run(input, ctx) {
     checkAliasName(input.AliasName);
+    requireAliasAccess(ctx, input.AliasName, 'kms:CreateAlias');
     const keyId = await admitKey(ctx, input.TargetKeyId, 'kms:CreateAlias', 'notPendingDeletion');
     unwrap(await directory(ctx.env, ctx.principal.account).createAlias(input.AliasName, keyId));
   },
@@ -45,6 +47,7 @@ export const UpdateAlias = defineOperation({
   input: z.object({ AliasName: aliasName, TargetKeyId: keyIdField }),
   async run(input, ctx) {
     checkAliasName(input.AliasName);
+    requireAliasAccess(ctx, input.AliasName, 'kms:UpdateAlias');
     // The key the alias leaves must be the caller's to re-point, too.
     const current = await resolveKeyId(ctx, input.AliasName);
     await admitKey(ctx, current, 'kms:UpdateAlias', 'exists');
@@ -57,6 +60,7 @@ export const DeleteAlias = defineOperation({
   input: z.object({ AliasName: aliasName }),
   async run(input, ctx) {
     checkAliasName(input.AliasName);
+    requireAliasAccess(ctx, input.AliasName, 'kms:DeleteAlias');
     await admitKey(ctx, await resolveKeyId(ctx, input.AliasName), 'kms:DeleteAlias', 'exists');
     unwrap(await directory(ctx.env, ctx.principal.account).deleteAlias(input.AliasName));
   },

@@ -29,7 +29,9 @@ export async function resolveKeyId(
  * A key reference resolves within one account: the account its ARN names, or
  * else the caller's own. The key's object refuses (NotFoundException) when
  * the key belongs to another account, so a bare key id or an ARN with the
- * wrong account never reaches someone else's key.
+ * wrong account never reaches someone else's key. That refusal is the same
+ * as for a key that does not exist, and, like it, is recorded in the caller's
+ * account chain, never in the other account's key chain.
  */
 async function resolveReference(
   ctx: OperationContext,
