@@ -2,9 +2,9 @@
  * The form helper: encrypt the text fields and files of a `<form>` or a `FormData` in the client
  * before upload, and reverse it.
  *
- *   const body = await encryptForm(form, { keyring, encryptionContext: { user, form: 'claims' } });
+ *   const body = await encryptForm(form, { keyring, encryptionContext: { user, form: 'claims' } }); // every field and file
  *   await fetch('/upload', { method: 'POST', body });
- *   const original = await decryptFormData(await response.formData(), { keyring, expectedContext: { user, form: 'claims' } });
+ *   const original = await decryptFormData(await response.formData(), { keyring, expectedContext: { user, form: 'claims' }, fields: ['notes'], files: ['scan'] });
  *
  * The result keeps the form's entries, in order, with every chosen entry replaced by an AWS
  * Encryption SDK message: a text field by the message in base64 (a string entry), a file by a
@@ -19,6 +19,13 @@
  * moved to another field, swapped with another entry (of the same name or not), moved into another
  * encrypted form, or described by an altered manifest (another file name or type, entries dropped
  * or added): decryptFormData refuses all of these. Unencrypted fields are not authenticated.
+ *
+ * Expectations: the manifest says which entries are encrypted, and whoever delivers the form can
+ * write a manifest (with `entries: []`, every value is theirs). So decryptFormData does not take the
+ * manifest's word for it: the caller says which fields and files must be encrypted (`fields`,
+ * `files`) and which may arrive in plaintext (`allowPlaintext`, none by default); a manifest that
+ * encrypts nothing, leaves a required field or any other unallowed field in plaintext, or has a
+ * plaintext entry under the name of an encrypted one, is refused before any key is asked for.
  * See sdk/README.md, "Form helper", for the memory behaviour and what is visible to the server.
  */
 import { type Bytes, fromUtf8, randomBytes, toBase64, utf8 } from './bytes';
@@ -51,7 +58,9 @@ export const FORM_BLOB_BATCH_BYTES = 1024 * 1024;
 
 /**
  * A form has the wrong shape for the operation: a decrypted form whose manifest is missing,
- * malformed or does not match its entries, a decrypted entry of the wrong size, a field listed in
+ * malformed or does not match its entries, or that does not meet the caller's expectations
+ * (nothing encrypted, a required field absent or in plaintext, a plaintext field not allowed or
+ * beside encrypted entries of its name), a decrypted entry of the wrong size, a field listed in
  * `fields`/`files` that is absent or of the other kind, or a form that already has a manifest field.
  * Cryptographic failures of an entry keep their own classes (ContextMismatchError for an entry
  * that was swapped, moved or belongs to another form; AuthenticationError for a modified one).
@@ -98,6 +107,19 @@ export interface DecryptFormOptions {
   readonly keyring: Keyring | MaterialsManager;
   /** Entries every encrypted entry's context must contain (e.g. the user and the form). */
   readonly expectedContext: EncryptionContext;
+  /**
+   * Text fields that must have arrived encrypted: each must be in the form, and every entry of it
+   * an encrypted text entry. Pass what encryptForm was given as `fields`.
+   */
+  readonly fields?: readonly string[];
+  /** File fields that must have arrived encrypted, as `fields` for files. */
+  readonly files?: readonly string[];
+  /**
+   * Fields that may arrive unencrypted (their values are not authenticated: whoever delivered the
+   * form chose them). Default: none, so every entry must be encrypted. May not name a field of
+   * `fields` or `files`, and never admits a plaintext entry under the name of an encrypted one.
+   */
+  readonly allowPlaintext?: readonly string[];
   readonly maxEncryptedDataKeys?: number;
   /** Refuse file messages with larger frames; decryptStream's default (1 MiB) unless set. */
   readonly maxFrameLength?: number;
@@ -204,14 +226,16 @@ export async function encryptForm(input: FormInput, options: EncryptFormOptions)
 /**
  * Reverses encryptForm: returns a FormData equal to the original form (text restored as strings,
  * files as Files with their original name, type and lastModified), or throws. The manifest is
- * checked against the entries before any key is asked for; then each entry is decrypted with the
- * caller's expected context plus its field, position and the manifest's digest. Nothing is returned
- * unless every encrypted entry decrypted and verified.
+ * checked against the entries and against the caller's expectations (`fields`, `files`,
+ * `allowPlaintext`) before any key is asked for; then each entry is decrypted with the caller's
+ * expected context plus its field, position and the manifest's digest. Nothing is returned unless
+ * every encrypted entry decrypted and verified.
  */
 export async function decryptFormData(formData: FormData, options: DecryptFormOptions): Promise<FormData> {
   if (!(formData instanceof FormData)) throw new InvalidArgumentError('decryptFormData expects a FormData');
   const manager = materialsManagerFor(options.keyring);
   const expected = callerContext(options.expectedContext, 'expectedContext');
+  const expectations = formExpectations(options);
 
   const all = [...formData.entries()] as Entry[];
   const manifestEntries = all.filter(([field]) => field === FORM_MANIFEST_FIELD);
@@ -223,6 +247,7 @@ export async function decryptFormData(formData: FormData, options: DecryptFormOp
   const manifest = parseManifest(manifestJson);
   const entries = all.filter(([field]) => field !== FORM_MANIFEST_FIELD);
   checkManifestAgainstEntries(manifest, entries);
+  checkExpectations(manifest, entries, expectations);
   const digest = await manifestDigest(manifestJson);
 
   const total = manifest.entries.reduce((sum, entry) => sum + entry.size, 0);
@@ -382,6 +407,52 @@ function checkManifestAgainstEntries(manifest: FormManifest, entries: readonly E
     if ((typeof value === 'string') !== (entry.kind === 'text')) {
       throw new FormError(`entry ${entry.index} ("${field}") is ${typeof value === 'string' ? 'text' : 'a file'}, the manifest says ${entry.kind}`, field);
     }
+  }
+}
+
+/** What the caller of decryptFormData requires of a form, whatever its manifest says. */
+interface FormExpectations {
+  readonly text: ReadonlySet<string>;
+  readonly files: ReadonlySet<string>;
+  readonly plaintext: ReadonlySet<string>;
+}
+
+function formExpectations(options: DecryptFormOptions): FormExpectations {
+  const text = nameSet(options.fields, 'fields') ?? new Set<string>();
+  const files = nameSet(options.files, 'files') ?? new Set<string>();
+  const plaintext = nameSet(options.allowPlaintext, 'allowPlaintext') ?? new Set<string>();
+  for (const name of plaintext) {
+    if (text.has(name) || files.has(name)) throw new InvalidArgumentError(`field "${name}" cannot be both required encrypted and allowed in plaintext`);
+  }
+  for (const name of text) {
+    if (files.has(name)) throw new InvalidArgumentError(`field "${name}" is listed in both fields and files`);
+  }
+  return { text, files, plaintext };
+}
+
+/**
+ * The manifest is written by whoever delivered the form, so what it says is encrypted is checked
+ * against what the caller requires: otherwise a manifest listing no entries (or fewer) would pass
+ * the server's own plaintext off as decrypted values, with no error.
+ */
+function checkExpectations(manifest: FormManifest, entries: readonly Entry[], expected: FormExpectations): void {
+  if (manifest.entries.length === 0) throw new FormError('the manifest lists no encrypted entry: nothing in this form was encrypted', FORM_MANIFEST_FIELD);
+  const encryptedAt = new Map(manifest.entries.map((entry) => [entry.index, entry]));
+  const encryptedNames = new Set(manifest.entries.map((entry) => entry.field));
+  entries.forEach(([field], index) => {
+    const entry = encryptedAt.get(index);
+    if (entry === undefined) {
+      if (expected.text.has(field) || expected.files.has(field)) throw new FormError(`field "${field}" must be encrypted, but entry ${index} is not`, field);
+      // Two entries of one name, one decrypted and one not, would reach form.get / getAll alike.
+      if (encryptedNames.has(field)) throw new FormError(`field "${field}" has an unencrypted entry (${index}) besides encrypted ones`, field);
+      if (!expected.plaintext.has(field)) throw new FormError(`field "${field}" arrived unencrypted and is not in allowPlaintext`, field);
+      return;
+    }
+    if (expected.text.has(field) && entry.kind !== 'text') throw new FormError(`field "${field}" must be encrypted text, the form has a file`, field);
+    if (expected.files.has(field) && entry.kind !== 'file') throw new FormError(`field "${field}" must be an encrypted file, the form has text`, field);
+  });
+  for (const name of [...expected.text, ...expected.files]) {
+    if (!encryptedNames.has(name)) throw new FormError(`the form has no field "${name}", which must be encrypted`, name);
   }
 }
 

@@ -13,7 +13,9 @@
  *
  * All integers are big-endian. Parsers are written for streaming: given the bytes seen so far
  * they return undefined when a field is not complete yet, and throw as soon as a field is known
- * to be invalid, so a hostile header is refused before the rest of it is even read.
+ * to be invalid, so a hostile header is refused before the rest of it is even read. A header,
+ * the one structure of unbounded field count, can also be parsed as it arrives (HeaderParser),
+ * each field read once.
  */
 import { type Bytes, compareBytes, fromUtf8, utf8 } from './bytes';
 import {
@@ -301,27 +303,132 @@ export function assertMaxEncryptedDataKeys(limit: number | undefined): void {
  * header; throws if what is there is invalid or unsupported.
  */
 export function parseHeader(bytes: Bytes, options: ParseHeaderOptions = {}): ParsedHeader | undefined {
-  return orUndefined(() => readHeader(new Reader(bytes, 0, false, 'header'), bytes, options));
+  return new HeaderParser(options).resume(bytes);
 }
 
-function readHeader(reader: Reader, bytes: Bytes, options: ParseHeaderOptions): ParsedHeader {
-  const version = reader.u8();
+/**
+ * A header parse that stops where its input ends and goes on from there when more has arrived, so
+ * a header that arrives in many small chunks is still read once: O(length) however it is cut, where
+ * parsing the whole prefix again on every chunk would cost O(length^2) (a hostile sender's header of
+ * thousands of small fields, one byte per chunk). Each field is checked as soon as it is read, as by
+ * parseHeader.
+ */
+export class HeaderParser {
+  private readonly steps: Generator<number, ParsedHeader, Bytes>;
+  private needs: number;
+  private result: ParsedHeader | undefined;
+  private failure: { error: unknown } | undefined;
+
+  constructor(options: ParseHeaderOptions = {}) {
+    this.steps = headerSteps(new GrowingReader(), options);
+    this.needs = this.steps.next().value as number;
+  }
+
+  /**
+   * Bytes, counted from the header's first byte, that resume must be given before the parse can go
+   * on: a lower bound on the header's length until the header is complete.
+   */
+  get needed(): number {
+    return this.needs;
+  }
+
+  /**
+   * Goes on with `prefix`, the bytes seen so far from the header's first byte (at least as many as
+   * on the last call; it may be another buffer holding them). Does nothing while `prefix` is shorter
+   * than `needed`. Returns the header once complete (its `body` and `authTag` are views of the last
+   * `prefix`), undefined while it needs more; throws, then and on any later call, if a field is
+   * invalid.
+   */
+  resume(prefix: Bytes): ParsedHeader | undefined {
+    if (this.failure !== undefined) throw this.failure.error;
+    if (this.result !== undefined || prefix.byteLength < this.needs) return this.result;
+    let step: IteratorResult<number, ParsedHeader>;
+    try {
+      step = this.steps.next(prefix);
+    } catch (error) {
+      this.failure = { error };
+      throw error;
+    }
+    if (step.done) this.result = step.value;
+    else this.needs = step.value;
+    return this.result;
+  }
+}
+
+/**
+ * Reads fields from the start of an input that grows: a read that runs past the end yields the
+ * length it needs and continues with the longer input it is resumed with.
+ */
+class GrowingReader {
+  private bytes: Bytes = new Uint8Array(0);
+  private view = new DataView(this.bytes.buffer);
+  offset = 0;
+
+  private *need(length: number): Generator<number, void, Bytes> {
+    while (this.offset + length > this.bytes.byteLength) {
+      const longer: Bytes = yield this.offset + length;
+      this.bytes = longer;
+      this.view = new DataView(longer.buffer, longer.byteOffset, longer.byteLength);
+    }
+  }
+
+  *u8(): Generator<number, number, Bytes> {
+    yield* this.need(1);
+    return this.view.getUint8(this.offset++);
+  }
+
+  *u16(): Generator<number, number, Bytes> {
+    yield* this.need(2);
+    const value = this.view.getUint16(this.offset);
+    this.offset += 2;
+    return value;
+  }
+
+  *u32(): Generator<number, number, Bytes> {
+    yield* this.need(4);
+    const value = this.view.getUint32(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  /** A view of the input it was resumed with last: callers copy what they keep across a later read. */
+  *take(length: number): Generator<number, Bytes, Bytes> {
+    yield* this.need(length);
+    const out = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
+  *utf8(length: number, field: string): Generator<number, string, Bytes> {
+    const text = fromUtf8(yield* this.take(length));
+    if (text === undefined) throw new MalformedMessageError(`${field} is not valid UTF-8`);
+    return text;
+  }
+
+  /** The first `end` bytes of the input it was resumed with last. */
+  prefix(end: number): Bytes {
+    return this.bytes.subarray(0, end);
+  }
+}
+
+function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Generator<number, ParsedHeader, Bytes> {
+  const version = yield* reader.u8();
   if (version !== MESSAGE_FORMAT_VERSION) {
     if (version === 0x01) throw new UnsupportedFormatError('message format version 1 is not supported');
     // Both versions' first byte encodes to "A" in base64: a common mistake worth naming.
     if (version === 0x41) throw new MalformedMessageError('not a message: the bytes look base64-encoded');
     throw new MalformedMessageError(`unknown message format version ${version}`);
   }
-  const suiteId = reader.u16();
+  const suiteId = yield* reader.u16();
   const suite = findSuite(suiteId);
   if (suite === undefined) {
     throw new UnsupportedFormatError(`unsupported algorithm suite 0x${suiteId.toString(16).padStart(4, '0')}`);
   }
-  const messageId = reader.take(MESSAGE_ID_LENGTH).slice();
-  const contextLength = reader.u16();
-  const encryptionContext = parseEncryptionContext(reader.take(contextLength));
+  const messageId = (yield* reader.take(MESSAGE_ID_LENGTH)).slice();
+  const contextLength = yield* reader.u16();
+  const encryptionContext = parseEncryptionContext(yield* reader.take(contextLength));
 
-  const keyCount = reader.u16();
+  const keyCount = yield* reader.u16();
   if (keyCount === 0) throw new MalformedMessageError('header has no encrypted data keys');
   const limit = options.maxEncryptedDataKeys;
   if (limit !== undefined && keyCount > limit) {
@@ -329,20 +436,20 @@ function readHeader(reader: Reader, bytes: Bytes, options: ParseHeaderOptions): 
   }
   const encryptedDataKeys: EncryptedDataKey[] = [];
   for (let i = 0; i < keyCount; i++) {
-    const providerId = reader.utf8(reader.u16(), 'key provider id');
-    const providerInfo = reader.take(reader.u16()).slice();
-    const ciphertext = reader.take(reader.u16()).slice();
+    const providerId = yield* reader.utf8(yield* reader.u16(), 'key provider id');
+    const providerInfo = (yield* reader.take(yield* reader.u16())).slice();
+    const ciphertext = (yield* reader.take(yield* reader.u16())).slice();
     encryptedDataKeys.push(Object.freeze({ providerId, providerInfo, ciphertext }));
   }
 
-  const contentType = reader.u8();
+  const contentType = yield* reader.u8();
   if (contentType === CONTENT_TYPE_NON_FRAMED) throw new UnsupportedFormatError('non-framed message bodies are not supported');
   if (contentType !== CONTENT_TYPE_FRAMED) throw new MalformedMessageError(`unknown content type ${contentType}`);
-  const frameLength = reader.u32();
+  const frameLength = yield* reader.u32();
   if (frameLength === 0) throw new MalformedMessageError('framed message with a frame length of 0');
-  const suiteData = reader.take(suite.commitKeyLength).slice();
+  const suiteData = (yield* reader.take(suite.commitKeyLength)).slice();
   const bodyEnd = reader.offset;
-  const authTag = reader.take(suite.tagLength);
+  const authTag = yield* reader.take(suite.tagLength);
 
   const header: MessageHeader = Object.freeze({
     version: MESSAGE_FORMAT_VERSION,
@@ -355,7 +462,8 @@ function readHeader(reader: Reader, bytes: Bytes, options: ParseHeaderOptions): 
     suiteData,
     headerLength: reader.offset,
   });
-  return { header, suite, body: bytes.subarray(0, bodyEnd), authTag };
+  // Taken after the last read, so both are views of the same (last) input.
+  return { header, suite, body: reader.prefix(bodyEnd), authTag };
 }
 
 // ---------------------------------------------------------------------------------------------

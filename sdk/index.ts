@@ -47,7 +47,14 @@ export {
   InvalidArgumentError,
   KeyringError,
 } from './errors';
-export { EdgeKmsKeyring, KMS_PROVIDER_ID, type EdgeKmsKeyringOptions, type EdgeKmsKeyringClient, type DiscoveryFilter } from './keyrings/edgekms';
+export {
+  EdgeKmsKeyring,
+  KMS_PROVIDER_ID,
+  DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS,
+  type EdgeKmsKeyringOptions,
+  type EdgeKmsKeyringClient,
+  type DiscoveryFilter,
+} from './keyrings/edgekms';
 export {
   createClient,
   KmsServiceError,

@@ -34,7 +34,10 @@ export interface EncryptionMaterials {
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
   /** P-384 secret scalar, present only for signed suites. */
   readonly signingKey?: Uint8Array;
-  /** The data key as a non-extractable WebCrypto HKDF key; materials from a cache carry only this. */
+  /**
+   * The data key as a non-extractable WebCrypto HKDF key; materials from a cache carry only this.
+   * Its bytes cannot be exported, but it derives every message key of the data key.
+   */
   readonly hkdfDataKey?: CryptoKey;
 }
 
@@ -45,7 +48,7 @@ export interface DecryptionMaterials {
   readonly plaintextDataKey?: Uint8Array;
   /** Compressed P-384 point from the context, present only for signed suites. */
   readonly verificationKey?: Uint8Array;
-  /** The data key as a non-extractable WebCrypto HKDF key; materials from a cache carry only this. */
+  /** As EncryptionMaterials.hkdfDataKey: not exportable, but it derives every message key. */
   readonly hkdfDataKey?: CryptoKey;
 }
 

@@ -2,9 +2,10 @@
  * Streaming decryption: a TransformStream from a message's bytes to its plaintext, built on the
  * same parsers and checks as `decrypt` (format.ts, message.ts).
  *
- * - The header is parsed as it arrives; the expected context, the encrypted data key limit and
- *   maxFrameLength are checked before the keyring is asked for the data key, and the frame
- *   length before any frame is buffered. Then the key commitment and the header tag.
+ * - The header is parsed as it arrives, each field once (HeaderParser resumes where the bytes
+ *   ended, so a header in one-byte chunks costs O(length)); the expected context, the encrypted
+ *   data key limit and maxFrameLength are checked before the keyring is asked for the data key,
+ *   and the frame length before any frame is buffered. Then the key commitment and the header tag.
  * - Each frame is released only after its tag verifies, in order; a few frames are decrypted at
  *   once. Memory stays at a few frames (plus the chunk being written).
  * - Signed suites: the message is hashed incrementally as it goes by, and the signature is
@@ -19,6 +20,7 @@ import { AuthenticationError, FrameLengthLimitError, InvalidArgumentError, Malfo
 import { checkExpectedContext } from './expected-context';
 import {
   FINAL_FRAME_MARKER,
+  HeaderParser,
   type MessageHeader,
   type ParsedHeader,
   assertMaxEncryptedDataKeys,
@@ -120,16 +122,22 @@ export function decryptStream(
     return frameSize(suite, true, Math.min(view.getUint32(20), parsed.header.frameLength));
   };
 
+  const headerParser = new HeaderParser({ maxEncryptedDataKeys: options.maxEncryptedDataKeys });
+
+  /**
+   * Feeds the header parser, which goes on from where it stopped, and only once the bytes it asked
+   * for are there: a header cut into n chunks costs O(length), not n parses of the whole prefix.
+   */
   const readHeader = async (bytes: Bytes): Promise<Bytes | undefined> => {
-    const limits = { maxEncryptedDataKeys: options.maxEncryptedDataKeys };
     let input = bytes;
-    if (carried > 0 || parseHeader(bytes, limits) === undefined) {
+    let found = carried === 0 ? headerParser.resume(bytes) : undefined;
+    if (found === undefined) {
       append(bytes, Number.MAX_SAFE_INTEGER);
       input = carry.subarray(0, carried);
+      found = headerParser.resume(input);
     }
-    const found = parseHeader(input, limits);
     if (found === undefined) {
-      if (carried > MAX_STREAM_HEADER_LENGTH) throw new MalformedMessageError(`header is longer than ${MAX_STREAM_HEADER_LENGTH} bytes`);
+      if (headerParser.needed > MAX_STREAM_HEADER_LENGTH) throw new MalformedMessageError(`header is longer than ${MAX_STREAM_HEADER_LENGTH} bytes`);
       return undefined;
     }
     const { headerLength, frameLength } = found.header;
@@ -139,7 +147,7 @@ export function decryptStream(
     checkExpectedContext(found.header.encryptionContext, options.expectedContext);
     // A copy of the header, so the views `parsed` keeps do not depend on the caller's chunk.
     const headerBytes = input.slice(0, headerLength);
-    parsed = parseHeader(headerBytes, limits)!;
+    parsed = parseHeader(headerBytes)!;
     const rest = input.subarray(headerLength);
     carry = new Uint8Array(0);
     carried = 0;

@@ -63,6 +63,7 @@ export function explain(error: unknown, action: string): string {
     case 'AuthenticationError':
     case 'CommitmentMismatchError':
     case 'MalformedMessageError':
+    case 'TooManyEncryptedDataKeysError':
       return `Refused to decrypt: the stored ciphertext was altered or is incomplete, and no byte of it was shown. (${error.message})`;
     case 'NoKeyError':
     case 'FileTooLargeError':

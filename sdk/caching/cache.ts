@@ -3,8 +3,11 @@
  * shared by the in-memory LocalCache and the IndexedDB-backed IdbCache. A cache only stores and
  * counts; the caching materials manager decides what may be used (age, messages, bytes).
  *
- * Cached materials never hold the raw data key: only `hkdfDataKey`, a non-extractable WebCrypto
- * HKDF key, from which each message's keys are derived.
+ * Cached materials never hold the raw data key bytes: only `hkdfDataKey`, a non-extractable
+ * WebCrypto HKDF key, from which each message's keys are derived. That keeps the bytes out of
+ * JavaScript memory and storage, not the key out of reach: whoever can reach the CryptoKey (any
+ * script in the origin, for an IdbCache) can derive every message's keys from it while it is
+ * cached (sdk/README.md, "Data key caching").
  */
 import type { DecryptionMaterials, EncryptionMaterials } from '../materials';
 

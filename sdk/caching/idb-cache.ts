@@ -4,10 +4,17 @@
  *
  * No raw key bytes are written. A record holds the data key as a non-extractable WebCrypto HKDF
  * `CryptoKey` (IndexedDB stores CryptoKeys by structured clone, and a non-extractable one stays
- * so: script can derive with it but never read it), plus what is public anyway: suite, context,
- * encrypted data keys, verification key, limits and counters. The message format feeds the data
- * key to HKDF, never to AES directly, which is why it is an HKDF key and not an AES-GCM one:
- * WebCrypto derives each message's AES-GCM key and commit key from it.
+ * so: exportKey refuses it), plus what is public anyway: suite, context, encrypted data keys,
+ * verification key, limits and counters. The message format feeds the data key to HKDF, never to
+ * AES directly, which is why it is an HKDF key and not an AES-GCM one: WebCrypto derives each
+ * message's AES-GCM key and commit key from it.
+ *
+ * Non-extractable is not unusable: any script running in the origin can open this database and
+ * call deriveBits on the key (it must allow deriveBits, for the commit key), which yields any
+ * message's AES key and commit key as bytes, so it can decrypt every message under a cached data
+ * key, and (encryption entries) write new ones, while the record exists; it can also copy the key
+ * into storage of its own, beyond maxAge. See sdk/README.md, "What a non-extractable key does not
+ * protect against".
  *
  * Encryption entries of signed suites also hold the P-384 signing key, whose scalar the signer
  * needs as bytes (WebCrypto cannot sign an incrementally hashed stream). Those are therefore

@@ -9,7 +9,10 @@
  *
  * The data key is the HKDF input, so it may be given as raw bytes or as a non-extractable
  * WebCrypto HKDF key (what the data key cache holds, in memory and in IndexedDB): WebCrypto
- * derives from such a key without ever exposing its bytes.
+ * derives from such a key without exposing the data key's own bytes. The derived bits are
+ * another matter: deriveBits (which the commit key needs) gives whoever holds the key any
+ * message's AES key and commit key as bytes, so holding the CryptoKey is as good as holding the
+ * data key for decrypting and writing messages.
  */
 import { type Bytes, asBytes, concatBytes, utf8 } from '../bytes';
 import { KeyringError } from '../errors';
@@ -24,7 +27,10 @@ export interface MessageKeys {
   readonly commitKey: Bytes;
 }
 
-/** A data key as a non-extractable HKDF key: usable for derivation only, never exportable. */
+/**
+ * A data key as a non-extractable HKDF key: not exportable, but its holder can derive every
+ * message key from it (deriveBits included).
+ */
 export async function importDataKey(suite: AlgorithmSuite, dataKey: Uint8Array): Promise<CryptoKey> {
   if (dataKey.byteLength !== suite.keyLength) {
     throw new KeyringError(`data key must be ${suite.keyLength} bytes, got ${dataKey.byteLength}`);

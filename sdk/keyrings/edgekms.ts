@@ -11,9 +11,13 @@
  * On decrypt only EDKs of the configured keys are tried: an EDK names the key to ask, and a
  * hostile message could otherwise make the client call whatever key it names. `discovery: true`
  * lifts that, for decrypt-only keyrings, optionally narrowed by a `discoveryFilter`.
+ *
+ * Each EDK the keyring accepts can cost one Decrypt request (and one audit record), tried in turn
+ * until one unwraps; so a message with more EDKs than `maxEncryptedDataKeys` is refused before
+ * the first request, as the AWS Encryption SDK's option of that name does.
  */
 import { asBytes, fromUtf8, utf8 } from '../bytes';
-import { InvalidArgumentError, KeyringError, NoDecryptableKeyError } from '../errors';
+import { InvalidArgumentError, KeyringError, NoDecryptableKeyError, TooManyEncryptedDataKeysError } from '../errors';
 import type { Keyring } from '../keyring';
 import {
   type DecryptionMaterials,
@@ -26,6 +30,14 @@ import {
 import type { KmsClient } from '../client/client';
 
 export const KMS_PROVIDER_ID = 'aws-kms';
+
+/**
+ * The most encrypted data keys an EdgeKmsKeyring accepts in a message it decrypts, unless told
+ * otherwise: 10. A message the keyring wrote has one per configured key (generator plus keyIds),
+ * so real messages are far below it, while a hostile message of 65535 EDKs naming keys of the
+ * account would otherwise make a discovery keyring send 65535 Decrypt requests.
+ */
+export const DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS = 10;
 
 /** The calls the keyring makes: a client from `createClient`, or anything with these methods. */
 export type EdgeKmsKeyringClient = Pick<KmsClient, 'generateDataKey' | 'encrypt' | 'decrypt'>;
@@ -55,6 +67,12 @@ export interface EdgeKmsKeyringOptions {
   readonly discovery?: boolean;
   /** With discovery: only ARNs of these accounts and this partition. */
   readonly discoveryFilter?: DiscoveryFilter;
+  /**
+   * On decrypt, refuse a message with more encrypted data keys than this (all of them counted,
+   * whatever their provider), with TooManyEncryptedDataKeysError and before any request. Default
+   * DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS (10); raise it for messages shared among more keys.
+   */
+  readonly maxEncryptedDataKeys?: number;
 }
 
 export class EdgeKmsKeyring implements Keyring {
@@ -63,11 +81,19 @@ export class EdgeKmsKeyring implements Keyring {
   readonly grantTokens: readonly string[] | undefined;
   readonly discovery: boolean;
   readonly discoveryFilter: DiscoveryFilter | undefined;
+  readonly maxEncryptedDataKeys: number;
   private readonly client: EdgeKmsKeyringClient;
 
   constructor(options: EdgeKmsKeyringOptions) {
-    const { client, generatorKeyId, keyIds = [], grantTokens, discovery = false, discoveryFilter } =
-      options ?? ({} as EdgeKmsKeyringOptions);
+    const {
+      client,
+      generatorKeyId,
+      keyIds = [],
+      grantTokens,
+      discovery = false,
+      discoveryFilter,
+      maxEncryptedDataKeys = DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS,
+    } = options ?? ({} as EdgeKmsKeyringOptions);
     if (
       typeof client !== 'object' ||
       client === null ||
@@ -100,7 +126,11 @@ export class EdgeKmsKeyring implements Keyring {
         throw new InvalidArgumentError('discoveryFilter needs accountIds and a partition');
       }
     }
+    if (!Number.isSafeInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1) {
+      throw new InvalidArgumentError('maxEncryptedDataKeys must be a positive integer');
+    }
     this.client = client;
+    this.maxEncryptedDataKeys = maxEncryptedDataKeys;
     this.generatorKeyId = generatorKeyId;
     this.keyIds = Object.freeze([...keyIds]);
     this.grantTokens = grantTokens === undefined ? undefined : Object.freeze([...grantTokens]);
@@ -147,6 +177,11 @@ export class EdgeKmsKeyring implements Keyring {
 
   async onDecrypt(materials: DecryptionMaterials, encryptedDataKeys: readonly EncryptedDataKey[]): Promise<DecryptionMaterials> {
     if (materials.plaintextDataKey !== undefined) throw new KeyringError('decryption materials already hold a data key');
+    if (encryptedDataKeys.length > this.maxEncryptedDataKeys) {
+      throw new TooManyEncryptedDataKeysError(
+        `message has ${encryptedDataKeys.length} encrypted data keys; this EdgeKmsKeyring's limit (maxEncryptedDataKeys) is ${this.maxEncryptedDataKeys}`,
+      );
+    }
     const { suite } = materials;
     const context = contextField(materials.encryptionContext);
     const failures: unknown[] = [];

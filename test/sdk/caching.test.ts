@@ -232,6 +232,8 @@ describe('CachingMaterialsManager: encryption', () => {
     expect(cached.hkdfDataKey!.extractable).toBe(false);
     expect(cached.hkdfDataKey!.algorithm.name).toBe('HKDF');
     await expect(crypto.subtle.exportKey('raw', cached.hkdfDataKey!)).rejects.toThrow();
+    // Not exportable, but usable by whoever holds it: sdk/README.md, "What a non-extractable key does not protect against".
+    expect(cached.hkdfDataKey!.usages).toContain('deriveBits');
   });
 
   it('refuses reserved context keys even on a cache hit', async () => {
@@ -428,6 +430,22 @@ describe.skipIf(!hasIndexedDB)(
           }
         }
       }
+    });
+
+    it('a stored key is still usable by any script of the origin: the documented limit of non-extractable', async () => {
+      const name = `edgekms-caching-test-${crypto.randomUUID()}`;
+      const cache = await IdbCache.open({ name });
+      const { manager } = setup({}, cache);
+      const { header } = await encrypt(manager, 'cached', { encryptionContext: CONTEXT });
+      cache.close();
+      // Another script of the origin: it opens the database by its name and derives with the record's
+      // key, as the SDK does. The commit key it gets is the header's; the AES key would come the same way.
+      const db = await openDB(name);
+      const [record] = (await db.getAll('entries')) as IdbCacheRecord[];
+      db.close();
+      expect(record!.dataKey.extractable).toBe(false);
+      const params = { name: 'HKDF', hash: 'SHA-512', salt: header.messageId, info: new TextEncoder().encode('COMMITKEY') };
+      expectSameBytes(new Uint8Array(await crypto.subtle.deriveBits(params, record!.dataKey, 256)), header.suiteData);
     });
 
     it('two instances on one database (two tabs) count against the same limits', async () => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS,
   type DecryptInput,
   type EdgeKmsKeyringClient,
   EdgeKmsKeyring,
@@ -18,9 +19,11 @@ import {
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY,
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
   decrypt,
+  decryptStream,
   encrypt,
 } from '../../sdk/index';
-import { rawKeyring } from './helpers';
+import { expectRejection, rawKeyring } from './helpers';
+import { expectStreamError, readOutcome } from './stream-helpers';
 
 const ARN_A = 'arn:aws:kms:us-east-1:111122223333:key/aaaaaaaa-0000-4000-8000-000000000001';
 const ARN_B = 'arn:aws:kms:us-east-1:111122223333:key/bbbbbbbb-0000-4000-8000-000000000002';
@@ -145,6 +148,33 @@ describe('EdgeKmsKeyring', () => {
     await expect(encrypt(new EdgeKmsKeyring({ client, discovery: true }), 'no')).rejects.toBeInstanceOf(KeyringError);
   });
 
+  it('refuses a message with more encrypted data keys than its limit (default 10) before any request', async () => {
+    expect(DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS).toBe(10);
+    const { client, calls } = fakeService();
+    // What a hostile writer can make: eleven EDKs, all naming keys of the account.
+    const eleven = new EdgeKmsKeyring({ client, generatorKeyId: ARN_A, keyIds: Array.from({ length: 10 }, () => ARN_B) });
+    const { ciphertext, header } = await encrypt(eleven, 'too many');
+    expect(header.encryptedDataKeys).toHaveLength(11);
+    const accountFilter = { partition: 'aws', accountIds: ['111122223333'] };
+
+    calls.length = 0;
+    for (const keyring of [
+      new EdgeKmsKeyring({ client, discovery: true }),
+      new EdgeKmsKeyring({ client, discovery: true, discoveryFilter: accountFilter }),
+      new EdgeKmsKeyring({ client, keyIds: [ARN_A] }),
+      new EdgeKmsKeyring({ client, discovery: true, maxEncryptedDataKeys: 10 }),
+    ]) {
+      await expectRejection(decrypt(keyring, ciphertext), 'TooManyEncryptedDataKeysError');
+      expectStreamError(await readOutcome(new Blob([ciphertext]).stream().pipeThrough(decryptStream(keyring))), 'TooManyEncryptedDataKeysError');
+    }
+    expect(calls).toHaveLength(0);
+
+    // Raised explicitly, the same message decrypts with one request.
+    const raised = new EdgeKmsKeyring({ client, discovery: true, discoveryFilter: accountFilter, maxEncryptedDataKeys: 11 });
+    expect(fromUtf8((await decrypt(raised, ciphertext)).plaintext)).toBe('too many');
+    expect(calls.map((call) => call.op)).toEqual(['Decrypt']);
+  });
+
   it('refuses a Decrypt answer from another key than the EDK names', async () => {
     const { client } = fakeService({ decryptKeyId: ARN_B });
     const { ciphertext } = await encrypt(new EdgeKmsKeyring({ client, generatorKeyId: ARN_A }), 'x');
@@ -199,6 +229,9 @@ describe('EdgeKmsKeyring', () => {
       { client, keyIds: [ARN_A], discoveryFilter: { partition: 'aws', accountIds: ['111122223333'] } },
       { client, discovery: true, discoveryFilter: { partition: 'aws', accountIds: [] } },
       { client, generatorKeyId: ARN_A, grantTokens: [''] },
+      { client, discovery: true, maxEncryptedDataKeys: 0 },
+      { client, discovery: true, maxEncryptedDataKeys: 1.5 },
+      { client, keyIds: [ARN_A], maxEncryptedDataKeys: '10' },
       { client: {}, generatorKeyId: ARN_A },
     ];
     for (const options of bad) {

@@ -11,7 +11,9 @@ import {
   FORM_FIELD_CONTEXT_KEY,
   FORM_MANIFEST_FIELD,
   FORM_MANIFEST_CONTEXT_KEY,
+  type FormError,
   type FormManifest,
+  type Keyring,
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
   decrypt,
   decryptFormData,
@@ -111,7 +113,8 @@ const decryptOptions = (extra: Partial<Parameters<typeof decryptFormData>[1]> = 
 describe('encryptForm / decryptFormData', () => {
   it('round-trips text fields, repeated names and files of many sizes; unchosen fields pass through', async () => {
     const { form } = sampleForm();
-    const encrypted = await encryptForm(form, encryptOptions({ fields: ['title', 'notes', 'tag', 'empty'], files: ['attachments'] }));
+    const choices = { fields: ['title', 'notes', 'tag', 'empty'], files: ['attachments'] };
+    const encrypted = await encryptForm(form, encryptOptions(choices));
 
     const entries = entriesOf(encrypted);
     expect(entries[0]![0]).toBe(FORM_MANIFEST_FIELD);
@@ -127,7 +130,7 @@ describe('encryptForm / decryptFormData', () => {
     expect(manifest.entryCount).toBe(entriesOf(form).length);
     expect(manifest.entries.map((entry) => entry.field)).toEqual(['title', 'notes', 'tag', 'tag', 'empty', ...FILE_SIZES.map(() => 'attachments')]);
 
-    await expectSameForm(await decryptFormData(encrypted, decryptOptions()), form);
+    await expectSameForm(await decryptFormData(encrypted, decryptOptions({ ...choices, allowPlaintext: ['visibility', 'public-doc'] })), form);
   });
 
   it('encrypts every text field and file by default, with the signed suite too', async () => {
@@ -289,9 +292,13 @@ describe('encryptForm / decryptFormData', () => {
       await expectRejection(decryptFormData(rebuilt(encrypted, (e) => [...e, ['added', 'x']]), decryptOptions()), 'FormError');
       // An encrypted entry dropped from the manifest (and the count kept): it would pass through as
       // ciphertext, but the manifest's digest no longer matches the remaining entries' contexts.
+      // Refused before any key is asked for, since that entry is not allowed in plaintext; and were
+      // it allowed, the remaining entries would still not decrypt.
       const manifest = manifestOf(encrypted);
       const fewer = { ...manifest, entries: manifest.entries.slice(1) };
-      await expectRejection(decryptFormData(rebuilt(encrypted, (e) => [[FORM_MANIFEST_FIELD, JSON.stringify(fewer)], ...e.slice(1)]), decryptOptions()), 'ContextMismatchError');
+      const withFewer = rebuilt(encrypted, (e) => [[FORM_MANIFEST_FIELD, JSON.stringify(fewer)], ...e.slice(1)]);
+      await expectRejection(decryptFormData(withFewer, decryptOptions()), 'FormError');
+      await expectRejection(decryptFormData(withFewer, decryptOptions({ allowPlaintext: ['title'] })), 'ContextMismatchError');
     });
 
     it('bad choices and reserved names when encrypting', async () => {
@@ -304,6 +311,100 @@ describe('encryptForm / decryptFormData', () => {
       withManifest.append(FORM_MANIFEST_FIELD, '{}');
       await expectRejection(encryptForm(withManifest, encryptOptions()), 'FormError');
       await expectRejection(encryptForm({} as FormData, encryptOptions()), 'InvalidArgumentError');
+    });
+  });
+
+  describe("refuses a form that does not meet the reader's expectations, whatever its manifest says", () => {
+    /** What the sample form's reader requires encrypted, and the two fields it lets through. */
+    const REQUIRED = { fields: ['title', 'notes', 'tag', 'empty'], files: ['attachments'] };
+    const PUBLIC = { allowPlaintext: ['visibility', 'public-doc'] };
+    const SERVER_TEXT = 'chosen by the server';
+
+    /** The test keyring, counting unwraps: these forms must be refused before any key is asked for. */
+    function countingKeyring(): { keyring: Keyring; unwraps: () => number } {
+      const inner = rawKeyring();
+      let unwraps = 0;
+      const keyring: Keyring = {
+        onEncrypt: (materials) => inner.onEncrypt(materials),
+        onDecrypt: (materials, edks) => {
+          unwraps++;
+          return inner.onDecrypt(materials, edks);
+        },
+      };
+      return { keyring, unwraps: () => unwraps };
+    }
+
+    it('a stripped manifest (nothing encrypted) carrying the server\'s own values', async () => {
+      const { form } = sampleForm();
+      const encrypted = await encryptForm(form, encryptOptions(REQUIRED));
+      const stripped = rebuilt(encrypted, (entries) => [
+        [FORM_MANIFEST_FIELD, JSON.stringify({ ...manifestOf(encrypted), entries: [] })],
+        ...entries.slice(1).map(([name, value]): Entry => [name, typeof value === 'string' ? SERVER_TEXT : new File([SERVER_TEXT], value.name)]),
+      ]);
+      const { keyring, unwraps } = countingKeyring();
+      const everyName = [...new Set(entriesOf(form).map(([name]) => name))];
+      for (const expectations of [{}, { ...REQUIRED, ...PUBLIC }, { allowPlaintext: everyName }]) {
+        const error = await expectRejection(decryptFormData(stripped, decryptOptions({ keyring, ...expectations })), 'FormError');
+        if (!('fields' in expectations)) expect(error.message).toMatch(/no encrypted entry|not in allowPlaintext/);
+      }
+      expect(unwraps()).toBe(0);
+    });
+
+    it('a swapped manifest: another genuine form of the user in which a required field is plaintext or of the other kind', async () => {
+      const { form } = sampleForm();
+      // Same user, same context, encrypted and consistent: every message in it would decrypt.
+      const filesOnly = await encryptForm(form, encryptOptions({ fields: [], files: ['attachments'] }));
+      const served = rebuilt(filesOnly, (entries) => entries.map(([name, value]): Entry => [name, name === 'notes' ? SERVER_TEXT : value]));
+      const { keyring, unwraps } = countingKeyring();
+      const error = await expectRejection(decryptFormData(served, decryptOptions({ keyring, ...REQUIRED, ...PUBLIC })), 'FormError');
+      expect((error as FormError).field).toBe('title');
+      await expectRejection(decryptFormData(served, decryptOptions({ keyring })), 'FormError');
+      // A form whose "attachments" are text: encrypted, but not the files the reader requires.
+      const textAttachments = new FormData();
+      textAttachments.append('attachments', 'a text value');
+      const wrongKind = await encryptForm(textAttachments, encryptOptions());
+      await expectRejection(decryptFormData(wrongKind, decryptOptions({ keyring, files: ['attachments'] })), 'FormError');
+      expect(unwraps()).toBe(0);
+    });
+
+    it('a manifest claiming fewer encrypted entries than required', async () => {
+      // A genuine form without the "notes" field: nothing in it is inconsistent.
+      const { form } = sampleForm();
+      const withoutNotes = rebuilt(form, (entries) => entries.filter(([name]) => name !== 'notes'));
+      const others = { fields: REQUIRED.fields.filter((name) => name !== 'notes'), files: REQUIRED.files };
+      const encrypted = await encryptForm(withoutNotes, encryptOptions(others));
+      const { keyring, unwraps } = countingKeyring();
+      const error = await expectRejection(decryptFormData(encrypted, decryptOptions({ keyring, ...REQUIRED, ...PUBLIC })), 'FormError');
+      expect((error as FormError).field).toBe('notes');
+      expect(unwraps()).toBe(0);
+      // A reader that does not require "notes" reads it.
+      await expectSameForm(await decryptFormData(encrypted, decryptOptions({ ...others, ...PUBLIC })), withoutNotes);
+    });
+
+    it('a plaintext entry smuggled in next to encrypted ones', async () => {
+      const { form } = sampleForm();
+      const encrypted = await encryptForm(form, encryptOptions(REQUIRED));
+      // The manifest lists only encrypted entries, so renaming a plaintext one changes no digest.
+      const renamed = (to: string) =>
+        rebuilt(encrypted, (entries) => entries.map(([name, value]): Entry => (name === 'visibility' ? [to, SERVER_TEXT] : [name, value])));
+      const { keyring, unwraps } = countingKeyring();
+      for (const options of [{ ...REQUIRED, ...PUBLIC }, PUBLIC, { allowPlaintext: ['title', 'tag', 'public-doc'] }]) {
+        await expectRejection(decryptFormData(renamed('title'), decryptOptions({ keyring, ...options })), 'FormError');
+        await expectRejection(decryptFormData(renamed('tag'), decryptOptions({ keyring, ...options })), 'FormError');
+      }
+      await expectRejection(decryptFormData(renamed('is-admin'), decryptOptions({ keyring, ...REQUIRED, ...PUBLIC })), 'FormError');
+      expect(unwraps()).toBe(0);
+      // The form as it was written decrypts with the same expectations.
+      await expectSameForm(await decryptFormData(encrypted, decryptOptions({ ...REQUIRED, ...PUBLIC })), form);
+    });
+
+    it('contradictory expectations', async () => {
+      const { form } = sampleForm();
+      const encrypted = await encryptForm(form, encryptOptions());
+      await expectRejection(decryptFormData(encrypted, decryptOptions({ fields: ['title'], allowPlaintext: ['title'] })), 'InvalidArgumentError');
+      await expectRejection(decryptFormData(encrypted, decryptOptions({ files: ['attachments'], allowPlaintext: ['attachments'] })), 'InvalidArgumentError');
+      await expectRejection(decryptFormData(encrypted, decryptOptions({ fields: ['attachments'], files: ['attachments'] })), 'InvalidArgumentError');
+      await expectRejection(decryptFormData(encrypted, decryptOptions({ allowPlaintext: 'visibility' as never })), 'InvalidArgumentError');
     });
   });
 
@@ -320,7 +421,7 @@ describe('encryptForm / decryptFormData', () => {
       const encrypted = await encryptForm(element, encryptOptions({ fields: ['who', 'story'] }));
       expect(encrypted.get('plain')).toBe('keep me');
       expect(encrypted.get('who')).not.toBe('alice secret name');
-      const back = await decryptFormData(encrypted, decryptOptions());
+      const back = await decryptFormData(encrypted, decryptOptions({ fields: ['who', 'story'], files: ['upload'], allowPlaintext: ['plain'] }));
       await expectSameForm(back, new FormData(element));
       expectSameBytes(await bytesOf(back.get('upload') as File), bytes);
     } finally {

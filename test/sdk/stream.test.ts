@@ -10,6 +10,7 @@ import {
   DEFAULT_STREAM_FRAME_LENGTH,
   type Keyring,
   type MessageHeader,
+  MultiKeyring,
   decrypt,
   decryptStream,
   encrypt,
@@ -396,6 +397,58 @@ it('refuses a header that never ends instead of buffering it', async () => {
   const outcome = await readOutcome(endless.pipeThrough(decryptStream(rawKeyring())));
   expectStreamError(outcome, 'MalformedMessageError');
   expect(pulled).toBeLessThanOrEqual(2 * 1024 * 1024);
+});
+
+/**
+ * Runs `run` with every DataView read counted (each integer field of a header is one), and
+ * returns what `run` returned; the counter is passed to `run` so it can take readings.
+ */
+async function withDataViewReadsCounted<T>(run: (reads: () => number) => Promise<T>): Promise<T> {
+  const methods = ['getUint8', 'getUint16', 'getUint32'] as const;
+  const originals = methods.map((name) => DataView.prototype[name]);
+  let count = 0;
+  methods.forEach((name, i) => {
+    const original = originals[i]! as (this: DataView, offset: number) => number;
+    DataView.prototype[name] = function (this: DataView, offset: number) {
+      count++;
+      return original.call(this, offset);
+    } as never;
+  });
+  try {
+    return await run(() => count);
+  } finally {
+    methods.forEach((name, i) => {
+      DataView.prototype[name] = originals[i] as never;
+    });
+  }
+}
+
+it('reads a header that arrives one byte at a time once, not again on every byte', async () => {
+  // 41 encrypted data keys: a header of about 4 KiB holding over a hundred length-prefixed fields.
+  // Parsing the whole buffered prefix again on every chunk would read some 4000 x 60 fields.
+  const keyring = new MultiKeyring({ generator: rawKeyring('k0'), children: Array.from({ length: 40 }, (_, i) => rawKeyring(`k${i + 1}`)) });
+  const data = randomBytes(10);
+  const { ciphertext, header } = await encrypt(keyring, data, { encryptionContext: CONTEXT });
+  expect(header.headerLength).toBeGreaterThan(3000);
+  const readsBeforeUnwrap = (chunking: Chunking) =>
+    withDataViewReadsCounted(async (reads) => {
+      let atUnwrap = -1;
+      const counting: Keyring = {
+        onEncrypt: () => Promise.reject(new Error('unused')),
+        onDecrypt: (materials, edks) => {
+          atUnwrap = reads();
+          return keyring.onDecrypt(materials, edks);
+        },
+      };
+      expectSameBytes(await readAll(through(ciphertext, decryptStream(counting, { expectedContext: CONTEXT }), chunking)), data);
+      return atUnwrap;
+    });
+  const oneChunk = await readsBeforeUnwrap(1 << 30);
+  const byteByByte = await readsBeforeUnwrap(1);
+  // The counter sees the header parser's reads (four fields per EDK at least) ...
+  expect(oneChunk).toBeGreaterThan(4 * 41);
+  // ... and a header cut into 4000 chunks costs what one chunk costs, not thousands of times more.
+  expect(byteByByte).toBeLessThanOrEqual(2 * oneChunk);
 });
 
 describe('the platform objects the streams are for', () => {

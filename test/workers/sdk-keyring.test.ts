@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { KmsServiceError } from '../../sdk/client/index';
 import { decrypt } from '../../sdk/decrypt';
 import { encrypt } from '../../sdk/encrypt';
-import { ContextMismatchError, NoDecryptableKeyError } from '../../sdk/errors';
+import { ContextMismatchError, NoDecryptableKeyError, TooManyEncryptedDataKeysError } from '../../sdk/errors';
 import { EdgeKmsKeyring } from '../../sdk/keyrings/edgekms';
 import { MultiKeyring } from '../../sdk/keyrings/multi';
 import { RawAesKeyring } from '../../sdk/keyrings/raw-aes';
@@ -126,6 +126,25 @@ describe('EdgeKmsKeyring against the service', () => {
     expect(fromUtf8((await decrypt(discovery, ciphertext)).plaintext)).toBe('not for me');
     const elsewhere = new EdgeKmsKeyring({ client: sdkClient(), discovery: true, discoveryFilter: { partition: 'aws', accountIds: ['999999999999'] } });
     await expect(decrypt(elsewhere, ciphertext)).rejects.toBeInstanceOf(NoDecryptableKeyError);
+  });
+
+  it('refuses a message with more EDKs than the keyring allows (default 10) before any Decrypt reaches the service', async () => {
+    const { keyId, arn } = await newKey();
+    // Eleven EDKs, all of one key of the account: a discovery keyring would accept every one.
+    const eleven = new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: keyId, keyIds: Array.from({ length: 10 }, () => arn) });
+    const { ciphertext, header } = await encrypt(eleven, 'many keys');
+    expect(header.encryptedDataKeys).toHaveLength(11);
+    const filter = { partition: 'aws', accountIds: [ACCOUNT] };
+    for (const keyring of [
+      new EdgeKmsKeyring({ client: sdkClient(), discovery: true, discoveryFilter: filter }),
+      new EdgeKmsKeyring({ client: sdkClient(), keyIds: [arn] }),
+    ]) {
+      await expect(decrypt(keyring, ciphertext)).rejects.toBeInstanceOf(TooManyEncryptedDataKeysError);
+    }
+    expect(await auditCount(keyId, 'kms:Decrypt')).toBe(0);
+    const raised = new EdgeKmsKeyring({ client: sdkClient(), discovery: true, discoveryFilter: filter, maxEncryptedDataKeys: 11 });
+    expect(fromUtf8((await decrypt(raised, ciphertext)).plaintext)).toBe('many keys');
+    expect(await auditCount(keyId, 'kms:Decrypt')).toBe(1);
   });
 
   it('a disabled key surfaces DisabledException as a typed error with the request id', async () => {
