@@ -41,6 +41,7 @@ import { parsePolicy } from '../policy/document';
 import { authorize, checkLockout, decide } from './authorize';
 import { keyMetadata, recordArn, type KeyMetadata, type KeyRecord, type Tag, type VersionRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
+import { ON_DEMAND_ROTATIONS_PER_KEY, requireWithinQuota } from './quotas';
 import { applyTags, removeTags } from './tags';
 import {
   checkGrantRequest,
@@ -497,6 +498,9 @@ export class KeyObject extends DurableObject<Bindings> {
   rotateOnDemand(caller: Caller) {
     return this.change(caller, 'kms:RotateKeyOnDemand', 'enabled', async (record) => {
       this.requireSymmetric(record);
+      // Each on-demand rotation adds a version for good, so the quota counts them over the key's life.
+      const onDemand = [...(await this.ctx.storage.list<VersionRecord>({ prefix: 'version:' })).values()].filter((v) => v.rotationType === 'ON_DEMAND');
+      requireWithinQuota('On-demand rotations per key', ON_DEMAND_ROTATIONS_PER_KEY, onDemand.length);
       record.rotation.onDemandStartedAt = Date.now();
       await this.rotate(record, 'ON_DEMAND');
       return { KeyId: recordArn(record) };
