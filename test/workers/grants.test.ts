@@ -123,6 +123,36 @@ describe('grants', () => {
     await refused('RetireGrant', { GrantToken: 'not-a-token' }, 'NotFoundException');
   });
 
+  it('refuses an empty constraint map, which a policy requiring a kms:GrantConstraintType would take for a constraint', async () => {
+    const keyId = await createKey();
+    await ok('PutKeyPolicy', {
+      KeyId: keyId,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'kms:*', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: arnOf('bob') },
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:GrantConstraintType': ['EncryptionContextEquals', 'EncryptionContextSubset'] } },
+          },
+        ],
+      }),
+    });
+    const grant = (Constraints?: object) => ({ KeyId: keyId, GranteePrincipal: arnOf('carol'), Operations: ['Decrypt'], ...(Constraints && { Constraints }) });
+    for (const empty of [{ EncryptionContextSubset: {} }, { EncryptionContextEquals: {} }]) {
+      const response = await as('bob', 'CreateGrant', grant(empty));
+      expect(response.body.__type, JSON.stringify(empty)).toBe('ValidationException');
+      expect(response.status).toBe(400);
+    }
+    expect((await ok('ListGrants', { KeyId: keyId })).Grants).toEqual([]);
+    // The policy still does its job: no constraint is denied, a real one is allowed.
+    expect((await as('bob', 'CreateGrant', grant())).body.__type).toBe('AccessDeniedException');
+    expect((await as('bob', 'CreateGrant', grant({ EncryptionContextSubset: { tenant: 'acme' } }))).status).toBe(200);
+  });
+
   it('a grantee holding CreateGrant may only pass on a narrower grant', async () => {
     const keyId = await createKey();
     await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), Operations: ['Decrypt', 'Encrypt', 'CreateGrant'] });
