@@ -1,12 +1,6 @@
 import type { Principal } from '../auth/principal';
 import type { Grant } from './grants';
 
-/**
- * A key's grants, in its object's SQLite storage and indexed by grantee. A
- * request reads only the grants that could name its caller, so neither the
- * object's memory nor the time to authorize grows with the number of grants
- * on the key (up to 50,000, as in AWS KMS); nothing is loaded at start.
- */
 interface Row extends Record<string, SqlStorageValue> {
   body: string;
 }
@@ -26,6 +20,12 @@ function granteeArnsOf(principal: Principal): string[] {
 
 const parse = (row: Row) => JSON.parse(row.body) as Grant;
 
+/**
+ * A key's grants, in its object's SQLite storage and indexed by grantee. A
+ * request reads only the grants that could name its caller, so neither the
+ * object's memory nor the time to authorize grows with the number of grants
+ * on the key (up to 50,000, as in AWS KMS); nothing is loaded at start.
+ */
 export class GrantStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`
