@@ -101,6 +101,10 @@ export class MalformedPolicyDocumentException extends KmsError {
 export class TagException extends KmsError {
   override readonly name = 'TagException';
 }
+/** A resource quota (grants per key, on-demand rotations per key) is used up; AWS KMS answers 400. */
+export class LimitExceededException extends KmsError {
+  override readonly name = 'LimitExceededException';
+}
 export class ThrottlingException extends KmsError {
   override readonly name = 'ThrottlingException';
   static override readonly status = 429;
@@ -144,6 +148,7 @@ const ERROR_CLASSES = [
   InvalidMarkerException,
   MalformedPolicyDocumentException,
   TagException,
+  LimitExceededException,
   ThrottlingException,
   KMSInternalException,
 ];

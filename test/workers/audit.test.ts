@@ -1,4 +1,6 @@
-import { runInDurableObject, SELF } from 'cloudflare:test';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { b64, keyStub, kms, mintToken, utf8 } from './helpers';
 
@@ -140,6 +142,25 @@ describe('audit trail', () => {
     expect(account.body.Chains.find((chain: { Source: string }) => chain.Source === keyId).Valid).toBe(false);
     expect(account.body.Chains.find((chain: { Source: string }) => chain.Source === `account:${ACCOUNT}`).Valid).toBe(true);
   });
+});
+
+it('a chain written before records could carry a count still verifies, and goes on', async () => {
+  const account = '555566667777';
+  const log = env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(account));
+  const hex = (text: string) => bytesToHex(sha256(new TextEncoder().encode(text)));
+  // The table and the hashed field order of the first release, written as that release did.
+  const genesis = hex(`edgekms audit chain account:${account}`);
+  const old = [1, 1_700_000_000_000, 'old-request', 'anonymous', account, 'kms:ListKeys', null, null, null, 'Denied', 'UnauthenticatedException', null, null];
+  await runInDurableObject(log, (_instance, state) => {
+    state.storage.sql.exec(`CREATE TABLE audit (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, request_id TEXT NOT NULL,
+      principal TEXT NOT NULL, account TEXT NOT NULL, operation TEXT NOT NULL, key_id TEXT, key_version INTEGER,
+      encryption_context TEXT, outcome TEXT NOT NULL, error_name TEXT, source_ip TEXT, user_agent TEXT,
+      prev_hash TEXT NOT NULL, hash TEXT NOT NULL)`);
+    state.storage.sql.exec('INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ...old, genesis, hex(JSON.stringify([...old, genesis])));
+  });
+  expect(await log.verify(account)).toEqual({ source: `account:${account}`, records: 1, valid: true });
+  await log.append(account, { time: Date.now(), requestId: 'new-request', principal: 'anonymous', account, operation: 'kms:ListKeys', outcome: 'Denied' });
+  expect(await log.verify(account)).toEqual({ source: `account:${account}`, records: 2, valid: true });
 });
 
 it('the admin token is an account administrator of the service account only', async () => {

@@ -20,6 +20,7 @@ describe('ScheduleKeyDeletion and CancelKeyDeletion', () => {
   it('a key pending deletion refuses use with KMSInvalidStateException until cancelled, then comes back disabled', async () => {
     const keyId = await createKey();
     const { CiphertextBlob } = await ok('Encrypt', { KeyId: keyId, Plaintext: 'aGk=' });
+    await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: 'arn:aws:sts::111122223333:federated-user/alice', Operations: ['Decrypt'] });
     await ok('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
     expect((await ok('DescribeKey', { KeyId: keyId })).KeyMetadata).toMatchObject({
       KeyState: 'PendingDeletion',
@@ -49,6 +50,7 @@ describe('ScheduleKeyDeletion and CancelKeyDeletion', () => {
     const alias = `alias/doomed-${crypto.randomUUID()}`;
     await ok('CreateAlias', { AliasName: alias, TargetKeyId: keyId });
     const { CiphertextBlob } = await ok('Encrypt', { KeyId: keyId, Plaintext: 'aGk=' });
+    await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: 'arn:aws:sts::111122223333:federated-user/alice', Operations: ['Decrypt'] });
     await ok('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
 
     // Before the window ends the alarm leaves the key alone.
@@ -70,6 +72,8 @@ describe('ScheduleKeyDeletion and CancelKeyDeletion', () => {
 
     const stored = await runInDurableObject(keyStub(keyId), async (_instance, state) => [...(await state.storage.list()).keys()]);
     expect(stored).toEqual(['key']); // only the tombstone; every version is gone
+    const grants = await runInDurableObject(keyStub(keyId), (_instance, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM grants').one().n);
+    expect(grants).toBe(0);
   });
 });
 

@@ -1,10 +1,40 @@
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createKey, kms, mintToken, ok, refused } from './helpers';
+import { GRANTS_PER_KEY } from '../../worker/key-object/quotas';
+import { createKey, keyStub, kms, mintToken, ok, refused } from './helpers';
 
 const ACCOUNT = '111122223333';
 const arnOf = (sub: string) => `arn:aws:sts::${ACCOUNT}:federated-user/${sub}`;
 const token = (sub: string) => mintToken({ sub, groups: [] });
 const as = async (sub: string, operation: string, body: unknown) => kms(operation, body, { token: await token(sub) });
+
+/**
+ * Writes `count` grants for `grantee` straight into the key's storage as one key-value entry
+ * each, the layout earlier versions used (and still read), then restarts the object.
+ */
+async function seedStoredGrants(keyId: string, grantee: string, count: number): Promise<void> {
+  const stub = keyStub(keyId);
+  await runInDurableObject(stub, async (_instance, state) => {
+    const now = Date.now();
+    for (let start = 0; start < count; start += 128) {
+      const batch: Record<string, unknown> = {};
+      for (let i = start; i < Math.min(count, start + 128); i++) {
+        const grantId = `seeded${String(i).padStart(8, '0')}`;
+        batch[`grant:${grantId}`] = {
+          GrantId: grantId,
+          GrantToken: `token-${grantId}`,
+          KeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`,
+          GranteePrincipal: grantee,
+          IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`,
+          Operations: ['Decrypt'],
+          CreationDate: now,
+        };
+      }
+      await state.storage.put(batch);
+    }
+  });
+  await evictDurableObject(stub);
+}
 
 async function dataKey(keyId: string, context: Record<string, string>) {
   return ok('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context });
@@ -121,6 +151,70 @@ describe('grants', () => {
     await refused('CreateGrant', { KeyId: signing, GranteePrincipal: arnOf('a'), Operations: ['Sign'], Constraints: { EncryptionContextSubset: { a: 'b' } } }, 'ValidationException');
     await refused('RetireGrant', {}, 'ValidationException');
     await refused('RetireGrant', { GrantToken: 'not-a-token' }, 'NotFoundException');
+  });
+
+  it('refuses an empty constraint map, which a policy requiring a kms:GrantConstraintType would take for a constraint', async () => {
+    const keyId = await createKey();
+    await ok('PutKeyPolicy', {
+      KeyId: keyId,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'kms:*', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: arnOf('bob') },
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:GrantConstraintType': ['EncryptionContextEquals', 'EncryptionContextSubset'] } },
+          },
+        ],
+      }),
+    });
+    const grant = (Constraints?: object) => ({ KeyId: keyId, GranteePrincipal: arnOf('carol'), Operations: ['Decrypt'], ...(Constraints && { Constraints }) });
+    for (const empty of [{ EncryptionContextSubset: {} }, { EncryptionContextEquals: {} }]) {
+      const response = await as('bob', 'CreateGrant', grant(empty));
+      expect(response.body.__type, JSON.stringify(empty)).toBe('ValidationException');
+      expect(response.status).toBe(400);
+    }
+    expect((await ok('ListGrants', { KeyId: keyId })).Grants).toEqual([]);
+    // The policy still does its job: no constraint is denied, a real one is allowed.
+    expect((await as('bob', 'CreateGrant', grant())).body.__type).toBe('AccessDeniedException');
+    expect((await as('bob', 'CreateGrant', grant({ EncryptionContextSubset: { tenant: 'acme' } }))).status).toBe(200);
+  });
+
+  it(`holds at most ${GRANTS_PER_KEY} grants per key, as AWS KMS does (LimitExceededException)`, async () => {
+    const keyId = await createKey();
+    const named = { KeyId: keyId, GranteePrincipal: arnOf('alice'), Operations: ['Decrypt'], Name: 'nightly' };
+    const kept = await ok('CreateGrant', named);
+    await seedStoredGrants(keyId, arnOf('bulk'), GRANTS_PER_KEY - 2);
+    const last = await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('bob'), Operations: ['Decrypt'] });
+
+    const { status, body } = await refused('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('carol'), Operations: ['Decrypt'] }, 'LimitExceededException');
+    expect(status).toBe(400);
+    expect(body.message).toBe(`Grants per key quota for this account in this region is ${GRANTS_PER_KEY}, current usage is ${GRANTS_PER_KEY}.`);
+    // A retry of a named grant creates nothing, so the quota does not stand in its way.
+    expect(await ok('CreateGrant', named)).toEqual(kept);
+    // Grants still work at the quota, and retiring one makes room for another.
+    const blob = await dataKey(keyId, {});
+    expect((await as('bob', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).status).toBe(200);
+    await ok('RevokeGrant', { KeyId: keyId, GrantId: last.GrantId });
+    await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('carol'), Operations: ['Decrypt'] });
+    await refused('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('dave'), Operations: ['Decrypt'] }, 'LimitExceededException');
+  });
+
+  it('grants stored by earlier versions, one key-value entry each, move into the grant table and keep working', async () => {
+    const keyId = await createKey();
+    await seedStoredGrants(keyId, arnOf('alice'), 3);
+    const blob = await dataKey(keyId, {});
+    expect((await as('alice', 'Decrypt', { CiphertextBlob: blob.CiphertextBlob })).status).toBe(200);
+    const { Grants } = await ok('ListGrants', { KeyId: keyId });
+    expect(Grants.map((grant: { GrantId: string }) => grant.GrantId)).toEqual(['seeded00000000', 'seeded00000001', 'seeded00000002']);
+    await ok('RevokeGrant', { KeyId: keyId, GrantId: 'seeded00000001' });
+    const left = await runInDurableObject(keyStub(keyId), async (_instance, state) => [...(await state.storage.list({ prefix: 'grant:' })).keys()]);
+    expect(left).toEqual([]);
+    await evictDurableObject(keyStub(keyId));
+    expect((await ok('ListGrants', { KeyId: keyId })).Grants).toHaveLength(2);
   });
 
   it('a grantee holding CreateGrant may only pass on a narrower grant', async () => {

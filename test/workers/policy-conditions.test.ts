@@ -1,8 +1,10 @@
+import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../worker/auth/principal';
 import { parsePolicy } from '../../worker/policy/document';
 import { evaluatePolicy } from '../../worker/policy/evaluate';
 import { requestKeys, type RequestFacts } from '../../worker/policy/request-keys';
+import { ADMIN_TOKEN, createKey, mintToken, ok } from './helpers';
 
 const alice: Principal = {
   account: '111122223333',
@@ -18,7 +20,7 @@ function allows(condition: object, facts: RequestFacts = {}): boolean {
   const policy = parsePolicy(
     JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: condition }] }),
   );
-  const keys = requestKeys({ principal: alice, request: { requestId: 'r', via: 'native', sourceIp: '203.0.113.9' } }, facts);
+  const keys = requestKeys({ principal: alice, request: { requestId: 'r', via: 'native', sourceIp: '203.0.113.9', secureTransport: true } }, facts);
   return evaluatePolicy(policy, { principal: alice, action: 'kms:Decrypt', resource: 'arn:aws:kms:us-east-1:111122223333:key/k', keys }) === 'Allow';
 }
 
@@ -88,5 +90,48 @@ describe('condition operators', () => {
   it('condition keys are case-insensitive; values are not', () => {
     expect(allows({ StringEquals: { 'KMS:CallerAccount': '111122223333' } })).toBe(true);
     expect(allows({ StringEquals: { 'aws:SourceIp': '203.0.113.9' } })).toBe(true);
+  });
+});
+
+describe('aws:SecureTransport', () => {
+  /** A request to the real Worker with the URL scheme given. */
+  async function call(scheme: 'http' | 'https', token: string, operation: string, body: unknown) {
+    const response = await SELF.fetch(`${scheme}://kms.test/v1/${operation}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  }
+
+  it('is "true" only for a request that reached the Worker over https', async () => {
+    const keyId = await createKey();
+    const account = '111122223333';
+    await ok('PutKeyPolicy', {
+      KeyId: keyId,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:sts::${account}:federated-user/alice` },
+            Action: 'kms:GenerateDataKey',
+            Resource: '*',
+            Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+          },
+          // AWS's usual guard: nobody, administrators included, uses the key over plain HTTP.
+          { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        ],
+      }),
+    });
+    const alice = await mintToken({ sub: 'alice', groups: [] });
+    const request = { KeyId: keyId, KeySpec: 'AES_256' };
+    expect((await call('https', alice, 'GenerateDataKey', request)).status).toBe(200);
+    const plain = await call('http', alice, 'GenerateDataKey', request);
+    expect(plain.body.__type).toBe('AccessDeniedException');
+    expect(plain.status).toBe(403);
+    expect((await call('https', ADMIN_TOKEN, 'DescribeKey', { KeyId: keyId })).status).toBe(200);
+    expect((await call('http', ADMIN_TOKEN, 'DescribeKey', { KeyId: keyId })).body.__type).toBe('AccessDeniedException');
   });
 });

@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { ON_DEMAND_ROTATIONS_PER_KEY } from '../../worker/key-object/quotas';
 import { blobVersion, createKey, editStoredRecord, eventually, keyStub, ok, refused } from './helpers';
 
 const DAY = 86_400_000;
@@ -75,6 +76,29 @@ describe('RotateKeyOnDemand', () => {
     expect(Rotations.map((r: { KeyMaterialId: string }) => r.KeyMaterialId)).toEqual(['2', '3', '4', '5', '6']);
     await expectDecrypts(CiphertextBlob, 'before');
     expect(blobVersion((await encryptAll(keyId, 'after')).CiphertextBlob)).toBe(6);
+  });
+});
+
+describe('the on-demand rotation quota', () => {
+  it(`refuses rotation ${ON_DEMAND_ROTATIONS_PER_KEY + 1} with LimitExceededException; automatic rotation goes on`, async () => {
+    const keyId = await createKey();
+    await ok('EnableKeyRotation', { KeyId: keyId, RotationPeriodInDays: 90 });
+    for (let rotation = 1; rotation <= ON_DEMAND_ROTATIONS_PER_KEY; rotation++) await ok('RotateKeyOnDemand', { KeyId: keyId });
+    const { status, body } = await refused('RotateKeyOnDemand', { KeyId: keyId }, 'LimitExceededException');
+    expect(status).toBe(400);
+    expect(body.message).toBe(
+      `On-demand rotations per key quota for this account in this region is ${ON_DEMAND_ROTATIONS_PER_KEY}, current usage is ${ON_DEMAND_ROTATIONS_PER_KEY}.`,
+    );
+    const current = String(ON_DEMAND_ROTATIONS_PER_KEY + 1);
+    expect((await ok('DescribeKey', { KeyId: keyId })).KeyMetadata.CurrentKeyMaterialId).toBe(current);
+
+    // The quota is on on-demand rotations only: the scheduled one still happens.
+    await editStoredRecord(keyId, (record) => {
+      record.rotation.nextRotation = Date.now() - 1000;
+    });
+    await runDurableObjectAlarm(keyStub(keyId));
+    expect((await ok('DescribeKey', { KeyId: keyId })).KeyMetadata.CurrentKeyMaterialId).toBe(String(ON_DEMAND_ROTATIONS_PER_KEY + 2));
+    await refused('RotateKeyOnDemand', { KeyId: keyId }, 'LimitExceededException');
   });
 });
 

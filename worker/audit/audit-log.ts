@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
 import { AuditChain, type AuditFilter, type AuditPosition, type ChainVerification } from './chain';
 import type { AuditEntry, AuditRecord } from './record';
+import { ThrottledTally, type ThrottledWindow } from './throttled-tally';
 
 /**
  * One AuditLog per account: the trail of requests that reached no key
@@ -11,15 +12,47 @@ import type { AuditEntry, AuditRecord } from './record';
  */
 export class AuditLog extends DurableObject<Bindings> {
   private chain: AuditChain | undefined;
+  /** The account this object serves, once a request has named it. */
+  private account: string | undefined;
+  private readonly throttled = new ThrottledTally();
 
   /** The object is addressed by account, and its chain is named after it. */
   private chainOf(account: string): AuditChain {
+    this.account ??= account;
     this.chain ??= new AuditChain(this.ctx.storage.sql, accountAuditSource(account));
     return this.chain;
   }
 
   append(account: string, entry: AuditEntry): void {
     this.chainOf(account).append(entry);
+  }
+
+  /**
+   * A throttled request (throttled-tally.ts): recorded if it opens its
+   * principal's window, else only counted. Writes out the principal's previous
+   * window first, and arms the alarm that writes out windows nobody closes.
+   */
+  async appendThrottled(account: string, entry: AuditEntry): Promise<void> {
+    const chain = this.chainOf(account);
+    const { record, closed } = this.throttled.note(entry.principal, entry.time);
+    for (const window of closed) this.appendCount(chain, account, window);
+    if (!record) return;
+    chain.append(entry);
+    await this.ctx.storage.setAlarm(this.throttled.nextEnd()!);
+  }
+
+  /** Writes out every throttled-request window that has ended by `now`; the alarm's work. */
+  async flushThrottled(now = Date.now()): Promise<void> {
+    const ended = this.throttled.takeEnded(now);
+    // A window opens only with a request, which named the account.
+    const account = this.account;
+    if (account !== undefined) for (const window of ended) this.appendCount(this.chainOf(account), account, window);
+    const next = this.throttled.nextEnd();
+    if (next !== undefined) await this.ctx.storage.setAlarm(next);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.flushThrottled();
   }
 
   query(account: string, filter: AuditFilter, after: AuditPosition | undefined, limit: number): AuditRecord[] {
@@ -29,7 +62,26 @@ export class AuditLog extends DurableObject<Bindings> {
   verify(account: string): ChainVerification {
     return this.chainOf(account).verify();
   }
+
+  /** The one record of a window's throttled requests that have none of their own (none if there were none). */
+  private appendCount(chain: AuditChain, account: string, window: ThrottledWindow): void {
+    if (window.count === 0) return;
+    chain.append({
+      time: Date.now(),
+      requestId: `throttled-${crypto.randomUUID()}`,
+      principal: window.principal,
+      account,
+      operation: THROTTLED_OPERATION,
+      outcome: 'Denied',
+      errorName: 'ThrottlingException',
+      count: window.count,
+      windowStart: window.start,
+    });
+  }
 }
+
+/** The operation name of a record that counts throttled requests. */
+export const THROTTLED_OPERATION = 'edgekms:Throttled';
 
 /** The name of an account's own chain, as records and verifications report it. */
 export function accountAuditSource(account: string): string {

@@ -42,6 +42,8 @@ interface Row extends Record<string, SqlStorageValue> {
   error_name: string | null;
   source_ip: string | null;
   user_agent: string | null;
+  request_count: number | null;
+  window_start: number | null;
   prev_hash: string;
   hash: string;
 }
@@ -63,6 +65,8 @@ function toRecord(row: Row): AuditRecord {
     ...(row.error_name !== null && { errorName: row.error_name }),
     ...(row.source_ip !== null && { sourceIp: row.source_ip }),
     ...(row.user_agent !== null && { userAgent: row.user_agent }),
+    ...(row.request_count !== null && { count: row.request_count }),
+    ...(row.window_start !== null && { windowStart: row.window_start }),
   };
 }
 
@@ -90,10 +94,17 @@ export class AuditChain {
         source_ip TEXT,
         user_agent TEXT,
         prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
+        hash TEXT NOT NULL,
+        request_count INTEGER,
+        window_start INTEGER
       );
       CREATE INDEX IF NOT EXISTS audit_by_time ON audit (time, seq);
     `);
+    // A chain created before the throttled-request counts gains their columns.
+    const columns = new Set(sql.exec<{ name: string }>('PRAGMA table_info(audit)').toArray().map((column) => column.name));
+    for (const [name, type] of [['request_count', 'INTEGER'], ['window_start', 'INTEGER']]) {
+      if (!columns.has(name!)) sql.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
+    }
   }
 
   private readHead(): { sequence: number; hash: string } {
@@ -108,8 +119,8 @@ export class AuditChain {
     const hash = recordHash(sequence, entry, previousHash);
     this.sql.exec(
       `INSERT INTO audit (seq, time, request_id, principal, account, operation, key_id, key_version,
-         encryption_context, outcome, error_name, source_ip, user_agent, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         encryption_context, outcome, error_name, source_ip, user_agent, request_count, window_start, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       sequence,
       entry.time,
       entry.requestId,
@@ -123,6 +134,8 @@ export class AuditChain {
       entry.errorName ?? null,
       entry.sourceIp ?? null,
       entry.userAgent ?? null,
+      entry.count ?? null,
+      entry.windowStart ?? null,
       previousHash,
       hash,
     );

@@ -22,6 +22,13 @@ export interface AuditEntry {
   errorName?: string;
   sourceIp?: string;
   userAgent?: string;
+  /**
+   * Only in an `edgekms:Throttled` record (throttled-tally.ts): how many
+   * throttled requests of `principal` it stands for, in the window that
+   * began at `windowStart` (epoch ms) with a throttled request of its own record.
+   */
+  count?: number;
+  windowStart?: number;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -32,8 +39,13 @@ export interface AuditRecord extends AuditEntry {
 
 const encoder = new TextEncoder();
 
-/** The fields in a fixed order: the byte string the hash covers. */
+/**
+ * The fields in a fixed order: the byte string the hash covers. Fields added
+ * later are appended only when present, so every record written before them
+ * keeps its hash and old chains still verify.
+ */
 function canonical(sequence: number, entry: AuditEntry, previousHash: string): string {
+  const added = entry.count !== undefined ? [entry.count, entry.windowStart ?? null] : [];
   return JSON.stringify([
     sequence,
     entry.time,
@@ -49,6 +61,7 @@ function canonical(sequence: number, entry: AuditEntry, previousHash: string): s
     entry.sourceIp ?? null,
     entry.userAgent ?? null,
     previousHash,
+    ...added,
   ]);
 }
 

@@ -10,7 +10,8 @@ import { withAuditScope } from './request-scope';
  * Wraps one API request so that it is recorded exactly once, before the
  * response: by the key it reached (inside that key's object), or else here,
  * in the account's chain; authentication failures go to the service's own
- * account, since the caller's account is not known.
+ * account, since the caller's account is not known. Throttled requests
+ * are the exception: they are counted (audit/throttled-tally.ts).
  */
 export async function auditedRequest<T>(
   env: Bindings,
@@ -30,7 +31,10 @@ export async function auditedRequest<T>(
     if (!scope.recordedByKey) {
       const account = principal?.account ?? env.KMS_ACCOUNT_ID;
       const caller = principal ? { principal, request } : { request };
-      await auditLog(env, account).append(account, auditEntry(caller, operation, failure, { account, ...(scope.keyId !== undefined && { keyId: scope.keyId }) }));
+      const entry = auditEntry(caller, operation, failure, { account, ...(scope.keyId !== undefined && { keyId: scope.keyId }) });
+      // Throttled requests are counted per principal rather than each recorded (throttled-tally.ts).
+      if (principal && failure?.name === 'ThrottlingException') await auditLog(env, account).appendThrottled(account, entry);
+      else await auditLog(env, account).append(account, entry);
     }
   }
 }

@@ -5,6 +5,8 @@ export interface RequestMeta {
   requestId: string;
   sourceIp?: string;
   userAgent?: string;
+  /** Whether the request reached the Worker over HTTPS (its URL's scheme): `aws:SecureTransport`. Absent for the service's own events. */
+  secureTransport?: boolean;
   /** Which protocol adapter took the request. */
   via: 'native' | 'aws';
 }

@@ -63,6 +63,12 @@ export function checkGrantRequest(operations: readonly string[], constraints: Gr
   if (constraints.EncryptionContextEquals && constraints.EncryptionContextSubset) {
     throw new ValidationException('Specify EncryptionContextEquals or EncryptionContextSubset, not both.');
   }
+  // An empty map constrains nothing, yet it would name a kms:GrantConstraintType that a policy may require.
+  for (const [name, context] of Object.entries(constraints)) {
+    if (context !== undefined && Object.keys(context).length === 0) {
+      throw new ValidationException(`${name} must contain at least one encryption context pair.`);
+    }
+  }
   const unsupported = operations.filter((operation) => !CONSTRAINT_COMPATIBLE.has(operation));
   if (unsupported.length > 0) {
     throw new ValidationException(`Encryption context constraints do not apply to ${unsupported.join(', ')}.`);

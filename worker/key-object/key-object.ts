@@ -35,12 +35,14 @@ import { capture, type Result } from '../result';
 import { directory } from '../stubs';
 import { blobKeyVersion, parseCiphertextBlob } from '../wire/ciphertext-blob';
 import type { EncryptionContext } from '../wire/encryption-context';
-import { paginate, pageFields } from '../wire/pagination';
+import { decodeMarker, paginate, pageFields, pageFromLookahead } from '../wire/pagination';
 import type { RequestFacts } from '../policy/request-keys';
 import { parsePolicy } from '../policy/document';
 import { authorize, checkLockout, decide } from './authorize';
 import { keyMetadata, recordArn, type KeyMetadata, type KeyRecord, type Tag, type VersionRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
+import { GrantStore } from './grant-store';
+import { GRANTS_PER_KEY, ON_DEMAND_ROTATIONS_PER_KEY, requireWithinQuota } from './quotas';
 import { applyTags, removeTags } from './tags';
 import {
   checkGrantRequest,
@@ -57,7 +59,6 @@ import { defaultKeyPolicy } from '../policy/default-policy';
 
 const DAY = 86_400_000;
 const RECORD = 'key';
-const GRANT_PREFIX = 'grant:';
 const versionKey = (version: number) => `version:${String(version).padStart(10, '0')}`;
 
 interface UnsealedVersion {
@@ -116,17 +117,16 @@ function refuseContext(context: EncryptionContext | undefined): void {
  */
 export class KeyObject extends DurableObject<Bindings> {
   private record: KeyRecord | undefined;
-  private readonly grants = new Map<string, Grant>();
+  private readonly grants: GrantStore;
   private chain: AuditChain | undefined;
   private readonly unsealed = new Map<number, Promise<UnsealedVersion>>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
+    this.grants = new GrantStore(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       this.record = await ctx.storage.get<KeyRecord>(RECORD);
-      for (const grant of (await ctx.storage.list<Grant>({ prefix: GRANT_PREFIX })).values()) {
-        this.grants.set(grant.GrantId, grant);
-      }
+      await this.grants.moveLegacyGrants(ctx.storage);
     });
   }
 
@@ -353,21 +353,19 @@ export class KeyObject extends DurableObject<Bindings> {
     };
     return this.mutate(async () => {
       const record = this.existing(caller);
-      const parent = authorize(caller, 'kms:CreateGrant', record, facts, this.grants.values());
+      const parent = authorize(caller, 'kms:CreateGrant', record, facts, this.grants.naming(caller.principal));
       requireState(record, 'enabled');
       checkGrantRequest(request.operations, request.constraints);
       if (parent && !narrows(parent, request.operations, request.constraints)) {
         throw new AccessDeniedException('A grant can only create grants for a subset of its own operations and constraints.');
       }
-      const same = [...this.grants.values()].find(
+      const same = (request.name === undefined ? [] : this.grants.named(request.granteePrincipal, request.name)).find(
         (grant) =>
-          request.name !== undefined &&
-          grant.Name === request.name &&
-          grant.GranteePrincipal === request.granteePrincipal &&
           JSON.stringify([grant.Operations, grant.Constraints ?? null, grant.RetiringPrincipal ?? null]) ===
-            JSON.stringify([request.operations, request.constraints ?? null, request.retiringPrincipal ?? null]),
+          JSON.stringify([request.operations, request.constraints ?? null, request.retiringPrincipal ?? null]),
       );
       if (same) return { GrantId: same.GrantId, GrantToken: same.GrantToken };
+      requireWithinQuota('Grants per key', GRANTS_PER_KEY, this.grants.count());
       const grantId = crypto.randomUUID().replaceAll('-', '');
       const grant: Grant = {
         GrantId: grantId,
@@ -381,8 +379,7 @@ export class KeyObject extends DurableObject<Bindings> {
         ...(request.retiringPrincipal !== undefined && { RetiringPrincipal: request.retiringPrincipal }),
         ...(request.constraints !== undefined && { Constraints: request.constraints }),
       };
-      await this.ctx.storage.put(GRANT_PREFIX + grantId, grant);
-      this.grants.set(grantId, grant);
+      this.grants.put(grant);
       if (grant.RetiringPrincipal) await directory(this.env, record.account).indexGrant(grantListEntry(grant), grant.RetiringPrincipal);
       return { GrantId: grantId, GrantToken: grant.GrantToken };
     }, { caller, action: 'kms:CreateGrant', facts });
@@ -390,10 +387,8 @@ export class KeyObject extends DurableObject<Bindings> {
 
   listGrants(caller: Caller, filter: { grantId?: string; granteePrincipal?: string }, limit: number | undefined, marker: string | undefined) {
     return this.read(caller, 'kms:ListGrants', 'exists', () => {
-      const grants = [...this.grants.values()]
-        .filter((grant) => (filter.grantId === undefined || grant.GrantId === filter.grantId) && (filter.granteePrincipal === undefined || grant.GranteePrincipal === filter.granteePrincipal))
-        .sort((a, b) => (a.GrantId < b.GrantId ? -1 : 1));
-      const page = paginate(grants, (grant) => grant.GrantId, limit, marker);
+      const size = limit ?? 100;
+      const page = pageFromLookahead(this.grants.list(filter, decodeMarker(marker), size + 1), size, (grant) => grant.GrantId);
       return { Grants: page.items.map(grantListEntry), ...pageFields(page) };
     });
   }
@@ -430,7 +425,6 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   private async dropGrant(record: KeyRecord, grant: Grant): Promise<void> {
-    await this.ctx.storage.delete(GRANT_PREFIX + grant.GrantId);
     this.grants.delete(grant.GrantId);
     if (grant.RetiringPrincipal) await directory(this.env, record.account).unindexGrant(grant.GrantId);
   }
@@ -505,6 +499,9 @@ export class KeyObject extends DurableObject<Bindings> {
   rotateOnDemand(caller: Caller) {
     return this.change(caller, 'kms:RotateKeyOnDemand', 'enabled', async (record) => {
       this.requireSymmetric(record);
+      // Each on-demand rotation adds a version for good, so the quota counts them over the key's life.
+      const onDemand = [...(await this.ctx.storage.list<VersionRecord>({ prefix: 'version:' })).values()].filter((v) => v.rotationType === 'ON_DEMAND');
+      requireWithinQuota('On-demand rotations per key', ON_DEMAND_ROTATIONS_PER_KEY, onDemand.length);
       record.rotation.onDemandStartedAt = Date.now();
       await this.rotate(record, 'ON_DEMAND');
       return { KeyId: recordArn(record) };
@@ -636,7 +633,7 @@ export class KeyObject extends DurableObject<Bindings> {
 
   private admit(caller: Caller, action: string, requirement: StateRequirement, facts?: RequestFacts): KeyRecord {
     const record = this.existing(caller, { evenDeleted: requirement === 'anyState' });
-    authorize(caller, action, record, facts, this.grants.values());
+    authorize(caller, action, record, facts, this.grants.naming(caller.principal));
     requireState(record, requirement);
     return record;
   }
@@ -678,8 +675,8 @@ export class KeyObject extends DurableObject<Bindings> {
    */
   private async destroy(record: KeyRecord): Promise<void> {
     await directory(this.env, record.account).forgetKey(record.keyId);
-    const versions = [...(await this.ctx.storage.list({ prefix: 'version:' })).keys(), ...[...this.grants.keys()].map((id) => GRANT_PREFIX + id)];
-    this.grants.clear();
+    const versions = [...(await this.ctx.storage.list({ prefix: 'version:' })).keys()];
+    this.grants.deleteAll();
     // The storage API deletes at most 128 keys per call.
     for (let start = 0; start < versions.length; start += 128) {
       await this.ctx.storage.delete(versions.slice(start, start + 128));

@@ -59,6 +59,8 @@ function wireRecord(record: Sourced) {
     ...(record.errorName !== undefined && { ErrorName: record.errorName }),
     ...(record.sourceIp !== undefined && { SourceIp: record.sourceIp }),
     ...(record.userAgent !== undefined && { UserAgent: record.userAgent }),
+    ...(record.count !== undefined && { Count: record.count }),
+    ...(record.windowStart !== undefined && { WindowStart: record.windowStart / 1000 }),
     PreviousHash: record.previousHash,
     Hash: record.hash,
   };

@@ -37,7 +37,7 @@ export function requestKeys(caller: Caller, facts: RequestFacts, now = Date.now(
   set('aws:username', principal.kind === 'jwt' ? String(principal.claims.sub) : undefined);
   set('aws:SourceIp', request.sourceIp);
   set('aws:UserAgent', request.userAgent?.slice(0, 256));
-  set('aws:SecureTransport', 'true');
+  set('aws:SecureTransport', request.secureTransport === true ? 'true' : 'false');
   set('aws:CurrentTime', new Date(now).toISOString());
   set('aws:EpochTime', String(Math.floor(now / 1000)));
   set('kms:CallerAccount', principal.account);

@@ -8,6 +8,8 @@ export function requestMeta(c: Context<AppEnv>, via: RequestMeta['via']): Reques
     requestId: c.get('requestId'),
     sourceIp: c.req.header('cf-connecting-ip'),
     userAgent: c.req.header('user-agent'),
+    // The scheme the client used to reach the Worker (on Cloudflare, to its edge); headers could claim anything.
+    secureTransport: new URL(c.req.url).protocol === 'https:',
     via,
   };
 }
