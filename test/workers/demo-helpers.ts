@@ -68,3 +68,20 @@ export function randomBytes(length: number): Uint8Array {
   for (let offset = 0; offset < length; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(length, offset + 65536)));
   return bytes;
 }
+
+/** A demo route as [method, path, body?]. */
+export type DemoRoute = [string, string, unknown?];
+
+/** Every demo route except the session config, for an upload id. */
+export function demoRoutes(id: string): DemoRoute[] {
+  return [
+    ['POST', '/token', { user: 'alice' }],
+    ['GET', '/uploads'],
+    ['PUT', `/uploads/${id}/fields`, 'x'],
+    ['PUT', `/uploads/${id}/parts/0`, 'x'],
+    ['POST', `/uploads/${id}/complete`, { parts: 0 }],
+    ['GET', `/uploads/${id}/fields`],
+    ['GET', `/uploads/${id}/file`],
+    ['DELETE', `/uploads/${id}`],
+  ];
+}

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { authenticateJwt } from '../../worker/auth/jwt';
-import { DEMO_ORIGIN, demo, demoToken, expectRefused } from './demo-helpers';
+import { DEMO_ORIGIN, demo, demoRoutes, demoToken, expectRefused, type DemoRoute } from './demo-helpers';
 import { ADMIN_TOKEN, b64, kms, utf8 } from './helpers';
 
 /** Demo sign-in and the demo-mode switch (docs/api.md, "Demo endpoints"). */
@@ -35,17 +35,7 @@ describe('session config', () => {
 });
 
 describe('demo mode off', () => {
-  const id = crypto.randomUUID();
-  const routes: Array<[string, string, unknown?]> = [
-    ['POST', '/token', { user: 'alice' }],
-    ['GET', '/uploads'],
-    ['PUT', `/uploads/${id}/fields`, 'x'],
-    ['PUT', `/uploads/${id}/parts/0`, 'x'],
-    ['POST', `/uploads/${id}/complete`, { parts: 0 }],
-    ['GET', `/uploads/${id}/fields`],
-    ['GET', `/uploads/${id}/file`],
-    ['DELETE', `/uploads/${id}`],
-  ];
+  const routes = demoRoutes(crypto.randomUUID());
 
   it('every demo route but the session config is absent (404), even for the administrator', async () => {
     for (const [method, path, body] of routes) {
@@ -151,18 +141,7 @@ describe('DNS rebinding', () => {
   // A page on evil.example that re-points its name at 127.0.0.1 is same-origin with a local demo;
   // the browser still sends its name as Host and, on the sign-in POST, its origin as Origin.
   const signIn = (origin: string, headers: Record<string, string> = {}) => demo('/token', { method: 'POST', body: { user: 'alice' }, origin, headers });
-  const id = crypto.randomUUID();
-  const routes: Array<[string, string, unknown?]> = [
-    ['GET', '/session-config'],
-    ['POST', '/token', { user: 'alice' }],
-    ['GET', '/uploads'],
-    ['PUT', `/uploads/${id}/fields`, 'x'],
-    ['PUT', `/uploads/${id}/parts/0`, 'x'],
-    ['POST', `/uploads/${id}/complete`, { parts: 0 }],
-    ['GET', `/uploads/${id}/fields`],
-    ['GET', `/uploads/${id}/file`],
-    ['DELETE', `/uploads/${id}`],
-  ];
+  const routes: DemoRoute[] = [['GET', '/session-config'], ...demoRoutes(crypto.randomUUID())];
 
   it('with demo mode on, no demo route answers on a host that is not loopback', async () => {
     const token = await demoToken('alice');
