@@ -73,9 +73,13 @@ describe('audit trail', () => {
     expect(byRequest(notFound.requestId)[0]).toMatchObject({ Source: `account:${ACCOUNT}`, Outcome: 'Failed', ErrorName: 'NotFoundException' });
     expect(byRequest(unknownOperation.requestId)[0]).toMatchObject({ Operation: 'kms:Teleport', ErrorName: 'UnknownOperationException' });
 
-    // Records are in time order and never hold plaintext or data keys.
-    const times = records.map((record) => record.Time);
-    expect(times).toEqual([...times].sort((a, b) => a - b));
+    // Records come chain by chain, the account's own first, each in sequence order; never plaintext or data keys.
+    const sources = [...new Set(records.map((record) => record.Source))];
+    expect(sources).toEqual([`account:${ACCOUNT}`, ...sources.slice(1).sort()]);
+    for (const source of sources) {
+      const sequences = records.filter((record) => record.Source === source).map((record) => record.Sequence);
+      expect(sequences, source).toEqual([...sequences].sort((a, b) => a - b));
+    }
     expect(JSON.stringify(records)).not.toContain(secret);
     expect(JSON.stringify(records)).not.toContain(encrypted.body.CiphertextBlob);
 

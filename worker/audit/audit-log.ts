@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
-import { AuditChain, type AuditFilter, type AuditPosition, type ChainVerification } from './chain';
-import type { AuditEntry, AuditRecord } from './record';
+import { AuditChain, type AuditFilter, type ChainPage, type ChainProgress, type ChainVerification, type ChainVerificationPage } from './chain';
+import type { AuditEntry } from './record';
 import { ThrottledTally, type ThrottledWindow } from './throttled-tally';
 
 /**
@@ -55,10 +55,17 @@ export class AuditLog extends DurableObject<Bindings> {
     await this.flushThrottled();
   }
 
-  query(account: string, filter: AuditFilter, after: AuditPosition | undefined, limit: number): AuditRecord[] {
-    return this.chainOf(account).query(filter, after, limit);
+  /** A bounded page of the account's own chain (chain.ts `page`). */
+  page(account: string, filter: AuditFilter, afterSequence: number, limit: number, scanBudget: number): ChainPage {
+    return this.chainOf(account).page(filter, afterSequence, limit, scanBudget);
   }
 
+  /** A bounded part of the verification of the account's own chain (chain.ts `verifyPage`). */
+  verifyPage(account: string, from: ChainProgress | undefined, budget: number): ChainVerificationPage {
+    return this.chainOf(account).verifyPage(from, budget);
+  }
+
+  /** The whole chain at once: for operators and tests; the API goes by verifyPage. */
   verify(account: string): ChainVerification {
     return this.chainOf(account).verify();
   }

@@ -1,4 +1,4 @@
-import { genesisHash, recordHash, type AuditEntry, type AuditRecord, type Outcome } from './record';
+import { genesisHash, recordHash, type AuditEntry, type AuditRecord, type ContextSummary, type Outcome } from './record';
 
 /**
  * A hash-chained audit log in a Durable Object's SQLite storage: a key's own
@@ -14,18 +14,42 @@ export interface AuditFilter {
   outcome?: Outcome;
 }
 
-/** Position in a merged, time-ordered listing of several chains. */
-export interface AuditPosition {
-  time: number;
-  source: string;
+/** One page of a chain's records, read in sequence order. */
+export interface ChainPage {
+  records: AuditRecord[];
+  /** The sequence number to go on after, while the chain may hold more; absent once it is read to its end. */
+  resumeAfter?: number;
+  /** How many sequence numbers the page covered, matching the filter or not: the work it cost. */
+  scanned: number;
+}
+
+export interface InvalidRecord {
   sequence: number;
+  requestId?: string;
+  reason: string;
 }
 
 export interface ChainVerification {
   source: string;
   records: number;
   valid: boolean;
-  firstInvalid?: { sequence: number; requestId?: string; reason: string };
+  firstInvalid?: InvalidRecord;
+}
+
+/** Where a verification stopped: the last record found intact and its hash, which the next one must name. */
+export interface ChainProgress {
+  afterSequence: number;
+  previousHash: string;
+}
+
+/** Part of a chain verified: up to a budget of records, or to the first one that is not intact. */
+export interface ChainVerificationPage {
+  source: string;
+  /** Records found intact on this page. */
+  verified: number;
+  /** Where the next page goes on; absent once the chain is verified to its end, or found broken. */
+  next?: ChainProgress;
+  firstInvalid?: InvalidRecord;
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -44,6 +68,7 @@ interface Row extends Record<string, SqlStorageValue> {
   user_agent: string | null;
   request_count: number | null;
   window_start: number | null;
+  encryption_context_summary: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -62,6 +87,7 @@ function toRecord(row: Row): AuditRecord {
     ...(row.key_id !== null && { keyId: row.key_id }),
     ...(row.key_version !== null && { keyVersion: row.key_version }),
     ...(row.encryption_context !== null && { encryptionContext: JSON.parse(row.encryption_context) as Record<string, string> }),
+    ...(row.encryption_context_summary !== null && { encryptionContextSummary: JSON.parse(row.encryption_context_summary) as ContextSummary }),
     ...(row.error_name !== null && { errorName: row.error_name }),
     ...(row.source_ip !== null && { sourceIp: row.source_ip }),
     ...(row.user_agent !== null && { userAgent: row.user_agent }),
@@ -100,9 +126,9 @@ export class AuditChain {
       );
       CREATE INDEX IF NOT EXISTS audit_by_time ON audit (time, seq);
     `);
-    // A chain created before the throttled-request counts gains their columns.
+    // A chain created before the throttled-request counts, or before context summaries, gains their columns.
     const columns = new Set(sql.exec<{ name: string }>('PRAGMA table_info(audit)').toArray().map((column) => column.name));
-    for (const [name, type] of [['request_count', 'INTEGER'], ['window_start', 'INTEGER']]) {
+    for (const [name, type] of [['request_count', 'INTEGER'], ['window_start', 'INTEGER'], ['encryption_context_summary', 'TEXT']]) {
       if (!columns.has(name!)) sql.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
     }
   }
@@ -119,8 +145,9 @@ export class AuditChain {
     const hash = recordHash(sequence, entry, previousHash);
     this.sql.exec(
       `INSERT INTO audit (seq, time, request_id, principal, account, operation, key_id, key_version,
-         encryption_context, outcome, error_name, source_ip, user_agent, request_count, window_start, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         encryption_context, outcome, error_name, source_ip, user_agent, request_count, window_start,
+         encryption_context_summary, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       sequence,
       entry.time,
       entry.requestId,
@@ -136,6 +163,7 @@ export class AuditChain {
       entry.userAgent ?? null,
       entry.count ?? null,
       entry.windowStart ?? null,
+      entry.encryptionContextSummary ? JSON.stringify(entry.encryptionContextSummary) : null,
       previousHash,
       hash,
     );
@@ -143,39 +171,52 @@ export class AuditChain {
     return { ...entry, sequence, previousHash, hash };
   }
 
-  /** Records after `after` (in time, source, sequence order) that pass the filter, at most `limit`. */
-  query(filter: AuditFilter, after: AuditPosition | undefined, limit: number): AuditRecord[] {
-    const conditions: string[] = [];
-    const params: SqlStorageValue[] = [];
-    if (after) {
-      if (this.source > after.source) conditions.push('time >= ?'), params.push(after.time);
-      else if (this.source < after.source) conditions.push('time > ?'), params.push(after.time);
-      else conditions.push('(time > ? OR (time = ? AND seq > ?))'), params.push(after.time, after.time, after.sequence);
-    }
-    if (filter.startTime !== undefined) conditions.push('time >= ?'), params.push(filter.startTime);
-    if (filter.endTime !== undefined) conditions.push('time <= ?'), params.push(filter.endTime);
+  /**
+   * Records after sequence `afterSequence` that pass the filter, in sequence
+   * order: at most `limit` of them, from at most `scanBudget` sequence numbers.
+   * The budget bounds the work however few records match, so a filter that
+   * matches nothing still returns, with the place to go on from.
+   */
+  page(filter: AuditFilter, afterSequence: number, limit: number, scanBudget: number): ChainPage {
+    const windowEnd = afterSequence + Math.max(1, scanBudget);
+    const conditions = ['seq > ?', 'seq <= ?'];
+    const params: SqlStorageValue[] = [afterSequence, windowEnd];
+    // Unary plus keeps SQLite on the sequence range: the time index would read past the budget.
+    if (filter.startTime !== undefined) conditions.push('+time >= ?'), params.push(filter.startTime);
+    if (filter.endTime !== undefined) conditions.push('+time <= ?'), params.push(filter.endTime);
     if (filter.principal !== undefined) conditions.push('principal = ?'), params.push(filter.principal);
     if (filter.operation !== undefined) conditions.push('operation = ?'), params.push(filter.operation);
     if (filter.outcome !== undefined) conditions.push('outcome = ?'), params.push(filter.outcome);
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    return this.sql
-      .exec<Row>(`SELECT * FROM audit ${where} ORDER BY time, seq LIMIT ?`, ...params, limit)
-      .toArray()
-      .map(toRecord);
+    const rows = this.sql
+      .exec<Row>(`SELECT * FROM audit WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT ?`, ...params, limit + 1)
+      .toArray();
+    if (rows.length > limit) {
+      const records = rows.slice(0, limit).map(toRecord);
+      const resumeAfter = records.length > 0 ? records[records.length - 1]!.sequence : afterSequence;
+      return { records, resumeAfter, scanned: resumeAfter - afterSequence };
+    }
+    const records = rows.map(toRecord);
+    const last = this.lastSequence();
+    if (last > windowEnd) return { records, resumeAfter: windowEnd, scanned: windowEnd - afterSequence };
+    return { records, scanned: Math.max(0, last - afterSequence) };
   }
 
-  /** Recomputes every hash from the start; names the first record that is missing, edited or out of place. */
-  verify(): ChainVerification {
-    let previousHash = genesisHash(this.source);
-    let expected = 1;
-    for (const row of this.sql.exec<Row>('SELECT * FROM audit ORDER BY seq')) {
+  /**
+   * Recomputes the hashes of up to `budget` records from where `from` left
+   * off (the start of the chain without it); names the first record that is
+   * missing, edited or out of place.
+   */
+  verifyPage(from: ChainProgress | undefined, budget: number): ChainVerificationPage {
+    let previousHash = from?.previousHash ?? genesisHash(this.source);
+    let expected = (from?.afterSequence ?? 0) + 1;
+    let verified = 0;
+    const fail = (sequence: number, reason: string, requestId?: string): ChainVerificationPage => ({
+      source: this.source,
+      verified,
+      firstInvalid: { sequence, reason, ...(requestId !== undefined && { requestId }) },
+    });
+    for (const row of this.sql.exec<Row>('SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?', expected, budget)) {
       const record = toRecord(row);
-      const fail = (sequence: number, reason: string, requestId?: string) => ({
-        source: this.source,
-        records: expected - 1,
-        valid: false,
-        firstInvalid: { sequence, reason, ...(requestId !== undefined && { requestId }) },
-      });
       if (record.sequence !== expected) return fail(expected, `record ${expected} is missing`);
       if (record.previousHash !== previousHash) return fail(record.sequence, 'its previous hash does not match the record before it', record.requestId);
       if (recordHash(record.sequence, record, record.previousHash) !== record.hash) {
@@ -183,7 +224,26 @@ export class AuditChain {
       }
       previousHash = record.hash;
       expected++;
+      verified++;
     }
-    return { source: this.source, records: expected - 1, valid: true };
+    if (verified < budget) return { source: this.source, verified };
+    return { source: this.source, verified, next: { afterSequence: expected - 1, previousHash } };
+  }
+
+  /** The whole chain verified at once; the API verifies in pages (verifyPage), this is for operators and tests. */
+  verify(): ChainVerification {
+    let records = 0;
+    let from: ChainProgress | undefined;
+    for (;;) {
+      const page = this.verifyPage(from, 10_000);
+      records += page.verified;
+      if (page.firstInvalid) return { source: this.source, records, valid: false, firstInvalid: page.firstInvalid };
+      if (!page.next) return { source: this.source, records, valid: true };
+      from = page.next;
+    }
+  }
+
+  private lastSequence(): number {
+    return this.sql.exec<{ last: number | null }>('SELECT MAX(seq) AS last FROM audit').one().last ?? 0;
   }
 }

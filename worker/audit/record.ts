@@ -17,7 +17,10 @@ export interface AuditEntry {
   operation: string;
   keyId?: string;
   keyVersion?: number;
+  /** The request's encryption context, verbatim while it is small (context-summary.ts)... */
   encryptionContext?: Record<string, string>;
+  /** ...or, in its place, a digest of a larger one with its key names. */
+  encryptionContextSummary?: ContextSummary;
   outcome: Outcome;
   errorName?: string;
   sourceIp?: string;
@@ -31,6 +34,18 @@ export interface AuditEntry {
   windowStart?: number;
 }
 
+/** What a record keeps of an encryption context too large to store verbatim (context-summary.ts). */
+export interface ContextSummary {
+  /** SHA-256, hex, of the context's canonical encoding: the bytes its ciphertext binds as AAD. */
+  sha256: string;
+  /** The UTF-8 bytes of its keys and values together. */
+  bytes: number;
+  /** How many key/value pairs it has. */
+  pairs: number;
+  /** Its key names in canonical order, as many as fit the summary's bound; `pairs` says whether all did. */
+  keys: string[];
+}
+
 export interface AuditRecord extends AuditEntry {
   sequence: number;
   previousHash: string;
@@ -42,10 +57,14 @@ const encoder = new TextEncoder();
 /**
  * The fields in a fixed order: the byte string the hash covers. Fields added
  * later are appended only when present, so every record written before them
- * keeps its hash and old chains still verify.
+ * keeps its hash and old chains still verify. Each later group brings the
+ * groups before it (null when absent), so a field's position names it.
  */
 function canonical(sequence: number, entry: AuditEntry, previousHash: string): string {
-  const added = entry.count !== undefined ? [entry.count, entry.windowStart ?? null] : [];
+  const counted = [entry.count ?? null, entry.windowStart ?? null];
+  const added = entry.encryptionContextSummary !== undefined
+    ? [...counted, summaryFields(entry.encryptionContextSummary)]
+    : entry.count !== undefined ? counted : [];
   return JSON.stringify([
     sequence,
     entry.time,
@@ -63,6 +82,10 @@ function canonical(sequence: number, entry: AuditEntry, previousHash: string): s
     previousHash,
     ...added,
   ]);
+}
+
+function summaryFields(summary: ContextSummary): unknown[] {
+  return [summary.sha256, summary.bytes, summary.pairs, summary.keys];
 }
 
 /** Synchronous on purpose: appending must not yield, or two requests could chain onto the same head. */

@@ -14,7 +14,8 @@ const SALT = new TextEncoder().encode('edgekms/sealing/v1');
 
 let cachedMasterKey: { secret: string; key: Promise<CryptoKey> } | undefined;
 
-function importMasterKey(secret: string | undefined): Promise<CryptoKey> {
+/** MASTER_KEY as an HKDF key: the root every service-side key is derived from. */
+export function importMasterKey(secret: string | undefined): Promise<CryptoKey> {
   if (!secret) throw new KMSInternalException('MASTER_KEY is not configured.');
   if (cachedMasterKey?.secret !== secret) {
     let bytes: Uint8Array;

@@ -98,10 +98,20 @@ export class Directory extends DurableObject<Bindings> {
     });
   }
 
-  /** Every key the account has had, deleted ones included: the sources of its audit trail. */
-  auditedKeyIds(): string[] {
+  /**
+   * Keys the account has had, deleted ones included (the sources of its audit
+   * trail), in key id order from `from` on: at most `limit` of them, so that an
+   * account-wide audit request reads a bounded slice of a list of any length.
+   */
+  auditSources(from: string, limit: number, { inclusive = false } = {}): string[] {
+    const op = inclusive ? '>=' : '>';
     return this.sql
-      .exec<{ key_id: string }>('SELECT key_id FROM keys UNION SELECT key_id FROM deleted_keys')
+      .exec<{ key_id: string }>(
+        `SELECT key_id FROM keys WHERE key_id ${op} ? UNION SELECT key_id FROM deleted_keys WHERE key_id ${op} ? ORDER BY key_id LIMIT ?`,
+        from,
+        from,
+        limit,
+      )
       .toArray()
       .map((row) => row.key_id);
   }

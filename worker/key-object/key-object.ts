@@ -28,8 +28,7 @@ import {
   UnsupportedOperationException,
   ValidationException,
 } from '../errors';
-import { AuditChain, type AuditFilter, type AuditPosition, type ChainVerification } from '../audit/chain';
-import type { AuditRecord } from '../audit/record';
+import { AuditChain, type AuditFilter, type ChainPage, type ChainProgress, type ChainVerificationPage } from '../audit/chain';
 import { auditEntry } from '../audit/entry';
 import { capture, type Result } from '../result';
 import { directory } from '../stubs';
@@ -443,27 +442,28 @@ export class KeyObject extends DurableObject<Bindings> {
 
   // ---- audit trail ---------------------------------------------------------
 
-  listAudit(caller: Caller, filter: AuditFilter, after: AuditPosition | undefined, limit: number) {
-    return this.read(caller, 'kms:ListAuditRecords', 'anyState', (record) => this.auditChain(record).query(filter, after, limit));
+  listAudit(caller: Caller, filter: AuditFilter, afterSequence: number, limit: number, scanBudget: number) {
+    return this.read(caller, 'kms:ListAuditRecords', 'anyState', (record) => this.auditChain(record).page(filter, afterSequence, limit, scanBudget));
   }
 
-  verifyAudit(caller: Caller) {
-    return this.read(caller, 'kms:VerifyAuditChain', 'anyState', (record) => this.auditChain(record).verify());
+  verifyAudit(caller: Caller, from: ChainProgress | undefined, budget: number) {
+    return this.read(caller, 'kms:VerifyAuditChain', 'anyState', (record) => this.auditChain(record).verifyPage(from, budget));
   }
 
   /**
-   * The account-wide trail reads every key's chain. The Worker has already
-   * checked that the caller administers `account`, and records that request
-   * once, in the account's chain, so these reads are not audited per key.
+   * The account-wide trail reads every key's chain, a bounded page at a time.
+   * The Worker has already checked that the caller administers `account`, and
+   * records that request once, in the account's chain, so these reads are not
+   * audited per key. A key of another account, or none, has no page for it.
    */
-  accountAuditQuery(account: string, filter: AuditFilter, after: AuditPosition | undefined, limit: number): AuditRecord[] {
+  accountAuditPage(account: string, filter: AuditFilter, afterSequence: number, limit: number, scanBudget: number): ChainPage | undefined {
     const record = this.record;
-    return record && record.account === account ? this.auditChain(record).query(filter, after, limit) : [];
+    return record && record.account === account ? this.auditChain(record).page(filter, afterSequence, limit, scanBudget) : undefined;
   }
 
-  accountAuditVerify(account: string): ChainVerification | undefined {
+  accountAuditVerify(account: string, from: ChainProgress | undefined, budget: number): ChainVerificationPage | undefined {
     const record = this.record;
-    return record && record.account === account ? this.auditChain(record).verify() : undefined;
+    return record && record.account === account ? this.auditChain(record).verifyPage(from, budget) : undefined;
   }
 
   // ---- rotation ----------------------------------------------------------

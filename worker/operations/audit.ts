@@ -1,20 +1,22 @@
 import { z } from 'zod';
-import { accountAuditSource } from '../audit/audit-log';
-import type { AuditPosition, ChainVerification } from '../audit/chain';
-import type { AuditRecord } from '../audit/record';
+import { listAccountTrail, verifyAccountTrail, type SourcedRecord, type TrailCursor, type VerificationState } from '../audit/account-trail';
+import type { ChainVerification } from '../audit/chain';
+import { AUDIT_PAGE_SCAN, AUDIT_PAGE_VERIFY } from '../audit/page-budget';
+import { decodeVerificationMarker, encodeVerificationMarker, verificationScope } from '../audit/verification-marker';
 import { InvalidMarkerException } from '../errors';
 import { unwrap } from '../result';
 import { decodeMarker, encodeMarker } from '../wire/pagination';
 import { requireAccountAdmin } from './account-access';
-import { onKey, type OperationContext } from './context';
-import { auditLog, directory, keyObject } from '../stubs';
+import { resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
-import { keyIdField } from './schema';
+import { keyIdField, marker } from './schema';
 
 /**
- * The audit trail API (EdgeKMS's own operations, not AWS KMS ones):
- * records of one key, or of the whole account (the account's chain merged
- * with every key's, in time order), and verification of the hash chains.
+ * The audit trail API (EdgeKMS's own operations, not AWS KMS ones): records
+ * of one key, or of the whole account (its own chain, then each key's, in key
+ * id order), and verification of the hash chains. Both page: a request does a
+ * bounded amount of work (audit/page-budget.ts) and returns a NextMarker to go
+ * on from, as ListKeys does, so no request's cost grows with the account.
  */
 const filterInput = z.object({
   KeyId: keyIdField.optional(),
@@ -24,26 +26,32 @@ const filterInput = z.object({
   Operation: z.string().min(1).max(128).optional(),
   Outcome: z.enum(['Allowed', 'Denied', 'Failed']).optional(),
   Limit: z.number().int().min(1).max(1000).optional(),
-  Marker: z.string().min(1).max(1024).optional(),
+  Marker: marker,
 });
 
-type Sourced = AuditRecord & { source: string };
+const invalidMarker = () => new InvalidMarkerException('The Marker is not one this service issued.');
 
-function parsePosition(marker: string | undefined): AuditPosition | undefined {
-  const text = decodeMarker(marker);
-  if (text === undefined) return undefined;
+/** A listing marker: the chain (account-wide only) and the sequence number to go on after. */
+function parseCursor(text: string | undefined, accountWide: boolean): TrailCursor | undefined {
+  const decoded = decodeMarker(text);
+  if (decoded === undefined) return undefined;
+  let parsed: { c?: unknown; s?: unknown };
   try {
-    const { time, source, sequence } = JSON.parse(text) as AuditPosition;
-    if (typeof time === 'number' && typeof source === 'string' && Number.isInteger(sequence)) return { time, source, sequence };
+    parsed = JSON.parse(decoded) as typeof parsed;
   } catch {
-    // fall through
+    throw invalidMarker();
   }
-  throw new InvalidMarkerException('The Marker is not one this service issued.');
+  if (!Number.isSafeInteger(parsed.s) || (parsed.s as number) < 0) throw invalidMarker();
+  if (accountWide !== (typeof parsed.c === 'string')) throw invalidMarker();
+  return { source: accountWide ? (parsed.c as string) : '', afterSequence: parsed.s as number };
 }
 
-const order = (a: Sourced, b: Sourced) => a.time - b.time || (a.source < b.source ? -1 : a.source > b.source ? 1 : a.sequence - b.sequence);
+function cursorMarker(cursor: TrailCursor, accountWide: boolean): string {
+  return encodeMarker(JSON.stringify(accountWide ? { c: cursor.source, s: cursor.afterSequence } : { s: cursor.afterSequence }));
+}
 
-function wireRecord(record: Sourced) {
+function wireRecord(record: SourcedRecord) {
+  const summary = record.encryptionContextSummary;
   return {
     Source: record.source,
     Sequence: record.sequence,
@@ -55,6 +63,9 @@ function wireRecord(record: Sourced) {
     ...(record.keyId !== undefined && { KeyId: record.keyId }),
     ...(record.keyVersion !== undefined && { KeyVersion: record.keyVersion }),
     ...(record.encryptionContext !== undefined && { EncryptionContext: record.encryptionContext }),
+    ...(summary !== undefined && {
+      EncryptionContextSummary: { Sha256: summary.sha256, Bytes: summary.bytes, Pairs: summary.pairs, Keys: summary.keys },
+    }),
     Outcome: record.outcome,
     ...(record.errorName !== undefined && { ErrorName: record.errorName }),
     ...(record.sourceIp !== undefined && { SourceIp: record.sourceIp }),
@@ -66,15 +77,10 @@ function wireRecord(record: Sourced) {
   };
 }
 
-async function accountSources(ctx: OperationContext): Promise<string[]> {
-  return directory(ctx.env, ctx.principal.account).auditedKeyIds();
-}
-
 export const ListAuditRecords = defineOperation({
   input: filterInput,
   async run(input, ctx) {
     const limit = input.Limit ?? 100;
-    const after = parsePosition(input.Marker);
     const filter = {
       ...(input.StartTime !== undefined && { startTime: input.StartTime * 1000 }),
       ...(input.EndTime !== undefined && { endTime: input.EndTime * 1000 }),
@@ -82,29 +88,23 @@ export const ListAuditRecords = defineOperation({
       ...(input.Operation !== undefined && { operation: input.Operation }),
       ...(input.Outcome !== undefined && { outcome: input.Outcome }),
     };
-    let records: Sourced[];
+    const accountWide = input.KeyId === undefined;
+    const cursor = parseCursor(input.Marker, accountWide);
+    let page: { records: SourcedRecord[]; next?: TrailCursor };
     if (input.KeyId !== undefined) {
-      const found = unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.listAudit(caller, filter, after, limit + 1)));
-      records = found.map((record) => ({ ...record, source: record.keyId! }));
+      const { keyId, key, caller } = await resolveKey(ctx, input.KeyId, { aliases: false });
+      const found = unwrap(await key.listAudit(caller, filter, cursor?.afterSequence ?? 0, limit, AUDIT_PAGE_SCAN));
+      page = {
+        records: found.records.map((record) => ({ ...record, source: keyId })),
+        ...(found.resumeAfter !== undefined && { next: { source: keyId, afterSequence: found.resumeAfter } }),
+      };
     } else {
       requireAccountAdmin(ctx.principal, 'kms:ListAuditRecords');
-      const account = ctx.principal.account;
-      const accountSource = accountAuditSource(account);
-      const perKey = await Promise.all(
-        (await accountSources(ctx)).map(async (keyId) =>
-          (await keyObject(ctx.env, keyId).accountAuditQuery(account, filter, after, limit + 1)).map((record) => ({ ...record, source: keyId })),
-        ),
-      );
-      const own = (await auditLog(ctx.env, account).query(account, filter, after, limit + 1)).map((record) => ({ ...record, source: accountSource }));
-      records = [...own, ...perKey.flat()].sort(order);
+      page = await listAccountTrail(ctx.env, ctx.principal.account, filter, cursor, limit);
     }
-    const page = records.slice(0, limit);
-    const last = page[page.length - 1];
     return {
-      Records: page.map(wireRecord),
-      ...(records.length > limit && last
-        ? { NextMarker: encodeMarker(JSON.stringify({ time: last.time, source: last.source, sequence: last.sequence })), Truncated: true }
-        : { Truncated: false }),
+      Records: page.records.map(wireRecord),
+      ...(page.next ? { NextMarker: cursorMarker(page.next, accountWide), Truncated: true } : { Truncated: false }),
     };
   },
 });
@@ -124,18 +124,56 @@ function wireVerification(chain: ChainVerification) {
   };
 }
 
+/** One key's chain, a page of it: the same state and answer as the account's walk, over one chain. */
+async function verifyKeyChain(ctx: OperationContext, reference: string, marker: string | undefined) {
+  const { keyId, key, caller } = await resolveKey(ctx, reference, { aliases: false });
+  const scope = verificationScope(caller.keyAccount ?? ctx.principal.account, keyId);
+  const state = (await decodeVerificationMarker(ctx.env.MASTER_KEY, scope, marker)) ?? { source: keyId, chainRecords: 0, chainsVerified: 0, recordsVerified: 0 };
+  const page = unwrap(await key.verifyAudit(caller, state.progress, AUDIT_PAGE_VERIFY));
+  const chainRecords = state.chainRecords + page.verified;
+  const recordsVerified = state.recordsVerified + page.verified;
+  if (page.next) {
+    return { chains: [], state: { ...state, progress: page.next, chainRecords, recordsVerified }, done: false, scope };
+  }
+  const chain: ChainVerification = { source: keyId, records: chainRecords, valid: !page.firstInvalid, ...(page.firstInvalid && { firstInvalid: page.firstInvalid }) };
+  const { progress: _done, ...rest } = state;
+  const finished: VerificationState = {
+    ...rest,
+    chainRecords: 0,
+    chainsVerified: 1,
+    recordsVerified,
+    ...(page.firstInvalid && { firstInvalid: { source: keyId, ...page.firstInvalid } }),
+  };
+  return { chains: [chain], state: finished, done: true, scope };
+}
+
+async function verifyAccount(ctx: OperationContext, marker: string | undefined) {
+  requireAccountAdmin(ctx.principal, 'kms:VerifyAuditChain');
+  const account = ctx.principal.account;
+  const scope = verificationScope(account);
+  const state = await decodeVerificationMarker(ctx.env.MASTER_KEY, scope, marker);
+  return { ...(await verifyAccountTrail(ctx.env, account, state)), scope };
+}
+
+/**
+ * `Valid` is certain only once it is false (a bad record was found) or the
+ * walk has ended; until then a page leaves it out, so that a client reading
+ * only the first page cannot take part of the account for all of it.
+ */
 export const VerifyAuditChain = defineOperation({
-  input: z.object({ KeyId: keyIdField.optional() }),
+  input: z.object({ KeyId: keyIdField.optional(), Marker: marker }),
   async run(input, ctx) {
-    let chains: ChainVerification[];
-    if (input.KeyId !== undefined) {
-      chains = [unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.verifyAudit(caller)))];
-    } else {
-      requireAccountAdmin(ctx.principal, 'kms:VerifyAuditChain');
-      const account = ctx.principal.account;
-      const perKey = await Promise.all((await accountSources(ctx)).map((keyId) => keyObject(ctx.env, keyId).accountAuditVerify(account)));
-      chains = [await auditLog(ctx.env, account).verify(account), ...perKey.filter((chain) => chain !== undefined)];
-    }
-    return { Valid: chains.every((chain) => chain.valid), Chains: chains.map(wireVerification) };
+    const { chains, state, done, scope } = input.KeyId !== undefined ? await verifyKeyChain(ctx, input.KeyId, input.Marker) : await verifyAccount(ctx, input.Marker);
+    const bad = state.firstInvalid;
+    return {
+      ...((done || bad) && { Valid: !bad }),
+      ...(bad && {
+        FirstInvalidRecord: { Source: bad.source, Sequence: bad.sequence, Reason: bad.reason, ...(bad.requestId !== undefined && { RequestId: bad.requestId }) },
+      }),
+      Chains: chains.map(wireVerification),
+      ChainsVerified: state.chainsVerified,
+      RecordsVerified: state.recordsVerified,
+      ...(done ? { Truncated: false } : { NextMarker: await encodeVerificationMarker(ctx.env.MASTER_KEY, scope, state), Truncated: true }),
+    };
   },
 });
