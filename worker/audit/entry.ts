@@ -1,5 +1,7 @@
 import type { Caller } from '../auth/caller';
 import type { SerializedError } from '../errors';
+import { isIpLiteral } from '../wire/ip-address';
+import { auditedContext } from './context-summary';
 import type { AuditEntry, Outcome } from './record';
 
 const DENIALS = new Set([
@@ -16,6 +18,14 @@ const DENIALS = new Set([
 export function outcomeOf(error: SerializedError | undefined): Outcome {
   if (!error) return 'Allowed';
   return DENIALS.has(error.name) ? 'Denied' : 'Failed';
+}
+
+/** What a record keeps of a CF-Connecting-IP header, which only Cloudflare's edge sets truthfully. */
+export const INVALID_SOURCE_IP = 'invalid';
+
+/** The header verbatim if it is an IP address literal; anything else, however long, as INVALID_SOURCE_IP. */
+export function auditedSourceIp(header: string): string {
+  return isIpLiteral(header) ? header : INVALID_SOURCE_IP;
 }
 
 /** The audit entry of one request: identity and transport from the caller, the rest from the operation. */
@@ -36,9 +46,9 @@ export function auditEntry(
     outcome: outcomeOf(error),
     ...(details.keyId !== undefined && { keyId: details.keyId }),
     ...(details.keyVersion !== undefined && { keyVersion: details.keyVersion }),
-    ...(details.encryptionContext !== undefined && { encryptionContext: details.encryptionContext }),
+    ...(details.encryptionContext !== undefined && auditedContext(details.encryptionContext)),
     ...(error && { errorName: error.name }),
-    ...(request.sourceIp !== undefined && { sourceIp: request.sourceIp }),
+    ...(request.sourceIp !== undefined && { sourceIp: auditedSourceIp(request.sourceIp) }),
     ...(request.userAgent !== undefined && { userAgent: request.userAgent.slice(0, 256) }),
   };
 }

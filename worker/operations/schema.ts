@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ENCRYPTION_ALGORITHMS, KEY_SPEC_NAMES, KEY_USAGES, MAC_ALGORITHMS, SIGNING_ALGORITHMS } from '../crypto/key-specs';
 import { ValidationException } from '../errors';
+import { contextBytes, MAX_CONTEXT_BYTES } from '../wire/encryption-context';
 
 /**
  * Field types shared by the operations' input schemas, with the AWS KMS
@@ -22,7 +23,8 @@ export const keyIdOnly = z.object({ KeyId: keyIdField });
  * The encryption context is bound as UTF-8 bytes, so its strings must be
  * well-formed: a lone surrogate encodes as U+FFFD and would collide with any
  * other. A record parser silently drops a "__proto__" key, which would leave
- * it unbound; such a key is refused instead.
+ * it unbound; such a key is refused instead. Its total size is bounded
+ * (MAX_CONTEXT_BYTES, wire/encryption-context.ts says why).
  */
 const contextString = z
   .string()
@@ -34,6 +36,10 @@ export const encryptionContext = z
     "Member must not contain the key '__proto__'",
   )
   .pipe(z.record(contextString, contextString))
+  .refine(
+    (context) => contextBytes(context) <= MAX_CONTEXT_BYTES,
+    `Member must have a total length of keys and values less than or equal to ${MAX_CONTEXT_BYTES} bytes`,
+  )
   .optional();
 export const grantTokens = z.array(z.string().min(1).max(8192)).max(10).optional();
 export const limit = z.number().int().min(1).max(1000).optional();

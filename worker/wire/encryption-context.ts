@@ -36,3 +36,28 @@ export function encodeEncryptionContext(context: EncryptionContext | undefined):
   }
   return out;
 }
+
+/**
+ * The most an encryption context may hold: 65,535 UTF-8 bytes of keys and
+ * values together. AWS KMS documents no total (only per grant constraint: 8
+ * pairs, 384 characters a value); this is the most an AWS Encryption SDK
+ * message can carry (its serialized context has a 2-byte length), so every
+ * context an official client sends fits, and no request binds, evaluates or
+ * records more.
+ */
+export const MAX_CONTEXT_BYTES = 65_535;
+
+/** The UTF-8 bytes of the context's keys and values together. */
+export function contextBytes(context: EncryptionContext): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(context)) total += encoder.encode(key).length + encoder.encode(value).length;
+  return total;
+}
+
+/** The context's keys in canonical order (by their UTF-8 bytes, as the encoding sorts them). */
+export function canonicalKeys(context: EncryptionContext): string[] {
+  return Object.keys(context)
+    .map((key) => [key, encoder.encode(key)] as const)
+    .sort((a, b) => compareBytes(a[1], b[1]))
+    .map(([key]) => key);
+}
