@@ -14,7 +14,7 @@ import { keyStub, mintToken } from './helpers';
 const ACCOUNT = '888800001111';
 const KEYS = AUDIT_PAGE_CHAINS + 10;
 /** Records written straight into three keys' chains: more than a page of either kind. */
-const SEEDED = [AUDIT_PAGE_VERIFY + 1_000, 1_500, 1_500];
+const SEEDED = [Math.max(AUDIT_PAGE_SCAN, AUDIT_PAGE_VERIFY) + 1_000, 1_500, 1_500];
 const PRINCIPAL = `arn:aws:sts::${ACCOUNT}:federated-user/auditor`;
 
 let admin: string;
