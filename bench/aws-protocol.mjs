@@ -1,6 +1,6 @@
 // AWS-protocol benchmark: GenerateDataKey through `POST /` signed with SigV4
 // (what the AWS SDKs send) against the native `POST /v1/GenerateDataKey`
-// with a JWT bearer token, in the same wrangler dev and the same run. Order
+// with a JWT bearer token, in the same local server and the same run. Order
 // native, aws, native: the native mean is the reference.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -85,7 +85,7 @@ export async function run({ duration, connections, warmup, log = console.error }
     const failed = results.some((r) => r.failed);
     const nativeMean = (results[0].requestsPerSecond + results[2].requestsPerSecond) / 2;
     const aws = results[1];
-    console.log(`\nGenerateDataKey by protocol (wrangler dev): ${duration} s per run, ${connections} connections\n`);
+    console.log(`\nGenerateDataKey by protocol (npm start's local server): ${duration} s per run, ${connections} connections\n`);
     console.log(
       table(
         ['run', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],

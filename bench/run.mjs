@@ -9,7 +9,7 @@
 // BENCH_CONNECTIONS (concurrent connections, default 32), BENCH_WARMUP
 // (seconds of warm-up per route, default 2), BENCH_DIAGNOSE=1 (extra
 // diagnostic routes), BENCH_STRICT=1 (exit 1 when a target is missed, not
-// only when a run fails), BENCH_VERBOSE=1 (show all wrangler output).
+// only when a run fails), BENCH_VERBOSE=1 (show all of the server's output).
 
 const BENCHMARKS = {
   service: () => import('./service.mjs'),

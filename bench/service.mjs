@@ -21,7 +21,7 @@ const NOISY_DRIFT = 0.2;
 const CONTEXT = { purpose: 'bench' };
 
 /**
- * Runs the benchmark against a Worker it starts with `wrangler dev`.
+ * Runs the benchmark against a Worker it starts as `npm start` does.
  * options: { duration, connections, warmup, diagnose, log }.
  * Resolves with { name, failed, below, results } after printing its table
  * and writing bench/results/service.json; the Worker is always stopped.
@@ -30,21 +30,21 @@ export async function run(options) {
   const { log = console.error } = options;
   const started = Date.now();
   const stamp = sourceStamp();
-  log('service: starting wrangler dev on 127.0.0.1 (fresh storage, random MASTER_KEY and ADMIN_TOKEN)');
+  log('service: starting the local server on 127.0.0.1 (fresh storage, random MASTER_KEY and ADMIN_TOKEN)');
   // Throughput, not the per-principal rate limit (default 200/s), is what is measured.
   const worker = await startWorker({ vars: { BENCH_ROUTES: '1', THROTTLE_RATE: '0' } });
   log(`service: Worker answering at ${worker.origin} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
-    const outcome = await benchmarkService(worker, { ...options, server: 'wrangler dev' });
+    const outcome = await benchmarkService(worker, { ...options, server: 'npm start\'s local server' });
     outcome.results.elapsedSeconds = (Date.now() - started) / 1000;
     outcome.results.sourcesChangedDuringRun = sourceStamp() !== stamp;
     if (outcome.results.sourcesChangedDuringRun) {
-      console.log('warning: files under worker/ (or wrangler.toml, demo/static) changed during the run; wrangler dev reloaded the Worker, so the figures may include a reload');
+      console.log('warning: files under worker/ (or wrangler.toml, demo/static) changed during the run; the figures are those of the Worker as it was built when the run started');
     }
     log(`service: results written to ${writeResults('service.json', outcome.results)}`);
     return outcome;
   } catch (error) {
-    error.message += `\n--- last wrangler output ---\n${worker.logs() || '(none)'}`;
+    error.message += `\n--- last server output ---\n${worker.logs() || '(none)'}`;
     throw error;
   } finally {
     await worker.stop();

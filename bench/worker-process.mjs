@@ -1,7 +1,7 @@
-// Starts the EdgeKMS Worker under `wrangler dev` on loopback for a benchmark,
-// with throw-away secrets and storage, and stops it again: its whole process
-// group (wrangler, esbuild, workerd), also on error, Ctrl-C or SIGTERM.
-// Reusable by every benchmark that needs a running service.
+// Starts the EdgeKMS Worker as `npm start` runs it (scripts/start.mjs) on
+// loopback, with throw-away secrets and storage, and stops it again: its whole
+// process group (node, esbuild, workerd), also on error, Ctrl-C or SIGTERM.
+// Reusable by every benchmark, and by the tests that need the server's process.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -12,22 +12,16 @@ import { fileURLToPath } from 'node:url';
 
 export const LOOPBACK = '127.0.0.1';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const LAUNCHER = join(ROOT, 'scripts', 'wrangler.mjs');
+const LAUNCHER = join(ROOT, 'scripts', 'start.mjs');
 const LOG_LINES = 200;
 
-/** Output wrangler always prints here and that says nothing about the service. */
-const HARMLESS = [
-  /Wrangler requires at least Node\.js/,
-  /Unable to fetch the `Request\.cf` object/,
-  /getaddrinfo ENOTFOUND workers\.cloudflare\.com/,
-  /^\s+at /,
-  /^\s*$/,
-];
+/** Output the server always prints and that says nothing about the service. */
+const HARMLESS = [/^Using secrets defined in /, /^edgekms: serving /, /^\[mf:info\] Ready on /, /^\s*$/];
 
 /**
- * A fingerprint (newest mtime and file count) of what `wrangler dev` watches
- * and rebuilds from. If it changes during a benchmark, wrangler reloaded the
- * Worker mid-run and the figures may include the reload (503s, cold starts).
+ * A fingerprint (newest mtime and file count) of what the Worker is built
+ * from. If it changes during a benchmark, the figures are those of the build
+ * the server started with, not of the files as they are now.
  */
 export function sourceStamp(paths = ['worker', 'wrangler.toml', 'demo/static']) {
   let newest = 0;
@@ -65,8 +59,8 @@ export function freePort() {
 
 /**
  * CPU seconds (user + system) used so far by the live processes of one
- * process group, from /proc; NaN where /proc is not available. Wrangler runs
- * workerd in the group, so this is the server side's CPU time.
+ * process group, from /proc; NaN where /proc is not available. The server
+ * runs workerd in its group, so this is the server side's CPU time.
  */
 export function groupCpuSeconds(pgid) {
   let ticks = 0;
@@ -108,17 +102,17 @@ function installHandlers() {
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
     process.once(signal, () => {
-      process.stderr.write(`\nbench: ${signal}, stopping the Worker\n`);
+      if (live.size > 0) process.stderr.write(`\nbench: ${signal}, stopping the Worker\n`);
       process.exitCode = code;
       killAll('SIGTERM');
-      // Give wrangler a moment to take workerd down itself; 'exit' SIGKILLs the rest.
+      // Give the server a moment to take workerd down itself; 'exit' SIGKILLs the rest.
       setTimeout(() => process.exit(code), 500);
     });
   }
 }
 
 /**
- * Starts `wrangler dev` and resolves once it answers HTTP.
+ * Starts the server and resolves once it answers HTTP.
  *
  * vars: bindings given with --var; these win over `.dev.vars` and wrangler.toml.
  *       MASTER_KEY and ADMIN_TOKEN are generated unless given.
@@ -140,22 +134,20 @@ export async function startWorker({
       throw new Error(`bench: variable ${name} cannot be passed with --var`);
     }
   }
-  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const port = await freePort();
   const persistTo = mkdtempSync(join(tmpdir(), 'edgekms-bench-'));
   const args = [
-    LAUNCHER, 'dev',
+    LAUNCHER,
     '--ip', LOOPBACK, '--port', String(port),
-    '--inspector-ip', LOOPBACK, '--inspector-port', String(inspectorPort),
     '--persist-to', persistTo,
     '--log-level', logLevel,
-    '--show-interactive-dev-session=false',
     ...Object.entries(allVars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     detached: true, // its own process group, so that stop() reaches workerd too
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', WRANGLER_SEND_METRICS: 'false' },
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', WRANGLER_SEND_METRICS: 'false' },
   });
 
   const lines = [];
@@ -164,7 +156,7 @@ export async function startWorker({
       if (line === '') continue;
       lines.push(line);
       if (lines.length > LOG_LINES) lines.shift();
-      if (verbose || !HARMLESS.some((re) => re.test(line))) process.stderr.write(`  [wrangler] ${line}\n`);
+      if (verbose || !HARMLESS.some((re) => re.test(line))) process.stderr.write(`  [server] ${line}\n`);
     }
   };
   child.stdout.on('data', record);
@@ -191,9 +183,9 @@ export async function startWorker({
     persistTo,
     pid: child.pid,
     logs: () => lines.join('\n'),
-    /** CPU seconds used so far by wrangler and workerd (Linux), NaN elsewhere. */
+    /** CPU seconds used so far by the server and workerd (Linux), NaN elsewhere. */
     cpuSeconds: () => groupCpuSeconds(child.pid),
-    /** Signals the whole process group; workerd may outlive wrangler, so also after exit. */
+    /** Signals the whole process group; workerd may outlive the server's node, so also after exit. */
     kill(signal) {
       try {
         process.kill(-child.pid, signal);
@@ -209,7 +201,7 @@ export async function startWorker({
         await exitedPromise;
         clearTimeout(timer);
       }
-      // wrangler may be gone while a workerd it started lingers in the group.
+      // The server may be gone while a workerd it started lingers in the group.
       handle.kill('SIGKILL');
       rmSync(persistTo, { recursive: true, force: true });
       live.delete(handle);
@@ -221,10 +213,10 @@ export async function startWorker({
   try {
     for (;;) {
       if (exited) {
-        throw new Error(`wrangler dev exited during startup (${exited.signal ?? `code ${exited.code}`})`);
+        throw new Error(`the server exited during startup (${exited.signal ?? `code ${exited.code}`})`);
       }
       if (Date.now() > deadline) {
-        throw new Error(`wrangler dev did not answer on ${handle.origin} within ${startupTimeoutMs / 1000} s`);
+        throw new Error(`the server did not answer on ${handle.origin} within ${startupTimeoutMs / 1000} s`);
       }
       try {
         const response = await fetch(`${handle.origin}/`, { signal: AbortSignal.timeout(2_000) });
@@ -237,7 +229,7 @@ export async function startWorker({
     }
   } catch (error) {
     await handle.stop();
-    error.message += `\n--- last wrangler output ---\n${handle.logs() || '(none)'}`;
+    error.message += `\n--- last server output ---\n${handle.logs() || '(none)'}`;
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Makes sure `.dev.vars` holds the secrets `wrangler dev` needs, creating
+// Makes sure `.dev.vars` holds the secrets the local server needs, creating
 // development values for any that are missing. Never used in production,
 // where the secrets come from `wrangler secret put`.
 import { randomBytes } from 'node:crypto';
