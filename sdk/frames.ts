@@ -3,7 +3,7 @@
  * message body"): each frame is AES-GCM under the message key, with the IV derived from its
  * sequence number and AAD binding message id, frame kind, sequence number and plaintext length,
  * so frames cannot be reordered, dropped, moved between messages or turned into a final frame.
- * Shared by the buffer APIs and, later, the stream transforms.
+ * Shared by the buffer APIs (message.ts) and the stream transforms.
  */
 import type { Bytes } from './bytes';
 import { aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
