@@ -16,99 +16,62 @@ export class KmsError extends Error {
   }
 }
 
-export class ValidationException extends KmsError {
-  override readonly name = 'ValidationException';
-}
-export class SerializationException extends KmsError {
-  override readonly name = 'SerializationException';
-}
-export class UnknownOperationException extends KmsError {
-  override readonly name = 'UnknownOperationException';
-  static override readonly status = 404;
-}
-export class UnauthenticatedException extends KmsError {
-  override readonly name = 'UnauthenticatedException';
-  static override readonly status = 401;
-}
-export class InvalidTokenException extends KmsError {
-  override readonly name = 'InvalidTokenException';
-  static override readonly status = 401;
-}
-export class ExpiredTokenException extends KmsError {
-  override readonly name = 'ExpiredTokenException';
-  static override readonly status = 401;
-}
-export class MissingAuthenticationTokenException extends KmsError {
-  override readonly name = 'MissingAuthenticationTokenException';
-  static override readonly status = 403;
-}
-export class IncompleteSignature extends KmsError {
-  override readonly name = 'IncompleteSignature';
-}
-export class InvalidSignatureException extends KmsError {
-  override readonly name = 'InvalidSignatureException';
-}
-export class UnrecognizedClientException extends KmsError {
-  override readonly name = 'UnrecognizedClientException';
-}
-export class AccessDeniedException extends KmsError {
-  override readonly name = 'AccessDeniedException';
-  static override readonly status = 403;
-}
-export class NotFoundException extends KmsError {
-  override readonly name = 'NotFoundException';
-  static override readonly status = 404;
-}
-export class AlreadyExistsException extends KmsError {
-  override readonly name = 'AlreadyExistsException';
-  static override readonly status = 409;
-}
-export class DisabledException extends KmsError {
-  override readonly name = 'DisabledException';
-  static override readonly status = 409;
-}
-export class KMSInvalidStateException extends KmsError {
-  override readonly name = 'KMSInvalidStateException';
-  static override readonly status = 409;
-}
-export class InvalidCiphertextException extends KmsError {
-  override readonly name = 'InvalidCiphertextException';
-}
-export class IncorrectKeyException extends KmsError {
-  override readonly name = 'IncorrectKeyException';
-}
-export class InvalidKeyUsageException extends KmsError {
-  override readonly name = 'InvalidKeyUsageException';
-}
-export class UnsupportedOperationException extends KmsError {
-  override readonly name = 'UnsupportedOperationException';
-}
-export class KMSInvalidSignatureException extends KmsError {
-  override readonly name = 'KMSInvalidSignatureException';
-}
-export class KMSInvalidMacException extends KmsError {
-  override readonly name = 'KMSInvalidMacException';
-}
-export class InvalidAliasNameException extends KmsError {
-  override readonly name = 'InvalidAliasNameException';
-}
-export class InvalidMarkerException extends KmsError {
-  override readonly name = 'InvalidMarkerException';
-}
-export class MalformedPolicyDocumentException extends KmsError {
-  override readonly name = 'MalformedPolicyDocumentException';
-}
-export class TagException extends KmsError {
-  override readonly name = 'TagException';
-}
-/** A resource quota (grants per key, on-demand rotations per key) is used up; AWS KMS answers 400. */
-export class LimitExceededException extends KmsError {
-  override readonly name = 'LimitExceededException';
-}
-export class ThrottlingException extends KmsError {
-  override readonly name = 'ThrottlingException';
-  static override readonly status = 429;
+/**
+ * The one list of error names: each AWS KMS error the service answers with,
+ * and its HTTP status on the native protocol (the AWS protocol answers 400
+ * for every client error, as AWS KMS does). The classes and the table that
+ * revives errors crossing a Durable Object boundary are both made from it,
+ * so a name cannot be missing from one of them.
+ */
+const ERROR_STATUS = {
+  ValidationException: 400,
+  SerializationException: 400,
+  UnknownOperationException: 404,
+  UnauthenticatedException: 401,
+  InvalidTokenException: 401,
+  ExpiredTokenException: 401,
+  MissingAuthenticationTokenException: 403,
+  IncompleteSignature: 400,
+  InvalidSignatureException: 400,
+  UnrecognizedClientException: 400,
+  AccessDeniedException: 403,
+  NotFoundException: 404,
+  AlreadyExistsException: 409,
+  DisabledException: 409,
+  KMSInvalidStateException: 409,
+  InvalidCiphertextException: 400,
+  IncorrectKeyException: 400,
+  InvalidKeyUsageException: 400,
+  UnsupportedOperationException: 400,
+  KMSInvalidSignatureException: 400,
+  KMSInvalidMacException: 400,
+  InvalidAliasNameException: 400,
+  InvalidMarkerException: 400,
+  MalformedPolicyDocumentException: 400,
+  TagException: 400,
+  /** A resource quota (grants per key, on-demand rotations per key) is used up. */
+  LimitExceededException: 400,
+  ThrottlingException: 429,
+  KMSInternalException: 500,
+} as const;
 
+export type KmsErrorName = keyof typeof ERROR_STATUS;
+
+/** An error class of one name from the table. */
+export type KmsErrorClass<N extends KmsErrorName = KmsErrorName> = new (message: string) => KmsError & { readonly name: N };
+
+function errorClass<N extends KmsErrorName>(name: N): KmsErrorClass<N> {
+  const status = ERROR_STATUS[name];
+  const cls = class extends KmsError {
+    static override readonly status: number = status;
+    override readonly name: N = name;
+  };
+  Object.defineProperty(cls, 'name', { value: name });
+  return cls;
+}
+
+/** Throttling carries how long to wait, which both protocols send as Retry-After. */
+class Throttling extends errorClass('ThrottlingException') {
   constructor(
     message: string,
     /** Sent as the Retry-After header. */
@@ -117,12 +80,15 @@ export class ThrottlingException extends KmsError {
     super(message);
   }
 }
-export class KMSInternalException extends KmsError {
-  override readonly name = 'KMSInternalException';
-  static override readonly status = 500;
-}
 
-const ERROR_CLASSES = [
+const classes = {
+  ...(Object.fromEntries(Object.keys(ERROR_STATUS).map((name) => [name, errorClass(name as KmsErrorName)])) as {
+    [N in KmsErrorName]: KmsErrorClass<N>;
+  }),
+  ThrottlingException: Throttling,
+};
+
+export const {
   ValidationException,
   SerializationException,
   UnknownOperationException,
@@ -151,11 +117,9 @@ const ERROR_CLASSES = [
   LimitExceededException,
   ThrottlingException,
   KMSInternalException,
-];
+} = classes;
 
-const byName = new Map<string, new (message: string) => KmsError>(
-  ERROR_CLASSES.map((cls) => [new cls('').name, cls]),
-);
+const byName = new Map<string, new (message: string) => KmsError>(Object.entries(classes));
 
 /** A plain `{ name, message }` that crossed a Durable Object RPC boundary. */
 export interface SerializedError {

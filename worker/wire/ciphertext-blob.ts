@@ -1,4 +1,4 @@
-import { InvalidCiphertextException } from '../errors';
+import { InvalidCiphertextException, type KmsError } from '../errors';
 import { isKeyId } from './key-reference';
 
 /**
@@ -97,7 +97,7 @@ export function isSymmetricBlob(blob: Uint8Array): boolean {
   return blobFormat(blob) !== undefined;
 }
 
-function notABlob(): InvalidCiphertextException {
+function notABlob(): KmsError {
   return new InvalidCiphertextException('The ciphertext is not an EdgeKMS ciphertext blob.');
 }
 
