@@ -2,7 +2,7 @@ import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../worker/app';
 import type { Bindings } from '../../worker/env';
-import { createKey, kms, mintToken, ok, refused } from './helpers';
+import { asUser, createKey, kms, mintToken, ok, refused } from './helpers';
 
 const aliasName = () => `alias/test-${crypto.randomUUID()}`;
 
@@ -177,5 +177,29 @@ describe('who may name an alias', () => {
       expect(((await response.json()) as { __type: string }).__type).toBe('AccessDeniedException');
     }
     expect((await kms('DeleteAlias', { AliasName: own }, { token: alice })).status).toBe(200);
+  });
+});
+
+/** Defects found in an earlier review, each pinned by the request sequence that showed it. */
+describe('review regressions', () => {
+  const REVIEW_ACCOUNT = '111122223333';
+
+  it('DeleteAlias needs kms:DeleteAlias, not DescribeKey', async () => {
+    const keyId = await createKey();
+    const alias = `alias/review-${crypto.randomUUID()}`;
+    await ok('CreateAlias', { AliasName: alias, TargetKeyId: keyId });
+    await ok('PutKeyPolicy', {
+      KeyId: keyId,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: REVIEW_ACCOUNT }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:sts::${REVIEW_ACCOUNT}:federated-user/reader` }, Action: 'kms:DescribeKey', Resource: '*' },
+        ],
+      }),
+    });
+    expect((await asUser('reader', 'DescribeKey', { KeyId: keyId })).status).toBe(200);
+    expect((await asUser('reader', 'DeleteAlias', { AliasName: alias })).body.__type).toBe('AccessDeniedException');
+    await ok('DescribeKey', { KeyId: alias });
   });
 });

@@ -98,3 +98,14 @@ describe('GenerateMac and VerifyMac', () => {
     await refused('VerifyMac', { KeyId: other, Message: message, Mac, MacAlgorithm }, 'KMSInvalidMacException');
   });
 });
+
+/** Defects found in an earlier review, each pinned by the request sequence that showed it. */
+describe('review regressions', () => {
+  it('an RSA key refuses an encryption context it could not bind', async () => {
+    const keyId = await createKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
+    const body = { KeyId: keyId, Plaintext: b64(utf8('bob secret')), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' };
+    await refused('Encrypt', { ...body, EncryptionContext: { user: 'bob' } }, 'ValidationException');
+    const { CiphertextBlob } = await ok('Encrypt', body);
+    await refused('Decrypt', { KeyId: keyId, CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256', EncryptionContext: { user: 'alice' } }, 'ValidationException');
+  });
+});

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { b64, keyStub, kms, mintToken, utf8 } from './helpers';
+import { b64, createKey, keyStub, kms, mintToken, ok, utf8 } from './helpers';
 
 /** A separate account, so that its trail holds only what these tests do. */
 const ACCOUNT = '222233334444';
@@ -229,5 +229,29 @@ describe('a key of another account', () => {
       ]);
     }
     expect((await call(outsider, 'VerifyAuditChain', {})).body.Valid).toBe(true);
+  });
+});
+
+/** Defects found in an earlier review, each pinned by the request sequence that showed it. */
+describe('review regressions', () => {
+  const REVIEW_ACCOUNT = '111122223333';
+
+  it('an alias operation is recorded once, in the account chain, with its real outcome', async () => {
+    const keyId = await createKey();
+    const alias = `alias/audit-${crypto.randomUUID()}`;
+    await ok('CreateAlias', { AliasName: alias, TargetKeyId: keyId });
+    const duplicate = await SELF.fetch('https://kms.test/v1/CreateAlias', {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token' },
+      body: JSON.stringify({ AliasName: alias, TargetKeyId: keyId }),
+    });
+    expect(duplicate.status).toBe(409);
+    const requestId = duplicate.headers.get('x-amzn-requestid');
+    const keyTrail = await ok('ListAuditRecords', { KeyId: keyId, Limit: 1000 });
+    expect(keyTrail.Records.filter((r: { Operation: string }) => r.Operation === 'kms:CreateAlias')).toEqual([]);
+    const accountTrail = await ok('ListAuditRecords', { Operation: 'kms:CreateAlias', Outcome: 'Failed', Limit: 1000 });
+    expect(accountTrail.Records.filter((r: { RequestId: string }) => r.RequestId === requestId)).toEqual([
+      expect.objectContaining({ Source: `account:${REVIEW_ACCOUNT}`, KeyId: keyId, ErrorName: 'AlreadyExistsException' }),
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { GRANTS_PER_KEY } from '../../worker/key-object/quotas';
-import { createKey, keyStub, kms, mintToken, ok, refused } from './helpers';
+import { asUser, createKey, keyStub, kms, mintToken, ok, refused } from './helpers';
 
 const ACCOUNT = '111122223333';
 const arnOf = (sub: string) => `arn:aws:sts::${ACCOUNT}:federated-user/${sub}`;
@@ -231,5 +231,21 @@ describe('grants', () => {
     await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('alice'), RetiringPrincipal: arnOf('ops2'), Operations: ['Decrypt'] });
     await ok('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
     await refused('CreateGrant', { KeyId: keyId, GranteePrincipal: arnOf('x'), Operations: ['Decrypt'] }, 'KMSInvalidStateException');
+  });
+});
+
+/** Defects found in an earlier review, each pinned by the request sequence that showed it. */
+describe('review regressions', () => {
+  const REVIEW_ACCOUNT = '111122223333';
+
+  it('grant principals are exact ARNs, never patterns', async () => {
+    const keyId = await createKey();
+    for (const GranteePrincipal of ['*', `arn:aws:sts::${REVIEW_ACCOUNT}:federated-user/*`, 'mall*', `arn:aws:iam::${REVIEW_ACCOUNT}:role/a?c`]) {
+      await refused('CreateGrant', { KeyId: keyId, GranteePrincipal, Operations: ['Decrypt'] }, 'ValidationException');
+    }
+    // A role grantee reaches every identity holding that role, and nobody else.
+    await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: `arn:aws:iam::${REVIEW_ACCOUNT}:role/batch`, Operations: ['GenerateDataKey'] });
+    expect((await asUser('worker-1', 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' }, ['batch'])).status).toBe(200);
+    expect((await asUser('worker-2', 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' }, ['batchy'])).body.__type).toBe('AccessDeniedException');
   });
 });

@@ -108,6 +108,11 @@ export async function mintToken(
   return jwt.setProtectedHeader({ alg: alg ?? (jwk.alg as string), kid }).sign(await importJWK(jwk, jwk.alg));
 }
 
+/** A request as the JWT user `sub` of the default test account, holding the roles `groups`. */
+export async function asUser(sub: string, operation: string, body: unknown, groups: string[] = []) {
+  return kms(operation, body, { token: await mintToken({ sub, groups }) });
+}
+
 /** The SDK's client for the real Worker (through SELF.fetch), as the administrator unless told otherwise. */
 export function sdkClient(options: Partial<ClientOptions> = {}) {
   return createClient({

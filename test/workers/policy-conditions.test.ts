@@ -4,7 +4,7 @@ import type { Principal } from '../../worker/auth/principal';
 import { parsePolicy } from '../../worker/policy/document';
 import { evaluatePolicy } from '../../worker/policy/evaluate';
 import { requestKeys, type RequestFacts } from '../../worker/policy/request-keys';
-import { ADMIN_TOKEN, createKey, mintToken, ok } from './helpers';
+import { ADMIN_TOKEN, asUser, createKey, mintToken, ok, refused } from './helpers';
 
 const alice: Principal = {
   account: '111122223333',
@@ -133,5 +133,46 @@ describe('aws:SecureTransport', () => {
     expect(plain.status).toBe(403);
     expect((await call('https', ADMIN_TOKEN, 'DescribeKey', { KeyId: keyId })).status).toBe(200);
     expect((await call('http', ADMIN_TOKEN, 'DescribeKey', { KeyId: keyId })).body.__type).toBe('AccessDeniedException');
+  });
+});
+
+/** Defects found in an earlier review, each pinned by the request sequence that showed it. */
+describe('review regressions', () => {
+  const REVIEW_ACCOUNT = '111122223333';
+
+  it('encryption context keys that differ only in case are different keys to a policy', async () => {
+    const keyId = await createKey({
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: REVIEW_ACCOUNT }, Action: 'kms:*', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${REVIEW_ACCOUNT}:role/app-user` },
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:EncryptionContext:user': '${jwt:sub}' } },
+          },
+        ],
+      }),
+    });
+    const forged = await asUser('alice', 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { user: 'bob', User: 'alice' } }, ['app-user']);
+    expect(forged.body.__type).toBe('AccessDeniedException');
+    const own = await asUser('alice', 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { user: 'alice', User: 'bob' } }, ['app-user']);
+    expect(own.status).toBe(200);
+  });
+  it('a pathological wildcard pattern against a long value answers promptly', async () => {
+    const keyId = await createKey({
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: REVIEW_ACCOUNT }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringLike: { 'kms:EncryptionContext:path': '*/*/*/*/*.pdf' } } },
+        ],
+      }),
+    });
+    await ok('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { path: '/'.repeat(8000) } });
+    await refused('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { path: `${'/'.repeat(8000)}x.pdf` } }, 'AccessDeniedException');
+    // A backtracking matcher takes minutes on these values: the suite's test timeout is the guard.
   });
 });

@@ -175,3 +175,20 @@ describe('key policies', () => {
     expect((await as(alice, 'GenerateDataKey', body)).status).toBe(403);
   });
 });
+
+/** Defects found in an earlier review, each pinned by the request sequence that showed it. */
+describe('review regressions', () => {
+  const REVIEW_ACCOUNT = '111122223333';
+
+  it('a policy naming an unknown condition key is malformed (a typo would fail open)', async () => {
+    const keyId = await createKey();
+    const Policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: REVIEW_ACCOUNT }, Action: 'kms:*', Resource: '*' },
+        { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'kms:EncryptionContex:user': 'x' } } },
+      ],
+    });
+    await refused('PutKeyPolicy', { KeyId: keyId, Policy }, 'MalformedPolicyDocumentException');
+  });
+});
