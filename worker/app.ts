@@ -3,7 +3,7 @@ import type { AppEnv } from './app-env';
 import { demo } from './demo/routes';
 import { KmsError, ThrottlingException, UnknownOperationException, serializeError } from './errors';
 import { aws } from './protocol/aws';
-import { bench } from './protocol/bench';
+import { bench } from './bench/baseline-route';
 import { native } from './protocol/native';
 
 /**
