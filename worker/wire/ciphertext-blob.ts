@@ -97,10 +97,6 @@ export function isSymmetricBlob(blob: Uint8Array): boolean {
   return blobFormat(blob) !== undefined;
 }
 
-function notABlob(): KmsError {
-  return new InvalidCiphertextException('The ciphertext is not an EdgeKMS ciphertext blob.');
-}
-
 export function parseCiphertextBlob(blob: Uint8Array): CiphertextBlob {
   const format = blobFormat(blob);
   if (format === undefined) throw notABlob();
@@ -121,9 +117,14 @@ export function parseCiphertextBlob(blob: Uint8Array): CiphertextBlob {
     : { ...fields, format };
 }
 
-/** The key version a blob claims, if it looks like one of ours (not yet authenticated). */
-export function blobKeyVersion(blob: Uint8Array): number | undefined {
-  return isSymmetricBlob(blob) && blob.length >= PREFIX_LENGTH
-    ? new DataView(blob.buffer, blob.byteOffset).getUint32(KEY_VERSION_OFFSET)
-    : undefined;
+/**
+ * A Decrypt's ciphertext as the operation layer read it, once: a parsed
+ * symmetric blob, or the opaque bytes of anything else (an RSA ciphertext,
+ * or bytes that are no blob, which a symmetric key then refuses). A plain
+ * object, as it crosses the key object's RPC boundary (structured clone).
+ */
+export type Ciphertext = { kind: 'blob'; blob: CiphertextBlob } | { kind: 'opaque'; bytes: Uint8Array };
+
+export function notABlob(): KmsError {
+  return new InvalidCiphertextException('The ciphertext is not an EdgeKMS ciphertext blob.');
 }
