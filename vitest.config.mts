@@ -33,8 +33,15 @@ const TEST_BINDINGS = {
   DEMO_MODE: '1',
   // The suites send thousands of requests as one principal; one test principal gets a tiny limit.
   THROTTLE_RATE: '100000',
+  // Fair sharing (worker/auth/fair-share.ts) above the suites' largest bursts: the pool runs the
+  // Worker without cross-request promise resolution, so a request queued for its turn could not be
+  // resumed by the request that frees it. The throttling tests' flooding principals queue nothing:
+  // past the limit and their share they are refused at once.
+  THROTTLE_CONCURRENCY: '64',
   THROTTLE_OVERRIDES: JSON.stringify({
     'arn:aws:sts::333344445555:federated-user/throttled': { rate: 0.2, burst: 2 },
+    'arn:aws:sts::555566667777:federated-user/greedy': { queue: 0 },
+    [`arn:aws:iam::${accessKeys.flood.account}:user/${accessKeys.flood.user}`]: { queue: 0 },
   }),
 };
 

@@ -1,4 +1,5 @@
 import type { AuditLog } from './audit/audit-log';
+import type { FairShareSettings } from './auth/fair-share';
 import type { JwtSettings } from './auth/jwt';
 import type { SigV4Settings } from './auth/sigv4';
 import type { ThrottleSettings } from './auth/throttle';
@@ -6,7 +7,7 @@ import type { Directory } from './directory/directory';
 import type { KeyObject } from './key-object/key-object';
 
 /** The Worker's bindings, as declared in wrangler.toml and `.dev.vars`. */
-export interface Bindings extends JwtSettings, ThrottleSettings, SigV4Settings {
+export interface Bindings extends JwtSettings, ThrottleSettings, FairShareSettings, SigV4Settings {
   KEY_OBJECT: DurableObjectNamespace<KeyObject>;
   DIRECTORY: DurableObjectNamespace<Directory>;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;

@@ -71,7 +71,7 @@ function errorClass<N extends KmsErrorName>(name: N): KmsErrorClass<N> {
 }
 
 /** Throttling carries how long to wait, which both protocols send as Retry-After. */
-class Throttling extends errorClass('ThrottlingException') {
+export class ThrottlingException extends errorClass('ThrottlingException') {
   constructor(
     message: string,
     /** Sent as the Retry-After header. */
@@ -85,7 +85,7 @@ const classes = {
   ...(Object.fromEntries(Object.keys(ERROR_STATUS).map((name) => [name, errorClass(name as KmsErrorName)])) as {
     [N in KmsErrorName]: KmsErrorClass<N>;
   }),
-  ThrottlingException: Throttling,
+  ThrottlingException,
 };
 
 export const {
@@ -115,7 +115,6 @@ export const {
   MalformedPolicyDocumentException,
   TagException,
   LimitExceededException,
-  ThrottlingException,
   KMSInternalException,
 } = classes;
 

@@ -15,7 +15,7 @@ export interface TestAccessKey {
 
 declare module 'vitest' {
   interface ProvidedContext {
-    accessKeys: Record<'admin' | 'app', TestAccessKey>;
+    accessKeys: Record<'admin' | 'app' | 'flood', TestAccessKey>;
   }
 }
 
@@ -25,11 +25,13 @@ function randomId(prefix: string, length: number): string {
   return prefix + Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }
 
-export function createTestAccessKeys(): Record<'admin' | 'app', TestAccessKey> {
+export function createTestAccessKeys(): Record<'admin' | 'app' | 'flood', TestAccessKey> {
   const secret = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(30))).toString('base64');
   return {
     admin: { accessKeyId: randomId('AKIA', 16), secretAccessKey: secret(), account: '111122223333', user: 'kms-admin', admin: true },
     app: { accessKeyId: randomId('AKIA', 16), secretAccessKey: secret(), account: '111122223333', user: 'app', roles: ['app-user'] },
+    // Floods the service in the throttling tests; vitest.config.mts gives it a queue of its own size.
+    flood: { accessKeyId: randomId('AKIA', 16), secretAccessKey: secret(), account: '111122223333', user: 'flood', admin: true },
   };
 }
 

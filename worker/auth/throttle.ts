@@ -12,13 +12,20 @@ import { ThrottlingException } from '../errors';
 export interface ThrottleSettings {
   THROTTLE_RATE?: string;
   THROTTLE_BURST?: string;
-  /** JSON: { "<principal ARN>": { "rate": n, "burst": n } }. */
+  /** JSON: { "<principal ARN>": { "rate": n, "burst": n, "queue": n } }; `queue` is fair-share.ts's. */
   THROTTLE_OVERRIDES?: string;
 }
 
 interface Limit {
   rate: number;
   burst: number;
+}
+
+/** One principal's entry in THROTTLE_OVERRIDES; what it leaves out comes from the defaults. */
+export interface Override {
+  rate?: number;
+  burst?: number;
+  queue?: number;
 }
 
 interface Bucket {
@@ -31,20 +38,23 @@ const DEFAULT_BURST = 400;
 const MAX_BUCKETS = 10_000;
 
 const buckets = new Map<string, Bucket>();
-let overrides: { source: string; limits: Map<string, Limit> } | undefined;
+let overrides: { source: string; limits: Map<string, Override> } | undefined;
 
-function limitFor(principal: Principal, settings: ThrottleSettings): Limit {
+/** The principal's THROTTLE_OVERRIDES entry (empty if none), parsed once per configuration. */
+export function overrideFor(principal: Principal, settings: ThrottleSettings): Override {
   const source = settings.THROTTLE_OVERRIDES ?? '';
   if (overrides?.source !== source) {
-    const parsed = source ? (JSON.parse(source) as Record<string, Limit>) : {};
+    const parsed = source ? (JSON.parse(source) as Record<string, Override>) : {};
     overrides = { source, limits: new Map(Object.entries(parsed)) };
   }
-  return (
-    overrides.limits.get(principal.arn) ?? {
-      rate: Number(settings.THROTTLE_RATE ?? DEFAULT_RATE),
-      burst: Number(settings.THROTTLE_BURST ?? (settings.THROTTLE_RATE ? 2 * Number(settings.THROTTLE_RATE) : DEFAULT_BURST)),
-    }
-  );
+  return overrides.limits.get(principal.arn) ?? {};
+}
+
+function limitFor(principal: Principal, settings: ThrottleSettings): Limit {
+  const override = overrideFor(principal, settings);
+  const rate = Number(settings.THROTTLE_RATE ?? DEFAULT_RATE);
+  const burst = Number(settings.THROTTLE_BURST ?? (settings.THROTTLE_RATE ? 2 * rate : DEFAULT_BURST));
+  return { rate: override.rate ?? rate, burst: override.burst ?? (override.rate !== undefined ? 2 * override.rate : burst) };
 }
 
 export function throttle(principal: Principal, settings: ThrottleSettings, now = Date.now()): void {

@@ -2,8 +2,9 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { auditedRequest } from '../audit/request-audit';
 import { sha256Hex, verifySigV4 } from '../auth/sigv4';
+import { withFairShare } from '../auth/fair-share';
 import { throttle } from '../auth/throttle';
-import { KmsError, KMSInternalException, UnknownOperationException, ValidationException, serializeError } from '../errors';
+import { KmsError, KMSInternalException, ThrottlingException, UnknownOperationException, ValidationException, serializeError } from '../errors';
 import { parseJsonObject, readBodyBytes, toJson } from '../wire/json';
 import { dispatch } from './dispatch';
 import { requestMeta } from './request-meta';
@@ -26,6 +27,8 @@ function awsError(c: Context<AppEnv>, error: unknown) {
   return c.body(JSON.stringify({ __type: name, message }), status, {
     'content-type': CONTENT_TYPE,
     'x-amzn-requestid': c.get('requestId'),
+    // AWS answers throttling with 400 alone; the header, as the native protocol sends it, says when to retry.
+    ...(error instanceof ThrottlingException && { 'retry-after': String(error.retryAfterSeconds) }),
   });
 }
 
@@ -71,7 +74,9 @@ aws.post('/', async (c) => {
       const target = targetOf(c);
       const operation = TARGET.exec(target)?.[1];
       if (!operation) throw new UnknownOperationException(`Unknown X-Amz-Target '${target.slice(0, 128)}'.`);
-      return dispatch(operation, async () => parseJsonObject(new TextDecoder().decode(body)), c.env, { principal, request });
+      return withFairShare(principal, c.env, () =>
+        dispatch(operation, async () => parseJsonObject(new TextDecoder().decode(body)), c.env, { principal, request }),
+      );
     });
     return c.body(toJson(output), 200, { 'content-type': CONTENT_TYPE });
   } catch (error) {

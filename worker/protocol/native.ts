@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { auditedRequest } from '../audit/request-audit';
 import { authenticateBearer } from '../auth/authenticate';
+import { withFairShare } from '../auth/fair-share';
 import { throttle } from '../auth/throttle';
 import type { AppEnv } from '../app-env';
 import { readJsonObject, toJson } from '../wire/json';
@@ -19,7 +20,7 @@ native.post('/:operation', async (c) => {
   const output = await auditedRequest(c.env, request, `kms:${operation}`, async (identified) => {
     const principal = identified(await authenticateBearer(c.req.header('authorization'), c.env));
     throttle(principal, c.env);
-    return dispatch(operation, () => readJsonObject(c.req.raw), c.env, { principal, request });
+    return withFairShare(principal, c.env, () => dispatch(operation, () => readJsonObject(c.req.raw), c.env, { principal, request }));
   });
   return c.body(toJson(output), 200, { 'content-type': 'application/json' });
 });
