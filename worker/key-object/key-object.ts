@@ -133,7 +133,7 @@ export class KeyObject extends DurableObject<Bindings> {
   /** The ciphertext comes read by the operation layer; the audit trail names the version a blob was made under. */
   decrypt(caller: Caller, ciphertext: Ciphertext, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt') {
     const facts = { encryptionContext: context, encryptionAlgorithm: algorithm };
-    const keyVersion = ciphertext.kind === 'blob' ? ciphertext.blob.version : undefined;
+    const keyVersion = ciphertext.kind === 'blob' ? ciphertext.blob.version : ciphertext.claimedVersion;
     return this.tx.read({ caller, action, facts, keyVersion }, 'enabled', async (record) => ({
       key: keyName(record),
       plaintext: await decrypt(this.versions, record, ciphertext, context, algorithm),

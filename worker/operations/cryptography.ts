@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IncorrectKeyException, InvalidCiphertextException, ValidationException } from '../errors';
 import { unwrap } from '../result';
-import { isSymmetricBlob, parseCiphertextBlob, type Ciphertext } from '../wire/ciphertext-blob';
+import { blobKeyVersion, isSymmetricBlob, parseCiphertextBlob, type Ciphertext } from '../wire/ciphertext-blob';
 import { requireAccountAdmin } from './account-access';
 import { keyInAccount, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
@@ -28,7 +28,9 @@ const message = blob(1, 4096);
  * result, not the bytes again, so a blob is parsed once per request.
  */
 function readCiphertext(bytes: Uint8Array, algorithm: string): Ciphertext {
-  return algorithm === 'SYMMETRIC_DEFAULT' && isSymmetricBlob(bytes) ? { kind: 'blob', blob: parseCiphertextBlob(bytes) } : { kind: 'opaque', bytes };
+  if (algorithm === 'SYMMETRIC_DEFAULT' && isSymmetricBlob(bytes)) return { kind: 'blob', blob: parseCiphertextBlob(bytes) };
+  // Not decrypted as a blob; the audit record still names the version such bytes claim, as it always has.
+  return { kind: 'opaque', bytes, claimedVersion: blobKeyVersion(bytes) };
 }
 
 /**

@@ -123,8 +123,18 @@ export function parseCiphertextBlob(blob: Uint8Array): CiphertextBlob {
  * or bytes that are no blob, which a symmetric key then refuses). A plain
  * object, as it crosses the key object's RPC boundary (structured clone).
  */
-export type Ciphertext = { kind: 'blob'; blob: CiphertextBlob } | { kind: 'opaque'; bytes: Uint8Array };
+export type Ciphertext =
+  | { kind: 'blob'; blob: CiphertextBlob }
+  /** `claimedVersion`: the version bytes that look like a blob claim (blobKeyVersion), for the audit record only. */
+  | { kind: 'opaque'; bytes: Uint8Array; claimedVersion: number | undefined };
 
 export function notABlob(): KmsError {
   return new InvalidCiphertextException('The ciphertext is not an EdgeKMS ciphertext blob.');
+}
+
+/** The key version a blob claims, if it looks like one of ours (not yet authenticated). */
+export function blobKeyVersion(blob: Uint8Array): number | undefined {
+  return isSymmetricBlob(blob) && blob.length >= PREFIX_LENGTH
+    ? new DataView(blob.buffer, blob.byteOffset).getUint32(KEY_VERSION_OFFSET)
+    : undefined;
 }
