@@ -81,7 +81,7 @@ export async function run({ duration, connections, warmup, log = console.error }
     const results = evaluate({ alone, loaded, after, a: aFigures, connections, duration, concurrency: concurrency || 'default' });
     results.sourcesChangedDuringRun = sourceStamp() !== stamp;
     console.log(formatReport(results));
-    if (results.sourcesChangedDuringRun) console.log('warning: files under worker/ changed during the run; wrangler dev reloaded the Worker');
+    if (results.sourcesChangedDuringRun) console.log('warning: files under worker/ changed during the run; the local server reloaded the Worker');
     log(`fairness: results written to ${writeResults('fairness.json', results)}`);
     return { name, failed: results.failed, below: results.below, results };
   } catch (error) {
@@ -218,7 +218,7 @@ function formatReport(r) {
   const bRow = (label, phase) => [label, String(phase.requests), fixed(phase.p50, 2), fixed(phase.p99, 2), fixed(phase.max, 1), statusText(phase.statuses)];
   const lines = [
     '',
-    `Fairness (wrangler dev, THROTTLE_CONCURRENCY ${r.throttleConcurrency}): A = admin token, native GenerateDataKey on ${r.connections} connections for ${r.duration} s;`,
+    `Fairness (the local server, THROTTLE_CONCURRENCY ${r.throttleConcurrency}): A = admin token, native GenerateDataKey on ${r.connections} connections for ${r.duration} s;`,
     'B = SigV4 user, AWS-protocol GenerateDataKey one at a time, own key',
     '',
     table(['B', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'statuses'], [
