@@ -7,6 +7,7 @@ import { keyArn } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
 import { callerScope, onKey, resolveKey } from './context';
 import { directory, keyObject } from '../stubs';
+import { rememberKey } from './known-keys';
 import { defineOperation } from './operation';
 import { keyIdField, keyIdOnly, keySpec, keyUsage, limit, marker, tags } from './schema';
 
@@ -48,7 +49,9 @@ export const CreateKey = defineOperation({
         bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
       }),
     );
+    // Registered only once created: until then requests naming it are refused (known-keys.ts).
     await directory(ctx.env, ctx.principal.account).addKey(keyId);
+    rememberKey(ctx.principal.account, keyId);
     return { KeyMetadata: metadata };
   },
 });
