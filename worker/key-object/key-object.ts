@@ -42,6 +42,7 @@ import { authorize, checkLockout, decide } from './authorize';
 import { keyMetadata, recordArn, type KeyMetadata, type KeyRecord, type Tag, type VersionRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
 import { GrantStore } from './grant-store';
+import { UnsealedCache } from './unsealed-cache';
 import { GRANTS_PER_KEY, ON_DEMAND_ROTATIONS_PER_KEY, requireWithinQuota } from './quotas';
 import { applyTags, removeTags } from './tags';
 import {
@@ -65,7 +66,7 @@ interface UnsealedVersion {
   version: number;
   secret: Uint8Array;
   publicKey?: Uint8Array;
-  /** A symmetric version's root key as non-extractable CryptoKeys, each imported once per instance. */
+  /** A symmetric version's root key as non-extractable CryptoKeys, each imported once while the version stays unsealed. */
   derivationKey?: Promise<CryptoKey>;
   /** Only for format-1 blobs, so only imported when one is decrypted. */
   directAesKey?: Promise<CryptoKey>;
@@ -119,7 +120,7 @@ export class KeyObject extends DurableObject<Bindings> {
   private record: KeyRecord | undefined;
   private readonly grants: GrantStore;
   private chain: AuditChain | undefined;
-  private readonly unsealed = new Map<number, Promise<UnsealedVersion>>();
+  private readonly unsealed = new UnsealedCache<UnsealedVersion>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -681,8 +682,7 @@ export class KeyObject extends DurableObject<Bindings> {
     for (let start = 0; start < versions.length; start += 128) {
       await this.ctx.storage.delete(versions.slice(start, start + 128));
     }
-    for (const pending of this.unsealed.values()) void pending.then((material) => material.secret.fill(0), () => {});
-    this.unsealed.clear();
+    for (const pending of this.unsealed.takeAll()) void pending.then((material) => material.secret.fill(0), () => {});
     await this.persist({ ...record, state: 'Deleted', deletedAt: Date.now(), tags: [], rotation: { enabled: false, periodDays: record.rotation.periodDays } });
   }
 
@@ -692,19 +692,13 @@ export class KeyObject extends DurableObject<Bindings> {
     return entry;
   }
 
-  /** The unsealed material of a version, cached for the life of this instance. */
+  /** The unsealed material of a version, cached for a limited time (unsealed-cache.ts). */
   private version(record: KeyRecord, version: number): Promise<UnsealedVersion> {
-    let cached = this.unsealed.get(version);
-    if (!cached) {
-      cached = (async () => {
-        const entry = await this.loadVersionRecord(record, version);
-        const secret = await unseal(this.env.MASTER_KEY, record.keyId, version, entry.sealed);
-        return { version, secret, ...(entry.publicKey && { publicKey: entry.publicKey }) };
-      })();
-      this.unsealed.set(version, cached);
-      cached.catch(() => this.unsealed.delete(version));
-    }
-    return cached;
+    return this.unsealed.obtain(version, async () => {
+      const entry = await this.loadVersionRecord(record, version);
+      const secret = await unseal(this.env.MASTER_KEY, record.keyId, version, entry.sealed);
+      return { version, secret, ...(entry.publicKey && { publicKey: entry.publicKey }) };
+    });
   }
 
   private versionKeys(record: KeyRecord, version: number): VersionKeys {
