@@ -16,6 +16,7 @@ const BENCHMARKS = {
   'aws-protocol': () => import('./aws-protocol.mjs'),
   sdk: () => import('./sdk.mjs'),
   fairness: () => import('./fairness.mjs'),
+  memory: () => import('./memory.mjs'),
 };
 
 function numberFromEnv(name, fallback, { integer = false, min = 0 } = {}) {
@@ -41,11 +42,15 @@ async function main() {
     throw new Error(`bench: unknown benchmark ${unknown.join(', ')}; available: ${Object.keys(BENCHMARKS).join(', ')}`);
   }
   const names = selected.length > 0 ? selected : Object.keys(BENCHMARKS);
+  const modules = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await BENCHMARKS[n]()])));
 
-  // A hard cap: startup plus every measured and warm-up run, with slack. A
-  // hang anywhere ends the process, whose exit handler kills the Worker.
+  // A hard cap: startup plus every measured and warm-up run, with slack, or
+  // what a benchmark that is not made of timed runs says it needs. A hang
+  // anywhere ends the process, whose exit handler kills the Worker.
   const runsPerBenchmark = options.diagnose ? 6 : 4;
-  const capSeconds = numberFromEnv('BENCH_TIMEOUT', names.length * (90 + runsPerBenchmark * (options.duration + options.warmup + 5)), { min: 1 });
+  const timedCap = 90 + runsPerBenchmark * (options.duration + options.warmup + 5);
+  const defaultCap = names.reduce((sum, n) => sum + (modules[n].timeoutSeconds?.(options) ?? timedCap), 0);
+  const capSeconds = numberFromEnv('BENCH_TIMEOUT', defaultCap, { min: 1 });
   setTimeout(() => {
     console.error(`bench: still running after ${capSeconds} s; giving up`);
     process.exit(1);
@@ -54,7 +59,7 @@ async function main() {
   const started = Date.now();
   let exitCode = 0;
   for (const name of names) {
-    const benchmark = await BENCHMARKS[name]();
+    const benchmark = modules[name];
     try {
       const outcome = await benchmark.run({ ...options, log: (line) => console.error(line) });
       if (outcome.failed) exitCode = 1;

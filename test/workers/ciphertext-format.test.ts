@@ -30,7 +30,7 @@ const FORMAT_1_FIXTURE = {
 /**
  * Gives the fixture's key id a key record (copied from a key the current code
  * creates, so its shape is today's) and the fixture's sealed version 1, as
- * storage written before format 2 would hold them.
+ * storage written before format 2 would hold them, and registers it as CreateKey did.
  */
 async function installFormat1Key(): Promise<string> {
   const template = await createKey();
@@ -41,6 +41,8 @@ async function installFormat1Key(): Promise<string> {
     await state.storage.put('version:0000000001', { version: 1, createdAt: Date.now(), sealed: unb64(FORMAT_1_FIXTURE.sealed) });
   });
   await evictDurableObject(stub);
+  // CreateKey registers every key in its account's Directory; requests reach only registered keys.
+  await env.DIRECTORY.get(env.DIRECTORY.idFromName(record!.account as string)).addKey(FORMAT_1_FIXTURE.keyId);
   return FORMAT_1_FIXTURE.keyId;
 }
 

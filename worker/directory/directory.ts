@@ -51,6 +51,21 @@ export class Directory extends DurableObject<Bindings> {
     this.sql.exec('INSERT OR IGNORE INTO keys (key_id, created_at) VALUES (?, ?)', keyId, Date.now());
   }
 
+  /**
+   * Whether a key with this id was ever created in this account, deleted ones
+   * included (their objects keep a tombstone that answers for them). The
+   * Worker asks this before it reaches a key's object: merely addressing an
+   * object creates its storage, so a key id that was only ever named in a
+   * request must never get that far.
+   */
+  hasKey(keyId: string): boolean {
+    return (
+      this.sql
+        .exec('SELECT 1 FROM keys WHERE key_id = ? UNION ALL SELECT 1 FROM deleted_keys WHERE key_id = ? LIMIT 1', keyId, keyId)
+        .toArray().length > 0
+    );
+  }
+
   /** Called by a key's object when its deletion window ends; its aliases go with it. */
   forgetKey(keyId: string): void {
     this.sql.exec('DELETE FROM keys WHERE key_id = ?', keyId);

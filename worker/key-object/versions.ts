@@ -6,16 +6,17 @@ import { InvalidCiphertextException, UnsupportedOperationException } from '../er
 import { paginate, type Page } from '../wire/pagination';
 import type { KeyRecord, VersionRecord } from './key-record';
 import { ON_DEMAND_ROTATIONS_PER_KEY, requireWithinQuota } from './quotas';
+import { UnsealedCache } from './unsealed-cache';
 
 const PREFIX = 'version:';
 const versionKey = (version: number) => `${PREFIX}${String(version).padStart(10, '0')}`;
 
-/** A version's material, unsealed once per object instance. */
+/** A version's material, unsealed for a limited time (unsealed-cache.ts). */
 interface UnsealedVersion {
   version: number;
   secret: Uint8Array;
   publicKey?: Uint8Array;
-  /** A symmetric version's root key as non-extractable CryptoKeys, each imported once per instance. */
+  /** A symmetric version's root key as non-extractable CryptoKeys, each imported once while the version stays unsealed. */
   derivationKey?: Promise<CryptoKey>;
   /** Only for format-1 blobs, so only imported when one is decrypted. */
   directAesKey?: Promise<CryptoKey>;
@@ -30,11 +31,11 @@ export interface Rotation {
 
 /**
  * Every version of a key's material: sealed at rest under MASTER_KEY (bound
- * to key id and version), unsealed on first use and cached for the life of
- * this instance. Rotation adds a version; old ones stay, so old blobs decrypt.
+ * to key id and version), unsealed on first use and cached for at most
+ * UNSEALED_LIFETIME_MS. Rotation adds a version; old ones stay, so old blobs decrypt.
  */
 export class KeyVersions {
-  private readonly unsealed = new Map<number, Promise<UnsealedVersion>>();
+  private readonly unsealed = new UnsealedCache<UnsealedVersion>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -88,8 +89,7 @@ export class KeyVersions {
     for (let start = 0; start < versions.length; start += 128) {
       await this.storage.delete(versions.slice(start, start + 128));
     }
-    for (const pending of this.unsealed.values()) void pending.then((material) => material.secret.fill(0), () => {});
-    this.unsealed.clear();
+    for (const pending of this.unsealed.takeAll()) void pending.then((material) => material.secret.fill(0), () => {});
   }
 
   /** The SPKI of an asymmetric key, without unsealing its private half. */
@@ -126,18 +126,12 @@ export class KeyVersions {
     return entry;
   }
 
-  /** The unsealed material of a version, cached for the life of this instance. */
+  /** The unsealed material of a version, cached for a limited time (unsealed-cache.ts). */
   private material(record: KeyRecord, version: number): Promise<UnsealedVersion> {
-    let cached = this.unsealed.get(version);
-    if (!cached) {
-      cached = (async () => {
-        const entry = await this.stored(record, version);
-        const secret = await unseal(this.masterKey, record.keyId, version, entry.sealed);
-        return { version, secret, ...(entry.publicKey && { publicKey: entry.publicKey }) };
-      })();
-      this.unsealed.set(version, cached);
-      cached.catch(() => this.unsealed.delete(version));
-    }
-    return cached;
+    return this.unsealed.obtain(version, async () => {
+      const entry = await this.stored(record, version);
+      const secret = await unseal(this.masterKey, record.keyId, version, entry.sealed);
+      return { version, secret, ...(entry.publicKey && { publicKey: entry.publicKey }) };
+    });
   }
 }

@@ -5,7 +5,7 @@ import { unwrap } from '../result';
 import { isAliasName } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
 import { requireAliasAccess } from './alias-access';
-import { callerScope, resolveKey, resolveKeyId, type OperationContext } from './context';
+import { callerScope, keyInAccount, resolveReference, resolveKeyId, type OperationContext } from './context';
 import { directory } from '../stubs';
 import { defineOperation } from './operation';
 import { aliasListEntry, listPage } from './shapes';
@@ -28,8 +28,9 @@ function checkAliasName(name: string): void {
  * naming the key, once the Directory step has its outcome.
  */
 async function admitKey(ctx: OperationContext, reference: string, action: string, requirement: 'notPendingDeletion' | 'exists'): Promise<string> {
-  const { keyId, key, caller } = await resolveKey(ctx, reference, { aliases: false });
+  const { keyId, account } = await resolveReference(ctx, reference, { aliases: false });
   noteAuditedKey(keyId);
+  const { key, caller } = await keyInAccount(ctx, keyId, account);
   unwrap(await key.admitAction(caller, action, requirement));
   return keyId;
 }

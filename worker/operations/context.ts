@@ -4,6 +4,7 @@ import type { Bindings } from '../env';
 import { NotFoundException } from '../errors';
 import { directory, keyObject } from '../stubs';
 import { parseKeyReference, type ArnScope } from '../wire/key-reference';
+import { requireCreatedKey } from './known-keys';
 
 /** What every operation receives besides its input: who asks, and the Worker's bindings. */
 export interface OperationContext {
@@ -27,13 +28,14 @@ export async function resolveKeyId(
 
 /**
  * A key reference resolves within one account: the account its ARN names, or
- * else the caller's own. The key's object refuses (NotFoundException) when
- * the key belongs to another account, so a bare key id or an ARN with the
- * wrong account never reaches someone else's key. That refusal is the same
+ * else the caller's own. That account's Directory does not know a key of
+ * another account (keyInAccount refuses it, NotFoundException), and the
+ * key's object refuses it too, so a bare key id or an ARN with the wrong
+ * account never reaches someone else's key. That refusal is the same
  * as for a key that does not exist, and, like it, is recorded in the caller's
  * account chain, never in the other account's key chain.
  */
-async function resolveReference(
+export async function resolveReference(
   ctx: OperationContext,
   reference: string,
   { aliases = true }: { aliases?: boolean },
@@ -50,8 +52,13 @@ async function resolveReference(
   return { keyId, account };
 }
 
-/** The key's object, and the caller scoped to the account the reference named. */
-export function keyInAccount(ctx: OperationContext, keyId: string, account = ctx.principal.account) {
+/**
+ * The key's object, and the caller scoped to the account the reference named.
+ * Only for a key that was created in that account: any other key id is
+ * refused before its object is addressed (known-keys.ts says why).
+ */
+export async function keyInAccount(ctx: OperationContext, keyId: string, account = ctx.principal.account) {
+  await requireCreatedKey(ctx.env, account, keyId);
   return { keyId, key: keyObject(ctx.env, keyId), caller: { ...ctx.caller, keyAccount: account } as Caller };
 }
 

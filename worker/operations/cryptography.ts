@@ -46,7 +46,7 @@ async function keyForCiphertext(ctx: OperationContext, ciphertext: Ciphertext, r
       );
     }
     // The blob names no account: without a KeyId ARN, the key must be the caller's own.
-    return keyInAccount(ctx, named);
+    return await keyInAccount(ctx, named);
   }
   const resolved = await resolveKey(ctx, reference);
   if (named !== undefined && named !== resolved.keyId) {

@@ -80,7 +80,7 @@ export const RetireGrant = defineOperation({
       throw new ValidationException('GrantId does not match the grant token.');
     }
     if (fromToken) {
-      const { key, caller } = keyInAccount(ctx, fromToken.keyId);
+      const { key, caller } = await keyInAccount(ctx, fromToken.keyId);
       unwrap(await key.retireGrant(caller, id, input.GrantToken));
     } else {
       unwrap(await onKey(ctx, input.KeyId!, (key, caller) => key.retireGrant(caller, id, input.GrantToken)));

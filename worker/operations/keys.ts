@@ -7,6 +7,7 @@ import { keyArn } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
 import { callerScope, onKey, resolveKey } from './context';
 import { directory, keyObject } from '../stubs';
+import { rememberKey } from './known-keys';
 import { arnOf, deletionSchedule, keyMetadata, listPage } from './shapes';
 import { defineOperation } from './operation';
 import { keyIdField, keyIdOnly, keySpec, keyUsage, limit, marker, tags } from './schema';
@@ -50,6 +51,8 @@ export const CreateKey = defineOperation({
         bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
       }),
     );
+    // The object listed the key in the Directory inside its creation block; this isolate may use it at once (known-keys.ts).
+    rememberKey(ctx.principal.account, keyId);
     return { KeyMetadata: keyMetadata(record) };
   },
 });
