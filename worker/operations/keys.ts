@@ -5,8 +5,8 @@ import { unwrap } from '../result';
 import { MAX_POLICY_LENGTH } from '../policy/document';
 import { keyArn } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
-import { callerScope, onKey, resolveKey } from './context';
-import { directory, keyObject } from '../stubs';
+import { callerScope, keyHandle, onKey, resolveKey } from './context';
+import { directory } from '../stubs';
 import { defineOperation } from './operation';
 import { keyIdField, keyIdOnly, keySpec, keyUsage, limit, marker, tags } from './schema';
 
@@ -37,7 +37,7 @@ export const CreateKey = defineOperation({
     }
     const keyId = crypto.randomUUID();
     const metadata = unwrap(
-      await keyObject(ctx.env, keyId).create(ctx.caller, {
+      await keyHandle(ctx, keyId).create(ctx.caller, {
         keyId,
         region: ctx.env.KMS_REGION,
         keySpec: spec,
