@@ -39,8 +39,9 @@ export async function run({ duration, connections, warmup, log = console.error }
   const jwtSecret = randomBytes(32).toString('hex');
   const worker = await startWorker({
     vars: {
-      // Throughput, not the per-principal rate limit (default 200/s), is what is measured.
+      // Throughput, not throttling (the rate limit and the isolate's fair share), is what is measured.
       THROTTLE_RATE: '0',
+      THROTTLE_CONCURRENCY: '0',
       AWS_ACCESS_KEYS: JSON.stringify({ [accessKeyId]: { secretAccessKey, account: '111122223333', user: 'bench', admin: true } }),
       JWT_HS256_SECRET: jwtSecret,
       JWT_ISSUER: ISSUER,

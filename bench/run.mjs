@@ -15,6 +15,7 @@ const BENCHMARKS = {
   service: () => import('./service.mjs'),
   'aws-protocol': () => import('./aws-protocol.mjs'),
   sdk: () => import('./sdk.mjs'),
+  fairness: () => import('./fairness.mjs'),
 };
 
 function numberFromEnv(name, fallback, { integer = false, min = 0 } = {}) {

@@ -167,7 +167,7 @@ describe('ciphertext blob format 2', () => {
     const keyId = await createKey();
     await ok('Encrypt', { KeyId: keyId, Plaintext: b64(utf8('cache me')) });
     const cached = await runInDurableObject(keyStub(keyId), async (instance) => {
-      const material = await (instance as any).unsealed.get(1);
+      const material = await (instance as any).versions.unsealed.get(1);
       const derivation = (await material.derivationKey) as CryptoKey;
       return { algorithm: derivation.algorithm.name, extractable: derivation.extractable, usages: derivation.usages, direct: material.directAesKey };
     });

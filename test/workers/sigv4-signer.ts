@@ -2,7 +2,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { TestAccessKey } from '../setup/access-keys';
 
 /** The hash smithy's signer asks for: SHA-256, or HMAC-SHA-256 when given a secret, on WebCrypto. */
-class Sha256 {
+export class Sha256 {
   private readonly chunks: Uint8Array[] = [];
   constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {}
   update(data: string | ArrayBuffer | ArrayBufferView): void {

@@ -2,33 +2,10 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { SELF } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { canonicalRequest, computeSignature, sha256Hex } from '../../worker/auth/sigv4';
+import { Sha256 } from './sigv4-signer';
 
 const keys = inject('accessKeys');
 
-/** The hash smithy's signer asks for: SHA-256, or HMAC-SHA-256 when given a secret, on WebCrypto. */
-class Sha256 {
-  private readonly chunks: Uint8Array[] = [];
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {}
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.chunks.push(bytesOf(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    const data = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
-    this.chunks.reduce((offset, chunk) => (data.set(chunk, offset), offset + chunk.length), 0);
-    if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-    const key = await crypto.subtle.importKey('raw', bytesOf(this.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    return new Uint8Array(await crypto.subtle.sign('HMAC', key, data));
-  }
-  reset(): void {
-    this.chunks.length = 0;
-  }
-}
-
-function bytesOf(data: string | ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (typeof data === 'string') return new TextEncoder().encode(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
-}
 const ENDPOINT = 'https://kms.test/';
 
 /** The AWS SigV4 test suite's example credentials and time. */

@@ -2,12 +2,17 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
 import { AlreadyExistsException, NotFoundException } from '../errors';
 import { capture, type Result } from '../result';
-import { decodeMarker, pageFields, pageFromLookahead } from '../wire/pagination';
+import { decodeMarker, pageFromLookahead, type Page } from '../wire/pagination';
 
 /**
  * One Directory per account: which keys the account has and which aliases
  * point at them. It holds no key material and takes no authorization
  * decisions about keys; the key's own Durable Object does that.
+ *
+ * Each table has one writer. The key list and the retirable-grant index
+ * follow a key's own state, so only the key's object writes them
+ * (key-object/directory-index.ts says why it must be the object); aliases
+ * are the account's, written only by operations/aliases.ts.
  */
 export interface AliasEntry {
   aliasName: string;
@@ -71,7 +76,7 @@ export class Directory extends DurableObject<Bindings> {
     this.sql.exec('DELETE FROM retirable_grants WHERE grant_id = ?', grantId);
   }
 
-  listRetirableGrants(retiringPrincipal: string, limit: number, marker: string | undefined): Promise<Result<{ entries: string[]; NextMarker?: string; Truncated: boolean }>> {
+  listRetirableGrants(retiringPrincipal: string, limit: number, marker: string | undefined): Promise<Result<Page<string>>> {
     return capture(() => {
       const after = decodeMarker(marker) ?? '';
       const rows = this.sql
@@ -83,18 +88,18 @@ export class Directory extends DurableObject<Bindings> {
         )
         .toArray();
       const page = pageFromLookahead(rows, limit, (row) => row.grant_id);
-      return { entries: page.items.map((row) => row.entry), ...pageFields(page) };
+      return { ...page, items: page.items.map((row) => row.entry) };
     });
   }
 
-  listKeys(limit: number, marker: string | undefined): Promise<Result<{ keyIds: string[]; NextMarker?: string; Truncated: boolean }>> {
+  listKeys(limit: number, marker: string | undefined): Promise<Result<Page<string>>> {
     return capture(() => {
       const after = decodeMarker(marker) ?? '';
       const rows = this.sql
         .exec<{ key_id: string }>('SELECT key_id FROM keys WHERE key_id > ? ORDER BY key_id LIMIT ?', after, limit + 1)
         .toArray();
       const page = pageFromLookahead(rows, limit, (row) => row.key_id);
-      return { keyIds: page.items.map((row) => row.key_id), ...pageFields(page) };
+      return { ...page, items: page.items.map((row) => row.key_id) };
     });
   }
 
@@ -152,7 +157,7 @@ export class Directory extends DurableObject<Bindings> {
     });
   }
 
-  listAliases(keyId: string | undefined, limit: number, marker: string | undefined): Promise<Result<{ aliases: AliasEntry[]; NextMarker?: string; Truncated: boolean }>> {
+  listAliases(keyId: string | undefined, limit: number, marker: string | undefined): Promise<Result<Page<AliasEntry>>> {
     return capture(() => {
       const after = decodeMarker(marker) ?? '';
       const rows = this.sql
@@ -172,7 +177,7 @@ export class Directory extends DurableObject<Bindings> {
         createdAt: row.created_at,
         updatedAt: row.updated_at,
       }));
-      return { aliases, ...pageFields(page) };
+      return { ...page, items: aliases };
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import { decodeMarker, pageFromLookahead, type Page } from '../wire/pagination';
 import type { Grant } from './grants';
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -90,6 +91,12 @@ export class GrantStore {
     if (filter.granteePrincipal !== undefined) conditions.push('grantee = ?'), params.push(filter.granteePrincipal);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     return this.sql.exec<Row>(`SELECT body FROM grants ${where} ORDER BY grant_id LIMIT ?`, ...params, limit).toArray().map(parse);
+  }
+
+  /** A ListGrants page: grant id order, after the grant a marker names. */
+  page(filter: { grantId?: string; granteePrincipal?: string }, limit: number | undefined, marker: string | undefined): Page<Grant> {
+    const size = limit ?? 100;
+    return pageFromLookahead(this.list(filter, decodeMarker(marker), size + 1), size, (grant) => grant.GrantId);
   }
 
   /** Moves grants that an earlier version stored as key-value entries into the table; repeats harmlessly if interrupted. */

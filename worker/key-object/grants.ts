@@ -147,9 +147,3 @@ export function parseGrantToken(token: string): { keyId: string; grantId: string
     return undefined;
   }
 }
-
-/** The AWS `GrantListEntry` shape. */
-export function grantListEntry(grant: Grant) {
-  const { GrantToken: _token, CreationDate, ...entry } = grant;
-  return { ...entry, CreationDate: CreationDate / 1000 };
-}

@@ -1,4 +1,4 @@
-import { keyAlgorithms, type KeySpec, type KeyUsage } from '../crypto/key-specs';
+import type { KeySpec, KeyUsage } from '../crypto/key-specs';
 import { keyArn } from '../wire/key-reference';
 
 /** What a key's Durable Object keeps about its key (never the material itself). */
@@ -42,35 +42,14 @@ export interface VersionRecord {
   publicKey?: Uint8Array;
 }
 
-const seconds = (ms: number) => ms / 1000;
+/** What names a key in ARNs: the part of its record a response needs to say which key answered. */
+export type KeyName = Pick<KeyRecord, 'keyId' | 'account' | 'region'>;
 
-export function recordArn(record: KeyRecord): string {
+export function keyName(record: KeyRecord): KeyName {
+  return { keyId: record.keyId, account: record.account, region: record.region };
+}
+
+/** The key's ARN: the resource its policy is evaluated against. */
+export function recordArn(record: KeyName): string {
   return keyArn(record, record.keyId);
 }
-
-/** The AWS KMS `KeyMetadata` shape of a record. */
-export function keyMetadata(record: KeyRecord) {
-  return {
-    AWSAccountId: record.account,
-    KeyId: record.keyId,
-    Arn: recordArn(record),
-    CreationDate: seconds(record.createdAt),
-    Enabled: record.state === 'Enabled',
-    Description: record.description,
-    KeyUsage: record.keyUsage,
-    KeyState: record.state,
-    ...(record.deletionDate !== undefined && {
-      DeletionDate: seconds(record.deletionDate),
-      PendingDeletionWindowInDays: record.pendingWindowInDays,
-    }),
-    Origin: 'AWS_KMS',
-    KeyManager: 'CUSTOMER',
-    CustomerMasterKeySpec: record.keySpec,
-    KeySpec: record.keySpec,
-    ...keyAlgorithms(record.keySpec, record.keyUsage),
-    MultiRegion: false,
-    CurrentKeyMaterialId: String(record.currentVersion),
-  };
-}
-
-export type KeyMetadata = ReturnType<typeof keyMetadata>;

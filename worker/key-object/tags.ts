@@ -1,4 +1,5 @@
 import { TagException } from '../errors';
+import { paginate, type Page } from '../wire/pagination';
 import type { Tag } from './key-record';
 
 const MAX_TAGS = 50;
@@ -17,4 +18,10 @@ export function applyTags(existing: Tag[], tags: Tag[]): Tag[] {
 export function removeTags(existing: Tag[], tagKeys: string[]): Tag[] {
   const removed = new Set(tagKeys);
   return existing.filter((tag) => !removed.has(tag.TagKey));
+}
+
+/** ListResourceTags pages through the tags in key order. */
+export function tagPage(tags: Tag[], limit: number | undefined, marker: string | undefined): Page<Tag> {
+  const sorted = [...tags].sort((a, b) => (a.TagKey < b.TagKey ? -1 : 1));
+  return paginate(sorted, (tag) => tag.TagKey, limit, marker);
 }

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { InvalidAliasNameException } from '../errors';
 import { unwrap } from '../result';
-import { aliasArn, isAliasName } from '../wire/key-reference';
+import { isAliasName } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
 import { requireAliasAccess } from './alias-access';
 import { callerScope, resolveKey, resolveKeyId, type OperationContext } from './context';
 import { directory } from '../stubs';
 import { defineOperation } from './operation';
+import { aliasListEntry, listPage } from './shapes';
 import { aliasName, keyIdField, limit, marker } from './schema';
 
 /** Aliases: friendly names, per account, that point at one key each. */
@@ -70,19 +71,8 @@ export const ListAliases = defineOperation({
   async run(input, ctx) {
     requireAccountAdmin(ctx.principal, 'kms:ListAliases');
     const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
-    const { aliases, ...page } = unwrap(
-      await directory(ctx.env, ctx.principal.account).listAliases(keyId, input.Limit ?? 100, input.Marker),
-    );
+    const page = unwrap(await directory(ctx.env, ctx.principal.account).listAliases(keyId, input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
-    return {
-      Aliases: aliases.map((alias) => ({
-        AliasName: alias.aliasName,
-        AliasArn: aliasArn(scope, alias.aliasName),
-        TargetKeyId: alias.keyId,
-        CreationDate: alias.createdAt / 1000,
-        LastUpdatedDate: alias.updatedAt / 1000,
-      })),
-      ...page,
-    };
+    return listPage('Aliases', page, (alias) => aliasListEntry(scope, alias));
   },
 });

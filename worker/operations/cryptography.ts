@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { IncorrectKeyException, InvalidCiphertextException, ValidationException } from '../errors';
 import { unwrap } from '../result';
-import { isSymmetricBlob, parseCiphertextBlob } from '../wire/ciphertext-blob';
+import { blobKeyVersion, isSymmetricBlob, parseCiphertextBlob, type Ciphertext } from '../wire/ciphertext-blob';
 import { requireAccountAdmin } from './account-access';
 import { keyInAccount, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
+import { arnOf, publicKeyResponse } from './shapes';
 import {
   blob,
   encryptionAlgorithm,
@@ -22,12 +23,22 @@ const ciphertextBlob = blob(1, 6144);
 const message = blob(1, 4096);
 
 /**
+ * The one reading of a Decrypt's ciphertext: only symmetric ciphertexts carry
+ * a header; RSA ciphertexts are random-looking bytes. The key object gets the
+ * result, not the bytes again, so a blob is parsed once per request.
+ */
+function readCiphertext(bytes: Uint8Array, algorithm: string): Ciphertext {
+  if (algorithm === 'SYMMETRIC_DEFAULT' && isSymmetricBlob(bytes)) return { kind: 'blob', blob: parseCiphertextBlob(bytes) };
+  // Not decrypted as a blob; the audit record still names the version such bytes claim, as it always has.
+  return { kind: 'opaque', bytes, claimedVersion: blobKeyVersion(bytes) };
+}
+
+/**
  * Finds the key of a ciphertext: symmetric blobs name their key; asymmetric
  * ciphertexts need the KeyId. When both are given they must agree.
  */
-async function keyForCiphertext(ctx: OperationContext, ciphertext: Uint8Array, reference: string | undefined, algorithm: string) {
-  // Only symmetric ciphertexts carry a header; RSA ciphertexts are random-looking bytes.
-  const named = algorithm === 'SYMMETRIC_DEFAULT' && isSymmetricBlob(ciphertext) ? parseCiphertextBlob(ciphertext).keyId : undefined;
+async function keyForCiphertext(ctx: OperationContext, ciphertext: Ciphertext, reference: string | undefined, algorithm: string) {
+  const named = ciphertext.kind === 'blob' ? ciphertext.blob.keyId : undefined;
   if (reference === undefined) {
     if (named === undefined) {
       throw new InvalidCiphertextException(
@@ -54,7 +65,8 @@ export const Encrypt = defineOperation({
   }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.encrypt(caller, input.Plaintext, input.EncryptionContext, input.EncryptionAlgorithm));
+    const encrypted = unwrap(await key.encrypt(caller, input.Plaintext, input.EncryptionContext, input.EncryptionAlgorithm));
+    return { CiphertextBlob: encrypted.ciphertext, KeyId: arnOf(encrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
   },
 });
 
@@ -67,8 +79,10 @@ export const Decrypt = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const { key, caller } = await keyForCiphertext(ctx, input.CiphertextBlob, input.KeyId, input.EncryptionAlgorithm);
-    return unwrap(await key.decrypt(caller, input.CiphertextBlob, input.EncryptionContext, input.EncryptionAlgorithm));
+    const ciphertext = readCiphertext(input.CiphertextBlob, input.EncryptionAlgorithm);
+    const { key, caller } = await keyForCiphertext(ctx, ciphertext, input.KeyId, input.EncryptionAlgorithm);
+    const decrypted = unwrap(await key.decrypt(caller, ciphertext, input.EncryptionContext, input.EncryptionAlgorithm));
+    return { Plaintext: decrypted.plaintext, KeyId: arnOf(decrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
   },
 });
 
@@ -84,24 +98,25 @@ export const ReEncrypt = defineOperation({
     GrantTokens: grantTokens,
   }),
   async run(input, ctx) {
-    const source = await keyForCiphertext(ctx, input.CiphertextBlob, input.SourceKeyId, input.SourceEncryptionAlgorithm);
+    const ciphertext = readCiphertext(input.CiphertextBlob, input.SourceEncryptionAlgorithm);
+    const source = await keyForCiphertext(ctx, ciphertext, input.SourceKeyId, input.SourceEncryptionAlgorithm);
     const destination = await resolveKey(ctx, input.DestinationKeyId);
     const decrypted = unwrap(
-      await source.key.decrypt(source.caller, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
+      await source.key.decrypt(source.caller, ciphertext, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
     );
     try {
       const encrypted = unwrap(
-        await destination.key.encrypt(destination.caller, decrypted.Plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo'),
+        await destination.key.encrypt(destination.caller, decrypted.plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo'),
       );
       return {
-        CiphertextBlob: encrypted.CiphertextBlob,
-        SourceKeyId: decrypted.KeyId,
-        KeyId: encrypted.KeyId,
+        CiphertextBlob: encrypted.ciphertext,
+        SourceKeyId: arnOf(decrypted.key),
+        KeyId: arnOf(encrypted.key),
         SourceEncryptionAlgorithm: input.SourceEncryptionAlgorithm,
         DestinationEncryptionAlgorithm: input.DestinationEncryptionAlgorithm,
       };
     } finally {
-      decrypted.Plaintext.fill(0);
+      decrypted.plaintext.fill(0);
     }
   },
 });
@@ -127,7 +142,8 @@ export const GenerateDataKey = defineOperation({
   async run(input, ctx) {
     const length = dataKeyLength(input);
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey'));
+    const { key: named, ciphertext, plaintext } = unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey'));
+    return { CiphertextBlob: ciphertext, Plaintext: plaintext, KeyId: arnOf(named) };
   },
 });
 
@@ -136,7 +152,8 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
   async run(input, ctx) {
     const length = dataKeyLength(input);
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'));
+    const { key: named, ciphertext } = unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'));
+    return { CiphertextBlob: ciphertext, KeyId: arnOf(named) };
   },
 });
 
@@ -158,7 +175,8 @@ export const Sign = defineOperation({
   }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.sign(caller, input.Message, input.MessageType, input.SigningAlgorithm));
+    const signed = unwrap(await key.sign(caller, input.Message, input.MessageType, input.SigningAlgorithm));
+    return { KeyId: arnOf(signed.key), Signature: signed.signature, SigningAlgorithm: input.SigningAlgorithm };
   },
 });
 
@@ -173,7 +191,8 @@ export const Verify = defineOperation({
   }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.verify(caller, input.Message, input.MessageType, input.Signature, input.SigningAlgorithm));
+    const verifier = unwrap(await key.verify(caller, input.Message, input.MessageType, input.Signature, input.SigningAlgorithm));
+    return { KeyId: arnOf(verifier), SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
   },
 });
 
@@ -181,7 +200,8 @@ export const GetPublicKey = defineOperation({
   input: z.object({ KeyId: keyIdField, GrantTokens: grantTokens }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.getPublicKey(caller));
+    const { record, publicKey } = unwrap(await key.getPublicKey(caller));
+    return publicKeyResponse(record, publicKey);
   },
 });
 
@@ -189,7 +209,8 @@ export const GenerateMac = defineOperation({
   input: z.object({ KeyId: keyIdField, Message: message, MacAlgorithm: macAlgorithm, GrantTokens: grantTokens }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.generateMac(caller, input.Message, input.MacAlgorithm));
+    const made = unwrap(await key.generateMac(caller, input.Message, input.MacAlgorithm));
+    return { KeyId: arnOf(made.key), Mac: made.mac, MacAlgorithm: input.MacAlgorithm };
   },
 });
 
@@ -203,6 +224,7 @@ export const VerifyMac = defineOperation({
   }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return unwrap(await key.verifyMac(caller, input.Message, input.Mac, input.MacAlgorithm));
+    const verifier = unwrap(await key.verifyMac(caller, input.Message, input.Mac, input.MacAlgorithm));
+    return { KeyId: arnOf(verifier), MacValid: true, MacAlgorithm: input.MacAlgorithm };
   },
 });

@@ -5,6 +5,7 @@ import { unwrap } from '../result';
 import { keyInAccount, onKey } from './context';
 import { directory } from '../stubs';
 import { defineOperation } from './operation';
+import { grantListEntry, listPage } from './shapes';
 import { encryptionContext, grantTokens, keyIdField, limit, marker } from './schema';
 
 /** Grants: CreateGrant, ListGrants, RetireGrant, RevokeGrant, ListRetirableGrants. */
@@ -26,8 +27,8 @@ export const CreateGrant = defineOperation({
     GrantTokens: grantTokens,
     Name: z.string().min(1).max(256).regex(/^[a-zA-Z0-9:/_-]+$/).optional(),
   }),
-  run: async (input, ctx) =>
-    unwrap(
+  async run(input, ctx) {
+    const { grantId, grantToken } = unwrap(
       await onKey(ctx, input.KeyId, (key, caller) =>
         key.createGrant(caller, {
           granteePrincipal: input.GranteePrincipal,
@@ -37,7 +38,9 @@ export const CreateGrant = defineOperation({
           ...(input.Name !== undefined && { name: input.Name }),
         }),
       ),
-    ),
+    );
+    return { GrantId: grantId, GrantToken: grantToken };
+  },
 });
 
 export const ListGrants = defineOperation({
@@ -49,7 +52,7 @@ export const ListGrants = defineOperation({
     GranteePrincipal: principalField.optional(),
   }),
   run: async (input, ctx) =>
-    unwrap(
+    listPage('Grants', unwrap(
       await onKey(ctx, input.KeyId, (key, caller) =>
         key.listGrants(
           caller,
@@ -61,7 +64,7 @@ export const ListGrants = defineOperation({
           input.Marker,
         ),
       ),
-    ),
+    ), grantListEntry),
 });
 
 export const RetireGrant = defineOperation({
@@ -96,9 +99,10 @@ export const ListRetirableGrants = defineOperation({
     if (!ctx.principal.isAccountAdmin && ctx.principal.arn !== input.RetiringPrincipal) {
       throw new AccessDeniedException(`${ctx.principal.arn} may list only the grants it can retire.`);
     }
-    const { entries, ...page } = unwrap(
+    const page = unwrap(
       await directory(ctx.env, ctx.principal.account).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
     );
-    return { Grants: entries.map((entry) => JSON.parse(entry) as unknown), ...page };
+    // The Directory's index rows are GrantListEntry JSON (key-object/directory-index.ts).
+    return listPage('Grants', page, (entry) => JSON.parse(entry) as unknown);
   },
 });

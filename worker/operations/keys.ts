@@ -7,6 +7,7 @@ import { keyArn } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
 import { callerScope, keyHandle, onKey, resolveKey } from './context';
 import { directory } from '../stubs';
+import { arnOf, deletionSchedule, keyMetadata, listPage } from './shapes';
 import { defineOperation } from './operation';
 import { keyIdField, keyIdOnly, keySpec, keyUsage, limit, marker, tags } from './schema';
 
@@ -36,7 +37,8 @@ export const CreateKey = defineOperation({
       throw new InvalidKeyUsageException(`KeyUsage ${usage} is not valid for KeySpec ${spec}.`);
     }
     const keyId = crypto.randomUUID();
-    const metadata = unwrap(
+    // The key object lists the new key in the Directory itself (key-object/directory-index.ts).
+    const record = unwrap(
       await keyHandle(ctx, keyId).create(ctx.caller, {
         keyId,
         region: ctx.env.KMS_REGION,
@@ -48,8 +50,7 @@ export const CreateKey = defineOperation({
         bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
       }),
     );
-    await directory(ctx.env, ctx.principal.account).addKey(keyId);
-    return { KeyMetadata: metadata };
+    return { KeyMetadata: keyMetadata(record) };
   },
 });
 
@@ -57,7 +58,7 @@ export const DescribeKey = defineOperation({
   input: z.object({ KeyId: keyIdField, GrantTokens: z.array(z.string()).optional() }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    return { KeyMetadata: unwrap(await key.describe(caller)) };
+    return { KeyMetadata: keyMetadata(unwrap(await key.describe(caller))) };
   },
 });
 
@@ -65,9 +66,9 @@ export const ListKeys = defineOperation({
   input: z.object({ Limit: limit, Marker: marker }),
   async run(input, ctx) {
     requireAccountAdmin(ctx.principal, 'kms:ListKeys');
-    const { keyIds, ...page } = unwrap(await directory(ctx.env, ctx.principal.account).listKeys(input.Limit ?? 100, input.Marker));
+    const page = unwrap(await directory(ctx.env, ctx.principal.account).listKeys(input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
-    return { Keys: keyIds.map((KeyId) => ({ KeyId, KeyArn: keyArn(scope, KeyId) })), ...page };
+    return listPage('Keys', page, (KeyId) => ({ KeyId, KeyArn: keyArn(scope, KeyId) }));
   },
 });
 
@@ -84,12 +85,12 @@ export const DisableKey = defineOperation({
 export const ScheduleKeyDeletion = defineOperation({
   input: z.object({ KeyId: keyIdField, PendingWindowInDays: z.number().int().min(7).max(30).default(30) }),
   run: async (input, ctx) =>
-    unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.scheduleDeletion(caller, input.PendingWindowInDays))),
+    deletionSchedule(unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.scheduleDeletion(caller, input.PendingWindowInDays)))),
 });
 
 export const CancelKeyDeletion = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.cancelDeletion(caller))),
+  run: async (input, ctx) => ({ KeyId: arnOf(unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.cancelDeletion(caller)))) }),
 });
 
 export const UpdateKeyDescription = defineOperation({
@@ -112,5 +113,5 @@ export const UntagResource = defineOperation({
 export const ListResourceTags = defineOperation({
   input: z.object({ KeyId: keyIdField, Limit: z.number().int().min(1).max(50).optional(), Marker: marker }),
   run: async (input, ctx) =>
-    unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.listTags(caller, input.Limit, input.Marker))),
+    listPage('Tags', unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.listTags(caller, input.Limit, input.Marker))), (tag) => tag),
 });

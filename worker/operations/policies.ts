@@ -11,7 +11,10 @@ const policyName = z.literal('default').default('default');
 
 export const GetKeyPolicy = defineOperation({
   input: z.object({ KeyId: keyIdField, PolicyName: policyName }),
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.getPolicy(caller))),
+  run: async (input, ctx) => ({
+    Policy: unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.getPolicy(caller))),
+    PolicyName: 'default',
+  }),
 });
 
 export const PutKeyPolicy = defineOperation({

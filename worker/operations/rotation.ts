@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { unwrap } from '../result';
 import { onKey } from './context';
+import { arnOf, listPage, rotationEntry, rotationStatus } from './shapes';
 import { defineOperation } from './operation';
 import { keyIdField, keyIdOnly, limit, marker } from './schema';
 
@@ -19,16 +20,18 @@ export const DisableKeyRotation = defineOperation({
 
 export const GetKeyRotationStatus = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.rotationStatus(caller))),
+  run: async (input, ctx) => rotationStatus(unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.rotationStatus(caller)))),
 });
 
 export const RotateKeyOnDemand = defineOperation({
   input: keyIdOnly,
-  run: async (input, ctx) => unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.rotateOnDemand(caller))),
+  run: async (input, ctx) => ({ KeyId: arnOf(unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.rotateOnDemand(caller)))) }),
 });
 
 export const ListKeyRotations = defineOperation({
   input: z.object({ KeyId: keyIdField, Limit: limit, Marker: marker }),
-  run: async (input, ctx) =>
-    unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.listRotations(caller, input.Limit, input.Marker))),
+  async run(input, ctx) {
+    const { key, page } = unwrap(await onKey(ctx, input.KeyId, (object, caller) => object.listRotations(caller, input.Limit, input.Marker)));
+    return listPage('Rotations', page, (rotation) => rotationEntry(key, rotation));
+  },
 });

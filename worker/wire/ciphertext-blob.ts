@@ -97,10 +97,6 @@ export function isSymmetricBlob(blob: Uint8Array): boolean {
   return blobFormat(blob) !== undefined;
 }
 
-function notABlob(): KmsError {
-  return new InvalidCiphertextException('The ciphertext is not an EdgeKMS ciphertext blob.');
-}
-
 export function parseCiphertextBlob(blob: Uint8Array): CiphertextBlob {
   const format = blobFormat(blob);
   if (format === undefined) throw notABlob();
@@ -119,6 +115,21 @@ export function parseCiphertextBlob(blob: Uint8Array): CiphertextBlob {
   return format === CURRENT_FORMAT
     ? { ...fields, format, salt: blob.slice(PREFIX_LENGTH, PREFIX_LENGTH + SALT_LENGTH) }
     : { ...fields, format };
+}
+
+/**
+ * A Decrypt's ciphertext as the operation layer read it, once: a parsed
+ * symmetric blob, or the opaque bytes of anything else (an RSA ciphertext,
+ * or bytes that are no blob, which a symmetric key then refuses). A plain
+ * object, as it crosses the key object's RPC boundary (structured clone).
+ */
+export type Ciphertext =
+  | { kind: 'blob'; blob: CiphertextBlob }
+  /** `claimedVersion`: the version bytes that look like a blob claim (blobKeyVersion), for the audit record only. */
+  | { kind: 'opaque'; bytes: Uint8Array; claimedVersion: number | undefined };
+
+export function notABlob(): KmsError {
+  return new InvalidCiphertextException('The ciphertext is not an EdgeKMS ciphertext blob.');
 }
 
 /** The key version a blob claims, if it looks like one of ours (not yet authenticated). */

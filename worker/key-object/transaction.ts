@@ -1,0 +1,167 @@
+import type { Caller } from '../auth/caller';
+import { AuditChain } from '../audit/chain';
+import { auditEntry } from '../audit/entry';
+import { NotFoundException } from '../errors';
+import type { RequestFacts } from '../policy/request-keys';
+import { capture, type Result } from '../result';
+import { authorize } from './authorize';
+import type { GrantStore } from './grant-store';
+import type { Grant } from './grants';
+import type { KeyRecord } from './key-record';
+import { requireState, type StateRequirement } from './key-state';
+
+const RECORD = 'key';
+
+/** What the audit record of a request says besides its outcome. */
+export interface AuditContext {
+  caller: Caller;
+  action: string;
+  facts?: RequestFacts | undefined;
+  /** The key version the request used, when not the current one (a Decrypt of an older blob). */
+  keyVersion?: number | undefined;
+}
+
+/** Whether the key lives in the account the caller's reference named (a bare id names the caller's own). */
+function inNamedAccount(record: KeyRecord, caller: Caller): boolean {
+  return record.account === (caller.keyAccount ?? caller.principal.account);
+}
+
+/**
+ * The key's record and audit trail, and the one way to act on them: load the
+ * record, authorize the caller and check the key state, act, then append the
+ * request's audit record, whatever its outcome, before the result leaves the
+ * object. State changes run alone inside blockConcurrencyWhile, so a saved
+ * change always has its audit record and no request sees half of one.
+ */
+export class KeyTransactions {
+  private current: KeyRecord | undefined;
+  private chain: AuditChain | undefined;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly grants: GrantStore,
+  ) {}
+
+  async load(): Promise<void> {
+    this.current = await this.ctx.storage.get<KeyRecord>(RECORD);
+  }
+
+  /** The record as last persisted (undefined before the key is created). */
+  get record(): KeyRecord | undefined {
+    return this.current;
+  }
+
+  /** Runs a read-only operation; crypto operations may interleave freely. */
+  async read<T>(audit: AuditContext, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
+    const result = await capture(() => fn(this.admit(audit.caller, audit.action, requirement, audit.facts)));
+    return this.recordAudit(result, audit);
+  }
+
+  /** Runs a state change alone on a copy of the record, then persists it and re-arms the alarm. */
+  change<T>(audit: AuditContext, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
+    return this.mutate(async () => {
+      const record = structuredClone(this.admit(audit.caller, audit.action, requirement, audit.facts));
+      const value = await fn(record);
+      await this.persist(record);
+      return value;
+    }, audit);
+  }
+
+  /**
+   * Serializes state changes: no new request starts while a rotation holds
+   * the version counter. The audit record is appended inside the same block,
+   * so a saved change always has its record. The callback never throws,
+   * which would reset the object.
+   */
+  async mutate<T>(fn: () => Promise<T>, audit?: AuditContext): Promise<Result<T>> {
+    let result: Result<T> | undefined;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      result = await capture(fn);
+      if (audit) this.recordAudit(result, audit);
+    });
+    return result!;
+  }
+
+  /** The key if the caller may take `action` on it in its present state; throws the refusal otherwise. */
+  admit(caller: Caller, action: string, requirement: StateRequirement, facts?: RequestFacts): KeyRecord {
+    return this.admitWithGrant(caller, action, requirement, facts).record;
+  }
+
+  /** As `admit`, and the grant that allowed the request if a grant did (CreateGrant under a grant may only narrow it). */
+  admitWithGrant(caller: Caller, action: string, requirement: StateRequirement, facts?: RequestFacts): { record: KeyRecord; grant: Grant | undefined } {
+    const record = this.existing(caller, { evenDeleted: requirement === 'anyState' });
+    const grant = authorize(caller, action, record, facts, this.grants.naming(caller.principal));
+    requireState(record, requirement);
+    return { record, grant };
+  }
+
+  /**
+   * The key, if it exists and lives in the account the caller's reference
+   * named: a key id or ARN never reaches another account's key.
+   */
+  existing(caller: Caller, { evenDeleted = false } = {}): KeyRecord {
+    const record = this.current;
+    if (!record || (record.state === 'Deleted' && !evenDeleted) || !inNamedAccount(record, caller)) {
+      throw new NotFoundException('Key not found.');
+    }
+    return record;
+  }
+
+  async persist(record: KeyRecord): Promise<void> {
+    await this.ctx.storage.put(RECORD, record);
+    this.current = record;
+    const due = [
+      record.state === 'PendingDeletion' ? record.deletionDate : undefined,
+      record.state === 'Enabled' && record.rotation.enabled ? record.rotation.nextRotation : undefined,
+    ].filter((time): time is number => time !== undefined);
+    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  /** The key's audit chain, for its own pages and verification. */
+  trail(record: KeyRecord): AuditChain {
+    this.chain ??= new AuditChain(this.ctx.storage.sql, record.keyId);
+    return this.chain;
+  }
+
+  /**
+   * The key's trail for the account-wide walk, which reads every key's chain a
+   * bounded page at a time; a key of another account, or none, has no page.
+   */
+  accountTrail(account: string): AuditChain | undefined {
+    const record = this.current;
+    return record && record.account === account ? this.trail(record) : undefined;
+  }
+
+  /** Things the key does on its own schedule are in its trail too. */
+  recordSystemEvent(record: KeyRecord, operation: string): void {
+    const request = { requestId: `alarm-${crypto.randomUUID()}`, via: 'native' as const };
+    this.trail(record).append({
+      ...auditEntry({ request }, operation, undefined, { keyId: record.keyId, keyVersion: record.currentVersion }),
+      principal: 'edgekms:system',
+      account: record.account,
+    });
+  }
+
+  /**
+   * Appends the request to this key's audit chain once its outcome is known,
+   * allowed or not, before the result leaves the object. A key that does not
+   * exist records nothing: the Worker records such requests in the account's chain.
+   * Neither does a key of another account than the reference named: to that
+   * caller it does not exist (`existing`), so the request belongs in the
+   * caller's own account chain, and outsiders cannot write into this key's trail.
+   */
+  private recordAudit<T>(result: Result<T>, { caller, action, facts, keyVersion }: AuditContext): Result<T> {
+    const record = this.current;
+    if (!record || !inNamedAccount(record, caller)) return result;
+    this.trail(record).append(
+      auditEntry(caller, action, result.error, {
+        keyId: record.keyId,
+        keyVersion: keyVersion ?? record.currentVersion,
+        ...(facts?.encryptionContext && { encryptionContext: facts.encryptionContext }),
+      }),
+    );
+    result.audited = true;
+    return result;
+  }
+}

@@ -1,0 +1,108 @@
+import { keyAlgorithms } from '../crypto/key-specs';
+import type { AliasEntry } from '../directory/directory';
+import type { Grant } from '../key-object/grants';
+import type { KeyName, KeyRecord } from '../key-object/key-record';
+import type { Rotation } from '../key-object/versions';
+import { aliasArn, keyArn, type ArnScope } from '../wire/key-reference';
+import { pageFields, type Page } from '../wire/pagination';
+
+/**
+ * The AWS KMS response shapes of what the key object and the Directory return:
+ * field names, key ARNs, dates in seconds. The only place they are built, so
+ * the objects keep domain values and their storage formats to themselves.
+ */
+
+const seconds = (ms: number) => ms / 1000;
+
+/** A key's ARN, the `KeyId` of most responses. */
+export function arnOf(key: KeyName): string {
+  return keyArn(key, key.keyId);
+}
+
+/** The AWS KMS `KeyMetadata` shape of a record. */
+export function keyMetadata(record: KeyRecord) {
+  return {
+    AWSAccountId: record.account,
+    KeyId: record.keyId,
+    Arn: arnOf(record),
+    CreationDate: seconds(record.createdAt),
+    Enabled: record.state === 'Enabled',
+    Description: record.description,
+    KeyUsage: record.keyUsage,
+    KeyState: record.state,
+    ...(record.deletionDate !== undefined && {
+      DeletionDate: seconds(record.deletionDate),
+      PendingDeletionWindowInDays: record.pendingWindowInDays,
+    }),
+    Origin: 'AWS_KMS',
+    KeyManager: 'CUSTOMER',
+    CustomerMasterKeySpec: record.keySpec,
+    KeySpec: record.keySpec,
+    ...keyAlgorithms(record.keySpec, record.keyUsage),
+    MultiRegion: false,
+    CurrentKeyMaterialId: String(record.currentVersion),
+  };
+}
+
+/** A list response's items under `field`, with its `NextMarker`/`Truncated`. */
+export function listPage<T, K extends string, U>(field: K, page: Page<T>, shape: (item: T) => U) {
+  return { [field]: page.items.map(shape), ...pageFields(page) } as Record<K, U[]> & ReturnType<typeof pageFields>;
+}
+
+export function deletionSchedule(record: KeyRecord) {
+  return {
+    KeyId: arnOf(record),
+    DeletionDate: seconds(record.deletionDate!),
+    KeyState: record.state,
+    PendingWindowInDays: record.pendingWindowInDays,
+  };
+}
+
+export function rotationStatus(record: KeyRecord) {
+  const { enabled, periodDays, nextRotation, onDemandStartedAt } = record.rotation;
+  return {
+    KeyId: arnOf(record),
+    KeyRotationEnabled: enabled,
+    ...(enabled && { RotationPeriodInDays: periodDays }),
+    ...(enabled && nextRotation !== undefined && { NextRotationDate: seconds(nextRotation) }),
+    ...(onDemandStartedAt !== undefined && { OnDemandRotationStartDate: seconds(onDemandStartedAt) }),
+  };
+}
+
+export function rotationEntry(key: KeyName, rotation: Rotation) {
+  return {
+    KeyId: arnOf(key),
+    KeyMaterialId: String(rotation.version),
+    RotationDate: seconds(rotation.createdAt),
+    RotationType: rotation.rotationType,
+  };
+}
+
+export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
+  const { EncryptionAlgorithms, SigningAlgorithms } = keyAlgorithms(record.keySpec, record.keyUsage);
+  return {
+    KeyId: arnOf(record),
+    PublicKey: publicKey,
+    CustomerMasterKeySpec: record.keySpec,
+    KeySpec: record.keySpec,
+    KeyUsage: record.keyUsage,
+    EncryptionAlgorithms,
+    SigningAlgorithms,
+  };
+}
+
+/** The AWS `GrantListEntry` shape: a grant without its token. */
+export function grantListEntry(grant: Grant) {
+  const { GrantToken: _token, CreationDate, ...entry } = grant;
+  return { ...entry, CreationDate: seconds(CreationDate) };
+}
+
+export function aliasListEntry(scope: ArnScope, alias: AliasEntry) {
+  return {
+    AliasName: alias.aliasName,
+    AliasArn: aliasArn(scope, alias.aliasName),
+    TargetKeyId: alias.keyId,
+    CreationDate: seconds(alias.createdAt),
+    LastUpdatedDate: seconds(alias.updatedAt),
+  };
+}
