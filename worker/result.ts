@@ -1,4 +1,4 @@
-import { noteRecordedByKey } from './audit/request-scope';
+import type { RequestAudit } from './audit/request-note';
 import { reviveError, serializeError, type SerializedError } from './errors';
 
 /**
@@ -21,8 +21,13 @@ export async function capture<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
   }
 }
 
+/** Passes a KeyObject's result through, noting in the request's audit whether the key's chain recorded the request. */
+export function recordedBy<R>(result: R, audit: RequestAudit): R {
+  if ((result as Result<unknown> | undefined)?.audited) audit.recordedByKey = true;
+  return result;
+}
+
 export function unwrap<T>(result: Result<T>): T {
-  if (result.audited) noteRecordedByKey();
   if (result.error) throw reviveError(result.error);
   return result.value as T;
 }

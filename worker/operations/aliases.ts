@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { InvalidAliasNameException } from '../errors';
-import { noteAuditedKey } from '../audit/request-scope';
 import { unwrap } from '../result';
 import { isAliasName } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
@@ -29,7 +28,7 @@ function checkAliasName(name: string): void {
  */
 async function admitKey(ctx: OperationContext, reference: string, action: string, requirement: 'notPendingDeletion' | 'exists'): Promise<string> {
   const { keyId, account } = await resolveReference(ctx, reference, { aliases: false });
-  noteAuditedKey(keyId);
+  ctx.audit.keyId = keyId;
   const { key, caller } = await keyInAccount(ctx, keyId, account);
   unwrap(await key.admitAction(caller, action, requirement));
   return keyId;

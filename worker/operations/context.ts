@@ -1,7 +1,9 @@
+import type { RequestAudit } from '../audit/request-note';
 import type { Caller } from '../auth/caller';
 import type { Principal } from '../auth/principal';
 import type { Bindings } from '../env';
 import { NotFoundException } from '../errors';
+import { recordedBy } from '../result';
 import { directory, keyObject } from '../stubs';
 import { parseKeyReference, type ArnScope } from '../wire/key-reference';
 import { requireCreatedKey } from './known-keys';
@@ -12,6 +14,8 @@ export interface OperationContext {
   caller: Caller;
   /** The verified identity, `caller.principal`. */
   principal: Principal;
+  /** Where the request's audit record is: the key handles below note it when a key's chain recorded the request. */
+  audit: RequestAudit;
 }
 
 export function callerScope(ctx: OperationContext): ArnScope {
@@ -52,6 +56,27 @@ export async function resolveReference(
   return { keyId, account };
 }
 
+type KeyStub = ReturnType<typeof keyObject>;
+
+/**
+ * The key's object, as operations call it: each result it returns that says
+ * the key's chain recorded the request (`audited`) is noted in `ctx.audit`,
+ * so the audit middleware does not record the request a second time.
+ */
+export function keyHandle(ctx: OperationContext, keyId: string): KeyStub {
+  const stub = keyObject(ctx.env, keyId);
+  return new Proxy(stub, {
+    get(target, name) {
+      const property = Reflect.get(target, name) as unknown;
+      // `then` stays the stub's own, so that the handle is never mistaken for a promise.
+      if (typeof property !== 'function' || typeof name !== 'string' || name === 'then') return property;
+      // Called on the stub by name: an RPC method is no ordinary function (it has no `apply`).
+      const methods = target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      return async (...args: unknown[]) => recordedBy(await methods[name]!(...args), ctx.audit);
+    },
+  });
+}
+
 /**
  * The key's object, and the caller scoped to the account the reference named.
  * Only for a key that was created in that account: any other key id is
@@ -59,7 +84,7 @@ export async function resolveReference(
  */
 export async function keyInAccount(ctx: OperationContext, keyId: string, account = ctx.principal.account) {
   await requireCreatedKey(ctx.env, account, keyId);
-  return { keyId, key: keyObject(ctx.env, keyId), caller: { ...ctx.caller, keyAccount: account } as Caller };
+  return { keyId, key: keyHandle(ctx, keyId), caller: { ...ctx.caller, keyAccount: account } as Caller };
 }
 
 export async function resolveKey(ctx: OperationContext, reference: string, options: { aliases?: boolean } = {}) {

@@ -5,8 +5,8 @@ import { unwrap } from '../result';
 import { MAX_POLICY_LENGTH } from '../policy/document';
 import { keyArn } from '../wire/key-reference';
 import { requireAccountAdmin } from './account-access';
-import { callerScope, onKey, resolveKey } from './context';
-import { directory, keyObject } from '../stubs';
+import { callerScope, keyHandle, onKey, resolveKey } from './context';
+import { directory } from '../stubs';
 import { rememberKey } from './known-keys';
 import { arnOf, deletionSchedule, keyMetadata, listPage } from './shapes';
 import { defineOperation } from './operation';
@@ -40,7 +40,7 @@ export const CreateKey = defineOperation({
     const keyId = crypto.randomUUID();
     // The key object lists the new key in the Directory itself (key-object/directory-index.ts).
     const record = unwrap(
-      await keyObject(ctx.env, keyId).create(ctx.caller, {
+      await keyHandle(ctx, keyId).create(ctx.caller, {
         keyId,
         region: ctx.env.KMS_REGION,
         keySpec: spec,

@@ -1,19 +1,20 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env';
-import { auditedRequest } from '../audit/request-audit';
-import { sha256Hex, verifySigV4 } from '../auth/sigv4';
-import { withFairShare } from '../auth/fair-share';
-import { throttle } from '../auth/throttle';
 import { KmsError, KMSInternalException, ThrottlingException, UnknownOperationException, ValidationException, serializeError } from '../errors';
-import { parseJsonObject, readBodyBytes, toJson } from '../wire/json';
+import { auditRequest } from '../middleware/request-audit';
+import { requestFacts } from '../middleware/request-facts';
+import { sigV4SignIn } from '../middleware/sign-in';
+import { fairShare, rateLimit } from '../middleware/throttling';
+import { parseJsonObject, toJson } from '../wire/json';
 import { dispatch } from './dispatch';
-import { requestMeta } from './request-meta';
 
 /**
  * The AWS KMS wire protocol (JSON 1.1): `POST /` with
  * `X-Amz-Target: TrentService.<Operation>`, SigV4-signed. The same
  * operations, policies, grants and audit as the native protocol; errors
  * as AWS KMS sends them, so the AWS SDKs raise their typed exceptions.
+ * Sign-in, throttling and the audit record are the middleware's
+ * (worker/middleware/), as on /v1; any step's error answers as awsError.
  */
 export const aws = new Hono<AppEnv>();
 
@@ -59,27 +60,22 @@ function claimedOperation(c: Context<AppEnv>): string {
   return `kms:${TARGET.exec(claimed)?.[1] ?? claimed.slice(0, 64)}`;
 }
 
-aws.post('/', async (c) => {
-  const request = requestMeta(c, 'aws');
-  try {
-    const output = await auditedRequest(c.env, request, claimedOperation(c), async (identified) => {
-      const body = await readBodyBytes(c.req.raw);
-      const principal = identified(
-        await verifySigV4(
-          { method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, payloadHash: await sha256Hex(body) },
-          c.env,
-        ),
-      );
-      throttle(principal, c.env);
-      const target = targetOf(c);
-      const operation = TARGET.exec(target)?.[1];
-      if (!operation) throw new UnknownOperationException(`Unknown X-Amz-Target '${target.slice(0, 128)}'.`);
-      return withFairShare(principal, c.env, () =>
-        dispatch(operation, async () => parseJsonObject(new TextDecoder().decode(body)), c.env, { principal, request }),
-      );
-    });
-    return c.body(toJson(output), 200, { 'content-type': CONTENT_TYPE });
-  } catch (error) {
-    return awsError(c, error);
-  }
+/**
+ * Sets `c.var.operation` from the verified target, before the request waits
+ * for its turn: an unknown operation is refused at once.
+ */
+const namedOperation: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const target = targetOf(c);
+  const operation = TARGET.exec(target)?.[1];
+  if (!operation) throw new UnknownOperationException(`Unknown X-Amz-Target '${target.slice(0, 128)}'.`);
+  c.set('operation', operation);
+  await next();
+};
+
+aws.onError((error, c) => awsError(c, error));
+
+aws.post('/', requestFacts('aws'), auditRequest(claimedOperation), sigV4SignIn, rateLimit, namedOperation, fairShare, async (c) => {
+  const body = c.var.body;
+  const output = await dispatch(c.var.operation, async () => parseJsonObject(new TextDecoder().decode(body)), c);
+  return c.body(toJson(output), 200, { 'content-type': CONTENT_TYPE });
 });

@@ -1,26 +1,29 @@
 import { Hono } from 'hono';
-import { auditedRequest } from '../audit/request-audit';
-import { authenticateBearer } from '../auth/authenticate';
-import { withFairShare } from '../auth/fair-share';
-import { throttle } from '../auth/throttle';
 import type { AppEnv } from '../app-env';
+import { auditRequest } from '../middleware/request-audit';
+import { requestFacts } from '../middleware/request-facts';
+import { bearerSignIn } from '../middleware/sign-in';
+import { fairShare, rateLimit } from '../middleware/throttling';
 import { readJsonObject, toJson } from '../wire/json';
 import { dispatch } from './dispatch';
-import { requestMeta } from './request-meta';
 
 /**
  * The native protocol: `POST /v1/<Operation>` with a bearer token and the AWS
- * KMS JSON shapes. It is what the EdgeKMS SDK speaks.
+ * KMS JSON shapes. It is what the EdgeKMS SDK speaks. Sign-in, throttling and
+ * the audit record are the middleware's (worker/middleware/), in that order
+ * of the request: the audit sees every refusal.
  */
 export const native = new Hono<AppEnv>();
 
-native.post('/:operation', async (c) => {
-  const operation = c.req.param('operation');
-  const request = requestMeta(c, 'native');
-  const output = await auditedRequest(c.env, request, `kms:${operation}`, async (identified) => {
-    const principal = identified(await authenticateBearer(c.req.header('authorization'), c.env));
-    throttle(principal, c.env);
-    return withFairShare(principal, c.env, () => dispatch(operation, () => readJsonObject(c.req.raw), c.env, { principal, request }));
-  });
-  return c.body(toJson(output), 200, { 'content-type': 'application/json' });
-});
+native.post(
+  '/:operation',
+  requestFacts('native'),
+  auditRequest((c) => `kms:${c.req.param('operation')}`),
+  bearerSignIn,
+  rateLimit,
+  fairShare,
+  async (c) => {
+    const output = await dispatch(c.req.param('operation')!, () => readJsonObject(c.req.raw), c);
+    return c.body(toJson(output), 200, { 'content-type': 'application/json' });
+  },
+);

@@ -1,0 +1,17 @@
+/**
+ * What the audit middleware needs to learn from an API request's operation:
+ * whether a key's own chain recorded it, so that each request lands in
+ * exactly one chain (the key's, or else the account's). The middleware makes
+ * one per request and passes it to the operation; the key handles of
+ * operations/context.ts fill it in from the key object's results
+ * (`Result.audited`).
+ */
+export interface RequestAudit {
+  recordedByKey: boolean;
+  /** The key an account-chain record is about, when the request named one (the alias operations). */
+  keyId?: string;
+}
+
+export function newRequestAudit(): RequestAudit {
+  return { recordedByKey: false };
+}
