@@ -1,5 +1,5 @@
 // Memory benchmark: how much the workerd process keeps after a load over many
-// keys. Starts `wrangler dev` on loopback (fresh storage, random secrets),
+// keys. Starts the local server (scripts/start.mjs) on loopback (fresh storage, random secrets),
 // reads workerd's resident memory (VmRSS from /proc) at idle, creates KEYS
 // keys, sends REQUESTS requests spread over them (Encrypt, Decrypt,
 // GenerateDataKey, DescribeKey), then reads the RSS again right after the load
@@ -123,7 +123,7 @@ export async function run({ log = console.error, connections = 32 } = {}) {
   const { keys, requests, rounds, idleSeconds, loadSeconds } = settings();
   const concurrency = Math.min(connections, 16);
 
-  log('memory: starting wrangler dev on 127.0.0.1 (fresh storage, random MASTER_KEY and ADMIN_TOKEN)');
+  log('memory: starting the local server on 127.0.0.1 (fresh storage, random MASTER_KEY and ADMIN_TOKEN)');
   // THROTTLE_RATE=0: one principal sends everything, faster than its default rate limit.
   const worker = await startWorker({ vars: { THROTTLE_RATE: '0' } });
   const failures = new Map();
