@@ -45,6 +45,8 @@ function workerdProcesses(pgid) {
       // exited meanwhile
     }
   }
+  // The local server (scripts/start.mjs) runs one workerd, the runtime; only wrangler dev adds a proxy.
+  if (found.length === 1) found[0].role = 'runtime';
   return found;
 }
 
@@ -158,7 +160,7 @@ export async function run({ log = console.error, connections = 32 } = {}) {
     const figures = { label, runtime: of('runtime'), proxy: of('proxy') };
     figures.total = processes.length === 0 ? NaN : processes.reduce((sum, p) => sum + p.bytes, 0) / MiB;
     samples.push(figures);
-    log(`memory: ${label}: workerd RSS ${fixed(figures.runtime)} MiB runtime + ${fixed(figures.proxy)} MiB wrangler proxy`);
+    log(`memory: ${label}: workerd RSS ${fixed(figures.runtime)} MiB runtime + ${fixed(figures.proxy)} MiB other workerd (wrangler dev's proxy, if any)`);
     return figures;
   };
 
@@ -193,8 +195,8 @@ export async function run({ log = console.error, connections = 32 } = {}) {
     const loadSecondsTaken = (Date.now() - started) / 1000 - rounds * idleSeconds;
     rows.push(['growth kept at idle', fixed(idle.runtime - before.runtime), fixed(idle.proxy - before.proxy), fixed(idle.total - before.total)]);
     console.log(`\nmemory: ${rounds} x (${keys} new keys, ${requests} requests, ${concurrency} at a time, then ${idleSeconds} s idle); workerd RSS in MiB\n`);
-    console.log(table(['', 'runtime', 'wrangler proxy', 'total'], rows));
-    console.log('\nruntime: the workerd that runs the Worker and its Durable Objects; wrangler proxy: the workerd of `wrangler dev` in front of it');
+    console.log(table(['', 'runtime', 'other workerd', 'total'], rows));
+    console.log('\nruntime: the workerd that runs the Worker and its Durable Objects; other workerd: the dev proxy `wrangler dev` puts in front of it (the local server has none)');
     const failed = failures.size > 0 || !Number.isFinite(before.total) || sent < rounds * requests;
     if (failures.size > 0) console.log(`\nfailed requests:\n${[...failures].map(([reason, n]) => `  ${n} x ${reason}`).join('\n')}`);
     if (!Number.isFinite(before.total)) console.log('\nno workerd process found in /proc: memory not measured');
