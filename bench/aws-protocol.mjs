@@ -2,7 +2,8 @@
 // (what the AWS SDKs send) against the native `POST /v1/GenerateDataKey`
 // with a JWT bearer token, in the same local server and the same run. Order
 // native, aws, native: the native mean is the reference.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { NodeSha256 } from './node-sha256.mjs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { measure } from './load.mjs';
 import { fixed, table, writeResults } from './report.mjs';
@@ -14,18 +15,6 @@ export const description = 'GenerateDataKey: AWS protocol (SigV4) vs native prot
 const ISSUER = 'https://bench.edgekms.test/';
 const AUDIENCE = 'edgekms-bench';
 
-/** SHA-256 / HMAC-SHA-256 for smithy's signer, on node:crypto. */
-class NodeSha256 {
-  constructor(secret) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret));
-  }
-  update(data) {
-    this.hash.update(typeof data === 'string' ? data : Buffer.from(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength));
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-}
 
 function hs256Jwt(secret, claims) {
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -6,7 +6,8 @@
 // run and the same Worker, at the service's default throttling settings.
 // Target: B's p50 under load at most 2x its p50 alone. Loopback only; every
 // phase is bounded in time and in requests.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { NodeSha256 } from './node-sha256.mjs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import autocannon from 'autocannon';
 import { assertLoopback, summarize } from './load.mjs';
@@ -29,18 +30,6 @@ const A_MAX_REQUESTS = 200_000;
 /** A's load settles (connections open, queues fill) before B is measured under it. */
 const A_RAMP_MS = 1_000;
 
-/** SHA-256 / HMAC-SHA-256 for smithy's signer, on node:crypto. */
-class NodeSha256 {
-  constructor(secret) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret));
-  }
-  update(data) {
-    this.hash.update(typeof data === 'string' ? data : Buffer.from(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength));
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-}
 
 export async function run({ duration, connections, warmup, log = console.error }) {
   const accessKeyId = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
