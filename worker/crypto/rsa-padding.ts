@@ -1,6 +1,7 @@
 import type { HashName } from './key-specs';
 import { HASH_LENGTH } from './key-specs';
 import { equalBytes } from '../auth/constant-time';
+import { concatBytes } from '../wire/bytes';
 
 /**
  * EMSA-PSS and EMSA-PKCS1-v1_5 (RFC 8017 §9) for signatures over a
@@ -14,14 +15,7 @@ const DIGEST_INFO_PREFIX: Partial<Record<HashName, number[]>> = {
 };
 
 async function digest(hash: HashName, ...parts: Uint8Array[]): Promise<Uint8Array> {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return new Uint8Array(await crypto.subtle.digest(hash, joined));
+  return new Uint8Array(await crypto.subtle.digest(hash, concatBytes(parts)));
 }
 
 async function mgf1(hash: HashName, seed: Uint8Array, length: number): Promise<Uint8Array> {

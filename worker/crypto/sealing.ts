@@ -1,5 +1,6 @@
 import { KMSInternalException } from '../errors';
 import { gcmOpen, gcmSeal } from './aes-gcm';
+import { concatBytes } from '../wire/bytes';
 
 /**
  * Key material at rest is sealed with AES-256-GCM under a key derived by HKDF
@@ -54,11 +55,7 @@ export async function seal(
   const label = bindingLabel(keyId, version);
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ciphertext = await gcmSeal(await sealingKey(masterKey, label), iv, label, material);
-  const sealed = new Uint8Array(1 + iv.length + ciphertext.length);
-  sealed[0] = SEAL_FORMAT;
-  sealed.set(iv, 1);
-  sealed.set(ciphertext, 1 + iv.length);
-  return sealed;
+  return concatBytes([Uint8Array.of(SEAL_FORMAT), iv, ciphertext]);
 }
 
 export async function unseal(

@@ -9,6 +9,7 @@ import {
   type CiphertextBlob,
 } from '../wire/ciphertext-blob';
 import { encodeEncryptionContext, type EncryptionContext } from '../wire/encryption-context';
+import { concatBytes } from '../wire/bytes';
 
 /**
  * AES-256-GCM under a symmetric KMS key version. Each new blob is sealed
@@ -44,11 +45,7 @@ function blobKey(derivation: CryptoKey, salt: Uint8Array, header: Uint8Array, us
 }
 
 function additionalData(header: Uint8Array, context: EncryptionContext | undefined): Uint8Array {
-  const encoded = encodeEncryptionContext(context);
-  const aad = new Uint8Array(header.length + encoded.length);
-  aad.set(header);
-  aad.set(encoded, header.length);
-  return aad;
+  return concatBytes([header, encodeEncryptionContext(context)]);
 }
 
 /** Always writes the current format (2). */

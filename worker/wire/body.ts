@@ -1,4 +1,5 @@
 import { ValidationException } from '../errors';
+import { concatBytes } from './bytes';
 
 /**
  * How much more of an oversized body is read, and thrown away, before the refusal. Cancelling a
@@ -30,13 +31,7 @@ export async function readBoundedBody(request: Request, limit: number, what: str
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks);
 }
 
 /** Reads and discards the rest of a body, up to `bound` more bytes; past that, stops reading. */

@@ -1,5 +1,6 @@
 import { InvalidCiphertextException, type KmsError } from '../errors';
 import { isKeyId } from './key-reference';
+import { concatBytes } from './bytes';
 
 /**
  * The symmetric ciphertext blob. It names its key and key version, so Decrypt
@@ -80,10 +81,7 @@ export function derivationInfo(header: Uint8Array): Uint8Array {
 }
 
 export function joinBlob(header: Uint8Array, sealed: Uint8Array): Uint8Array {
-  const blob = new Uint8Array(header.length + sealed.length);
-  blob.set(header);
-  blob.set(sealed, header.length);
-  return blob;
+  return concatBytes([header, sealed]);
 }
 
 function blobFormat(blob: Uint8Array): BlobFormat | undefined {
