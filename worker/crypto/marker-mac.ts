@@ -1,3 +1,4 @@
+import { concatBytes } from '../wire/bytes';
 import { importMasterKey } from './sealing';
 
 /**
@@ -26,20 +27,13 @@ function macKey(masterKey: string | undefined): Promise<CryptoKey> {
 }
 
 function scoped(scope: string, payload: Uint8Array): Uint8Array {
-  const prefix = new TextEncoder().encode(`${scope}\n`);
-  const out = new Uint8Array(prefix.length + payload.length);
-  out.set(prefix);
-  out.set(payload, prefix.length);
-  return out;
+  return concatBytes([new TextEncoder().encode(`${scope}\n`), payload]);
 }
 
 /** The payload and its tag, base64url. */
 export async function sealMarker(masterKey: string | undefined, scope: string, payload: Uint8Array): Promise<string> {
   const tag = new Uint8Array(await crypto.subtle.sign('HMAC', await macKey(masterKey), scoped(scope, payload)));
-  const out = new Uint8Array(payload.length + TAG_BYTES);
-  out.set(payload);
-  out.set(tag, payload.length);
-  return out.toBase64({ alphabet: 'base64url', omitPadding: true });
+  return concatBytes([payload, tag]).toBase64({ alphabet: 'base64url', omitPadding: true });
 }
 
 /** The payload of a marker this service sealed for `scope`, or undefined for any other string. */
