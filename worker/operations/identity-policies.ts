@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccessDeniedException } from '../errors';
 import type { IdentityKind } from '../directory/identity-policy-store';
+import { accessDeniedMessage } from '../policy/access';
 import { MAX_IDENTITY_POLICY_LENGTH, parsePolicy } from '../policy/document';
 import { unwrap } from '../result';
 import { identityDirectory } from '../stubs';
@@ -30,9 +31,7 @@ const maxItems = z.number().int().min(1).max(1000).optional();
 function requireIamAdmin(ctx: OperationContext, action: string, kind: IdentityKind, identity: string): void {
   if (ctx.principal.isAccountAdmin) return;
   const resource = `arn:aws:iam::${ctx.principal.account}:${kind}/${identity}`;
-  throw new AccessDeniedException(
-    `User: ${ctx.principal.arn} is not authorized to perform: iam:${action} on resource: ${resource} because no identity-based policy allows the iam:${action} action`,
-  );
+  throw new AccessDeniedException(accessDeniedMessage(ctx.principal.arn, `iam:${action}`, resource, { decision: 'ImplicitDeny', policyType: 'identity-based' }));
 }
 
 /** The four operations for one kind of identity, named as IAM names them. */
