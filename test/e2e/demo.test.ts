@@ -99,7 +99,8 @@ describe('the demo page', () => {
   });
 
   it('lets bob, who is no administrator, make his own key and alias/demo-bob, and no alias outside his name', async () => {
-    // Still signed in as bob: the page creates his key and names it alias/demo-bob, as the demo role allows.
+    // Signed in afresh (the last test left its alert on screen): the page creates bob's key and names it alias/demo-bob, as the demo role allows.
+    await signIn(demo.page, 'bob');
     expect(await ensureKey(demo.page)).toMatch(/^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f-]{36}$/);
     expect(await keyState(demo.page)).toBe('Enabled');
     const [bob, alice] = await Promise.all([issueToken('bob'), issueToken('alice')]);

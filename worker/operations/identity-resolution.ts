@@ -20,7 +20,8 @@ const MAX_CACHED = 1_000;
 interface Cached {
   account: string;
   fetchedAt: number;
-  policies: readonly PolicyDocument[];
+  /** Pending while the Directory answers: requests that arrive meanwhile share the one read. */
+  policies: Promise<readonly PolicyDocument[]>;
 }
 
 const cache = new Map<string, Cached>();
@@ -48,12 +49,16 @@ export async function resolveIdentityPolicies(env: Bindings, principal: Principa
   const entry = JSON.stringify([principal.account, user ?? null, [...principal.roles].sort()]);
   const cached = cache.get(entry);
   if (cached && now - cached.fetchedAt < IDENTITY_POLICY_TTL_MS) return cached.policies;
-  const texts = await identityDirectory(env, principal.account).applicableIdentityPolicies(user, principal.roles);
-  const policies = texts.map(parsedDocument);
+  const read = identityDirectory(env, principal.account)
+    .applicableIdentityPolicies(user, principal.roles)
+    .then((texts) => texts.map(parsedDocument));
   cache.delete(entry);
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-  cache.set(entry, { account: principal.account, fetchedAt: now, policies });
-  return policies;
+  const mine: Cached = { account: principal.account, fetchedAt: now, policies: read };
+  cache.set(entry, mine);
+  // A failed read is not kept: the next request asks again.
+  read.catch(() => cache.get(entry) === mine && cache.delete(entry));
+  return read;
 }
 
 /** After a change to an account's identity policies: this isolate reads them afresh. */
