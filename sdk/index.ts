@@ -34,6 +34,7 @@ export {
 } from './materials';
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes';
 export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi';
+export { RawRsaKeyring, type RawRsaKeyringOptions, type RsaPadding, type RsaKeyInput } from './keyrings/raw-rsa';
 export {
   EdgeKmsError,
   MalformedMessageError,
