@@ -12,9 +12,12 @@ export {
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY,
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
   DEFAULT_SUITE_ID,
+  DEFAULT_COMMITMENT_POLICY,
   findSuite,
   type AlgorithmSuite,
   type SuiteId,
+  type LegacySuiteId,
+  type CommitmentPolicy,
 } from './suites';
 export type { Keyring } from './keyring';
 export {

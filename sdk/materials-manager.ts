@@ -5,6 +5,7 @@
  * that the keyring kept its side of the contract. The caching manager (caching/) has the same shape.
  */
 import { fromBase64, toBase64 } from './bytes';
+import { checkP256VerificationKey } from './crypto/ecdsa-p256';
 import { checkVerificationKey, generateSigningKeyPair } from './crypto/ecdsa-p384';
 import { InvalidArgumentError, KeyringError, MalformedMessageError } from './errors';
 import { type Keyring, isKeyring } from './keyring';
@@ -93,7 +94,8 @@ export class DefaultMaterialsManager implements MaterialsManager {
       if (encodedKey === undefined) throw new MalformedMessageError(`signed message without ${PUBLIC_KEY_CONTEXT_KEY}`);
       const verificationKey = fromBase64(encodedKey);
       if (verificationKey === undefined) throw new MalformedMessageError(`${PUBLIC_KEY_CONTEXT_KEY} is not base64`);
-      checkVerificationKey(verificationKey);
+      if (suite.curve === 'P-256') checkP256VerificationKey(verificationKey);
+      else checkVerificationKey(verificationKey);
       materials = Object.freeze({ suite, encryptionContext, verificationKey });
     } else {
       // An unsigned message claiming a verification key was altered or mis-written.

@@ -6,6 +6,7 @@
  */
 import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
 import { aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
+import { P256MessageVerifier } from './crypto/ecdsa-p256';
 import { MessageSigner, MessageVerifier } from './crypto/ecdsa-p384';
 import { deriveMessageKeys, materialsDataKey } from './crypto/key-derivation';
 import { CommitmentMismatchError, InvalidArgumentError, KeyringError, TooManyEncryptedDataKeysError } from './errors';
@@ -39,7 +40,8 @@ export function resolveEncryptionParameters(
   defaultFrameLength: number,
 ): { suite: AlgorithmSuite; frameLength: number } {
   const suite = findSuite(options.suite ?? DEFAULT_SUITE_ID);
-  if (suite === undefined) throw new InvalidArgumentError(`unsupported algorithm suite ${String(options.suite)}`);
+  // Message format 1 is read, never written.
+  if (suite === undefined || suite.messageFormatVersion !== 2) throw new InvalidArgumentError(`unsupported algorithm suite ${String(options.suite)}`);
   const frameLength = options.frameLength ?? defaultFrameLength;
   assertFrameLength(frameLength);
   assertMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
@@ -123,7 +125,7 @@ export async function encryptFrame(
 export interface DecryptionSession {
   readonly encryptionKey: CryptoKey;
   /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
-  readonly verifier: MessageVerifier | undefined;
+  readonly verifier: MessageVerifier | P256MessageVerifier | undefined;
 }
 
 /**
@@ -139,12 +141,18 @@ export async function beginDecryption(manager: MaterialsManager, parsed: ParsedH
     encryptedDataKeys: header.encryptedDataKeys,
   });
   const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materialsDataKey(materials), header.messageId);
-  if (!timingSafeEqual(commitKey, header.suiteData)) {
+  // Format 1 suites (read only, when the caller's commitment policy allows) commit to nothing.
+  if (suite.commitKeyLength > 0 && !timingSafeEqual(commitKey, header.suiteData)) {
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }
-  await aesGcmOpen(encryptionKey, HEADER_IV, parsed.body, parsed.authTag, 'header');
-  const verifier = suite.signed ? new MessageVerifier(materials.verificationKey!) : undefined;
+  await aesGcmOpen(encryptionKey, parsed.authIv, parsed.body, parsed.authTag, 'header');
+  const verifier = suite.signed ? messageVerifier(suite, materials.verificationKey!) : undefined;
   return { encryptionKey, verifier };
+}
+
+/** The signature verifier of a signed suite's curve. */
+function messageVerifier(suite: AlgorithmSuite, verificationKey: Uint8Array): MessageVerifier | P256MessageVerifier {
+  return suite.curve === 'P-256' ? new P256MessageVerifier(verificationKey) : new MessageVerifier(verificationKey);
 }
 
 /** Decrypts and authenticates one parsed frame; AuthenticationError if its tag fails. */
