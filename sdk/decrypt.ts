@@ -39,6 +39,12 @@ export interface DecryptOptions {
    * REQUIRE_ENCRYPT_ALLOW_DECRYPT also reads message format 1, which has no key commitment.
    */
   readonly commitmentPolicy?: CommitmentPolicy;
+  /**
+   * The encryption context supplied again by the reader (the spec's "reproduced encryption
+   * context"): entries the message stores must equal it, and entries it does not store (those a
+   * RequiredEncryptionContextCMM kept out of the header) are authenticated by the header tag.
+   */
+  readonly reproducedContext?: EncryptionContext;
 }
 
 export interface DecryptResult {
@@ -69,7 +75,7 @@ export async function decrypt(
   checkExpectedContext(header.encryptionContext, options.expectedContext);
   const { frames, plaintextLength, bodyEnd, signature } = parseBody(bytes, parsed);
 
-  const session = await beginDecryption(manager, parsed);
+  const session = await beginDecryption(manager, parsed, options.reproducedContext);
   if (signature !== undefined) {
     const verified = session.verifier!.update(bytes.subarray(0, bodyEnd)).verify(signature);
     if (!verified) throw new AuthenticationError('message signature did not verify');
@@ -81,7 +87,7 @@ export async function decrypt(
     const opened: Bytes = await decryptFrame(session, header, frames[index]!);
     plaintext.set(opened, starts[index]!);
   });
-  return { plaintext, encryptionContext: header.encryptionContext, header };
+  return { plaintext, encryptionContext: session.encryptionContext, header };
 }
 
 interface ParsedBody {

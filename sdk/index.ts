@@ -84,6 +84,10 @@ export {
   type KeyMetadata,
 } from './client/index';
 export {
+  RequiredEncryptionContextCMM,
+  type RequiredEncryptionContextCMMOptions,
+} from './required-context-materials-manager';
+export {
   CachingMaterialsManager,
   type CachingMaterialsManagerOptions,
 } from './caching/caching-materials-manager';

@@ -25,6 +25,7 @@ import {
 import { openFrame, sealFrame } from './frames';
 import type { EncryptionContext } from './materials';
 import type { MaterialsManager } from './materials-manager';
+import { headerAuthAad, storedContext } from './required-context';
 import { type AlgorithmSuite, DEFAULT_SUITE_ID, type SuiteId, findSuite } from './suites';
 
 export interface EncryptionParameters {
@@ -85,13 +86,15 @@ export async function beginEncryption(
   const headerBody = serializeHeaderBody({
     suite,
     messageId,
-    encryptionContext: materials.encryptionContext,
+    encryptionContext: storedContext(materials.encryptionContext, materials.requiredContextKeys),
     encryptedDataKeys: materials.encryptedDataKeys,
     frameLength,
     commitKey,
   });
-  // The header tag is GCM over an empty plaintext with the header body as AAD: only the tag.
-  const headerTag = await aesGcmSeal(encryptionKey, HEADER_IV, headerBody, new Uint8Array(0));
+  // The header tag is GCM over an empty plaintext with the header body (and any required context
+  // entries, which the header leaves out) as AAD: only the tag.
+  const authAad = headerAuthAad(headerBody, materials.encryptionContext, materials.requiredContextKeys);
+  const headerTag = await aesGcmSeal(encryptionKey, HEADER_IV, authAad, new Uint8Array(0));
   const headerBytes = new Uint8Array(headerBody.byteLength + headerTag.byteLength);
   headerBytes.set(headerBody, 0);
   headerBytes.set(headerTag, headerBody.byteLength);
@@ -126,6 +129,8 @@ export interface DecryptionSession {
   readonly encryptionKey: CryptoKey;
   /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
   readonly verifier: MessageVerifier | P256MessageVerifier | undefined;
+  /** The context the message was decrypted under: the stored entries and any reproduced ones it authenticated. */
+  readonly encryptionContext: EncryptionContext;
 }
 
 /**
@@ -133,21 +138,27 @@ export interface DecryptionSession {
  * (constant time) and checks the header tag. The caller has already checked the structure it
  * could and the expected context, so a message that is refused for those costs no unwrap.
  */
-export async function beginDecryption(manager: MaterialsManager, parsed: ParsedHeader): Promise<DecryptionSession> {
+export async function beginDecryption(
+  manager: MaterialsManager,
+  parsed: ParsedHeader,
+  reproducedContext?: EncryptionContext,
+): Promise<DecryptionSession> {
   const { header, suite } = parsed;
   const materials = await manager.decryptMaterials({
     suite,
     encryptionContext: header.encryptionContext,
     encryptedDataKeys: header.encryptedDataKeys,
+    ...(reproducedContext === undefined ? {} : { reproducedContext }),
   });
   const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materialsDataKey(materials), header.messageId);
   // Format 1 suites (read only, when the caller's commitment policy allows) commit to nothing.
   if (suite.commitKeyLength > 0 && !timingSafeEqual(commitKey, header.suiteData)) {
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }
-  await aesGcmOpen(encryptionKey, parsed.authIv, parsed.body, parsed.authTag, 'header');
+  const authAad = headerAuthAad(parsed.body, materials.encryptionContext, materials.requiredContextKeys);
+  await aesGcmOpen(encryptionKey, parsed.authIv, authAad, parsed.authTag, 'header');
   const verifier = suite.signed ? messageVerifier(suite, materials.verificationKey!) : undefined;
-  return { encryptionKey, verifier };
+  return { encryptionKey, verifier, encryptionContext: materials.encryptionContext };
 }
 
 /** The signature verifier of a signed suite's curve. */

@@ -71,6 +71,8 @@ export interface DecryptStreamOptions {
   readonly onHeader?: (header: MessageHeader) => void;
   /** As decrypt's: REQUIRE_ENCRYPT_ALLOW_DECRYPT also reads message format 1. */
   readonly commitmentPolicy?: CommitmentPolicy;
+  /** As decrypt's: the context supplied again, covering entries the message does not store. */
+  readonly reproducedContext?: EncryptionContext;
 }
 
 type State = 'header' | 'frames' | 'footer' | 'done';
@@ -160,7 +162,7 @@ export function decryptStream(
     const rest = input.subarray(headerLength);
     carry = new Uint8Array(0);
     carried = 0;
-    session = await beginDecryption(manager, parsed);
+    session = await beginDecryption(manager, parsed, options.reproducedContext);
     session.verifier?.update(headerBytes);
     options.onHeader?.(parsed.header);
     state = 'frames';
