@@ -213,8 +213,9 @@ describe('the SDK package (sdk/package.json)', () => {
     expect(await installedPackages(modules)).toEqual(['@noble/curves', '@noble/hashes', 'edgekms', 'idb']);
     const installed = JSON.parse(await readFile(join(modules, 'edgekms/package.json'), 'utf8')) as { version: string };
     expect(installed.version).toBe(sdkManifest.version);
-    const shipped = await readdir(join(modules, 'edgekms/dist'));
-    expect(shipped).toEqual(expect.arrayContaining(['edgekms.js', 'edgekms.iife.js', 'edgekms.d.ts']));
+    // Every file the exports map names is in the tarball.
+    const targets = Object.values(sdkManifest.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)));
+    for (const target of targets) await expect(readFile(join(modules, 'edgekms', target)), target).resolves.toBeInstanceOf(Buffer);
   });
 
   it("works in Node through `import ... from 'edgekms'`: raw AES and EdgeKMS keyrings, both suites", async () => {
@@ -230,7 +231,9 @@ describe('the SDK package (sdk/package.json)', () => {
       env: { ...process.env, SERVICE: JSON.stringify({ serviceUrl, token: SERVICE_ADMIN_TOKEN, keyArn }) },
     });
     const report = JSON.parse(stdout) as Report;
-    expect(report.resolved).toMatch(/\/node_modules\/edgekms\/dist\/edgekms\.js$/);
+    // Node takes the `node` condition's build (the first condition of the map that Node matches).
+    const nodeTarget = (sdkManifest.exports['.'] as Record<string, string>).node!.replace(/^\.\//, '');
+    expect(report.resolved).toMatch(new RegExp(`/node_modules/edgekms/${nodeTarget.replace(/\./g, '\\.')}$`));
     expectRoundTrips(report, ['raw-aes', 'edgekms']);
     await expectReadableBySources(report);
   }, 60_000);
