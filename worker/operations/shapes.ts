@@ -1,7 +1,8 @@
 import { keyAlgorithms } from '../crypto/key-specs';
 import type { AliasEntry } from '../directory/directory';
-import type { Grant } from '../key-object/grants';
-import type { KeyName, KeyRecord } from '../key-object/key-record';
+import type { GrantConstraints } from '../key-object/grants';
+import type { RetirableGrant } from '../key-object/stored-grant';
+import type { KeyName, KeyRecord, Tag } from '../key-object/key-record';
 import type { Rotation } from '../key-object/versions';
 import { aliasArn, keyArn, type ArnScope } from '../wire/key-reference';
 import { pageFields, type Page } from '../wire/pagination';
@@ -92,9 +93,42 @@ export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
 }
 
 /** The AWS `GrantListEntry` shape: a grant without its token. */
-export function grantListEntry(grant: Grant) {
-  const { GrantToken: _token, CreationDate, ...entry } = grant;
-  return { ...entry, CreationDate: seconds(CreationDate) };
+export function grantListEntry(grant: RetirableGrant) {
+  const { constraints } = grant;
+  return {
+    KeyId: grant.keyArn,
+    GrantId: grant.grantId,
+    ...(grant.name !== undefined && { Name: grant.name }),
+    CreationDate: seconds(grant.createdAt),
+    GranteePrincipal: grant.grantee,
+    ...(grant.retiringPrincipal !== undefined && { RetiringPrincipal: grant.retiringPrincipal }),
+    IssuingAccount: grant.issuingAccount,
+    Operations: grant.operations,
+    ...(constraints !== undefined && {
+      Constraints: {
+        ...(constraints.contextSubset !== undefined && { EncryptionContextSubset: constraints.contextSubset }),
+        ...(constraints.contextEquals !== undefined && { EncryptionContextEquals: constraints.contextEquals }),
+      },
+    }),
+  };
+}
+
+/** AWS's `Tag` shape. */
+export function tagEntry(tag: Tag) {
+  return { TagKey: tag.key, TagValue: tag.value };
+}
+
+/** Tags from a CreateKey or TagResource request, as the key keeps them. */
+export function tagsFromWire(tags: { TagKey: string; TagValue: string }[]): Tag[] {
+  return tags.map(({ TagKey, TagValue }) => ({ key: TagKey, value: TagValue }));
+}
+
+/** CreateGrant's `Constraints` as the key keeps them. */
+export function grantConstraints(wire: { EncryptionContextSubset?: Record<string, string>; EncryptionContextEquals?: Record<string, string> }): GrantConstraints {
+  return {
+    ...(wire.EncryptionContextSubset !== undefined && { contextSubset: wire.EncryptionContextSubset }),
+    ...(wire.EncryptionContextEquals !== undefined && { contextEquals: wire.EncryptionContextEquals }),
+  };
 }
 
 export function aliasListEntry(scope: ArnScope, alias: AliasEntry) {
