@@ -1,4 +1,4 @@
-import { keyAlgorithms } from '../crypto/key-specs';
+import { keyAlgorithms, type KeyAlgorithms } from '../crypto/key-specs';
 import type { AliasEntry } from '../directory/directory';
 import type { GrantConstraints } from '../key-object/grants';
 import type { RetirableGrant } from '../key-object/stored-grant';
@@ -20,6 +20,15 @@ export function arnOf(key: KeyName): string {
   return keyArn(key, key.keyId);
 }
 
+/** KeyMetadata's algorithm lists: only those of the key's kind are present, as in AWS KMS. */
+function algorithmFields(algorithms: KeyAlgorithms) {
+  return {
+    ...(algorithms.encryption && { EncryptionAlgorithms: algorithms.encryption }),
+    ...(algorithms.signing && { SigningAlgorithms: algorithms.signing }),
+    ...(algorithms.mac && { MacAlgorithms: algorithms.mac }),
+  };
+}
+
 /** The AWS KMS `KeyMetadata` shape of a record. */
 export function keyMetadata(record: KeyRecord) {
   return {
@@ -39,7 +48,7 @@ export function keyMetadata(record: KeyRecord) {
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
-    ...keyAlgorithms(record.keySpec, record.keyUsage),
+    ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
     MultiRegion: false,
     CurrentKeyMaterialId: String(record.currentVersion),
   };
@@ -80,15 +89,15 @@ export function rotationEntry(key: KeyName, rotation: Rotation) {
 }
 
 export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
-  const { EncryptionAlgorithms, SigningAlgorithms } = keyAlgorithms(record.keySpec, record.keyUsage);
+  const { encryption, signing } = keyAlgorithms(record.keySpec, record.keyUsage);
   return {
     KeyId: arnOf(record),
     PublicKey: publicKey,
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
     KeyUsage: record.keyUsage,
-    EncryptionAlgorithms,
-    SigningAlgorithms,
+    EncryptionAlgorithms: encryption,
+    SigningAlgorithms: signing,
   };
 }
 
