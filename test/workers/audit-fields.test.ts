@@ -93,4 +93,20 @@ describe('the audit table derived from the field list', () => {
     expect(verified.Chains[0]).toEqual({ Source: `account:${account}`, Records: expect.any(Number), Valid: true });
     expect(verified.Chains[0].Records).toBeGreaterThanOrEqual(2);
   });
+
+  it('every stored field is covered by the hash: a window start written into a record without one is found edited', async () => {
+    const account = '888899990000';
+    const log = env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(account));
+    await log.append(account, { time: 5, requestId: 'plain', principal: 'anonymous', account, operation: 'kms:ListKeys', outcome: 'Denied' });
+    await log.append(account, { time: 6, requestId: 'next', principal: 'anonymous', account, operation: 'kms:ListKeys', outcome: 'Denied' });
+    expect(await log.verify(account)).toEqual({ source: `account:${account}`, records: 2, valid: true });
+    // The API would show it as the record's WindowStart.
+    await runInDurableObject(log, (_instance, state) => void state.storage.sql.exec('UPDATE audit SET window_start = 1 WHERE seq = 1'));
+    expect(await log.verify(account)).toEqual({
+      source: `account:${account}`,
+      records: 0,
+      valid: false,
+      firstInvalid: { sequence: 1, requestId: 'plain', reason: 'its content does not match its hash (edited)' },
+    });
+  });
 });
