@@ -55,8 +55,9 @@ export interface VersionRecord {
  */
 export function readKeyRecord(stored: KeyRecord | undefined): KeyRecord | undefined {
   if (!stored) return stored;
-  const tags = stored.tags as (Tag | AwsShapedTag)[];
-  if (!tags.some((tag) => 'TagKey' in tag)) return stored;
+  const tags = stored.tags as (Tag | AwsShapedTag)[] | undefined;
+  // Loading the record must not fail, or the key could not be used at all.
+  if (!tags?.some((tag) => 'TagKey' in tag)) return stored;
   return { ...stored, tags: tags.map((tag) => ('TagKey' in tag ? { key: tag.TagKey, value: tag.TagValue } : tag)) };
 }
 
