@@ -505,6 +505,7 @@ function sameContext(a: Record<string, string> | undefined, b: Record<string, st
 const DIGEST_LENGTH: Record<SigningAlgorithm, number> = {
   ECDSA_SHA_256: 32,
   ECDSA_SHA_384: 48,
+  ECDSA_SHA_512: 64,
   RSASSA_PSS_SHA_256: 32,
   RSASSA_PSS_SHA_384: 48,
   RSASSA_PSS_SHA_512: 64,

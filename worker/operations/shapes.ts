@@ -1,7 +1,10 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { keyAlgorithms } from '../crypto/key-specs';
 import type { AliasEntry } from '../directory/directory';
 import type { Grant } from '../key-object/grants';
 import type { KeyName, KeyRecord } from '../key-object/key-record';
+import type { LastUsageReport } from '../key-object/last-usage';
 import type { Rotation } from '../key-object/versions';
 import { aliasArn, keyArn, type ArnScope } from '../wire/key-reference';
 import { pageFields, type Page } from '../wire/pagination';
@@ -13,6 +16,15 @@ import { pageFields, type Page } from '../wire/pagination';
  */
 
 const seconds = (ms: number) => ms / 1000;
+
+/**
+ * The AWS `KeyMaterialId` of a key version: 64 hex digits (botocore's
+ * BackingKeyIdType), the SHA-256 of the key id and version, so it names one
+ * version of one key and says nothing about the material.
+ */
+export function keyMaterialId(key: KeyName, version: number): string {
+  return bytesToHex(sha256(new TextEncoder().encode(`edgekms key material id ${key.keyId} v${version}`)));
+}
 
 /** A key's ARN, the `KeyId` of most responses. */
 export function arnOf(key: KeyName): string {
@@ -40,7 +52,7 @@ export function keyMetadata(record: KeyRecord) {
     KeySpec: record.keySpec,
     ...keyAlgorithms(record.keySpec, record.keyUsage),
     MultiRegion: false,
-    CurrentKeyMaterialId: String(record.currentVersion),
+    CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion),
   };
 }
 
@@ -72,14 +84,14 @@ export function rotationStatus(record: KeyRecord) {
 export function rotationEntry(key: KeyName, rotation: Rotation) {
   return {
     KeyId: arnOf(key),
-    KeyMaterialId: String(rotation.version),
+    KeyMaterialId: keyMaterialId(key, rotation.version),
     RotationDate: seconds(rotation.createdAt),
     RotationType: rotation.rotationType,
   };
 }
 
 export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
-  const { EncryptionAlgorithms, SigningAlgorithms } = keyAlgorithms(record.keySpec, record.keyUsage);
+  const { EncryptionAlgorithms, SigningAlgorithms, KeyAgreementAlgorithms } = keyAlgorithms(record.keySpec, record.keyUsage);
   return {
     KeyId: arnOf(record),
     PublicKey: publicKey,
@@ -88,6 +100,17 @@ export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
     KeyUsage: record.keyUsage,
     EncryptionAlgorithms,
     SigningAlgorithms,
+    KeyAgreementAlgorithms,
+  };
+}
+
+/** GetKeyLastUsage's answer; `KeyLastUsage` is empty while the key has no use since tracking began. */
+export function keyLastUsage(record: KeyRecord, usage: LastUsageReport) {
+  return {
+    KeyId: record.keyId,
+    KeyLastUsage: usage.last ? { Operation: usage.last.operation, Timestamp: seconds(usage.last.time), KmsRequestId: usage.last.requestId } : {},
+    TrackingStartDate: seconds(usage.trackingStart),
+    KeyCreationDate: seconds(record.createdAt),
   };
 }
 
