@@ -1,4 +1,3 @@
-import { generateDataKeyPair as generatePair, type DataKeyPairSpec } from '../crypto/data-key-pair';
 import { KEY_SPECS, type EncryptionAlgorithm } from '../crypto/key-specs';
 import { rsaDecrypt, rsaEncrypt } from '../crypto/rsa-encryption';
 import { decryptBlob, encryptBlob } from '../crypto/symmetric';
@@ -93,25 +92,19 @@ export async function generateDataKey(
 }
 
 /**
- * A new data key pair: its private key (PKCS#8) encrypted under the key's
- * current version with the encryption context, exactly as Encrypt would, so
- * Decrypt returns it; and, unless `withPlaintext` is false, in the clear. The
- * key is checked first: a pair (an RSA one takes long) is made only for a key
- * that can encrypt it.
+ * The private key of a data key pair (PKCS#8, made by the Worker: see
+ * operations/data-key-pairs.ts) encrypted under the key's current version with
+ * the encryption context, exactly as Encrypt would, so Decrypt returns it.
+ * Returns the version, which the response names (KeyMaterialId).
  */
-export async function generateDataKeyPair(
+export async function encryptDataKeyPair(
   versions: KeyVersions,
   record: KeyRecord,
-  spec: DataKeyPairSpec,
+  privateKey: Uint8Array,
   context: EncryptionContext | undefined,
-  withPlaintext: boolean,
-): Promise<{ ciphertext: Uint8Array; privateKey?: Uint8Array; publicKey: Uint8Array; version: number }> {
+): Promise<{ ciphertext: Uint8Array; version: number }> {
   requireUsage(record, 'ENCRYPT_DECRYPT');
   if (KEY_SPECS[record.keySpec].family !== 'aes') throw wrongAlgorithm(record, 'SYMMETRIC_DEFAULT');
   const version = record.currentVersion;
-  const { privateKey, publicKey } = await generatePair(spec);
-  const ciphertext = await encryptBlob(await versions.keys(record, version).derivation(), record.keyId, version, privateKey, context);
-  if (withPlaintext) return { ciphertext, privateKey, publicKey, version };
-  privateKey.fill(0);
-  return { ciphertext, publicKey, version };
+  return { ciphertext: await encryptBlob(await versions.keys(record, version).derivation(), record.keyId, version, privateKey, context), version };
 }

@@ -12,7 +12,7 @@ import type { EncryptionContext } from '../wire/encryption-context';
 import type { Page } from '../wire/pagination';
 import { defaultKeyPolicy } from '../policy/default-policy';
 import { indexGrant, listKey, unindexGrant, unlistKey } from './directory-index';
-import { decrypt, encrypt, generateDataKey, generateDataKeyPair } from './encryption';
+import { decrypt, encrypt, encryptDataKeyPair, generateDataKey } from './encryption';
 import { grantFacts, issueGrant, namedGrant, requireRetirer, type CreateGrantRequest } from './grant-actions';
 import { GrantStore } from './grant-store';
 import type { Grant } from './grants';
@@ -155,12 +155,12 @@ export class KeyObject extends DurableObject<Bindings> {
     })));
   }
 
-  generateDataKeyPair(caller: Caller, spec: DataKeyPairSpec, context: EncryptionContext | undefined, action: 'kms:GenerateDataKeyPair' | 'kms:GenerateDataKeyPairWithoutPlaintext') {
-    const withPlaintext = action === 'kms:GenerateDataKeyPair';
+  /** The pair comes made by the Worker: generating an RSA pair takes long, and here it would hold up every request to the key. */
+  encryptDataKeyPair(caller: Caller, spec: DataKeyPairSpec, privateKey: Uint8Array, context: EncryptionContext | undefined, action: 'kms:GenerateDataKeyPair' | 'kms:GenerateDataKeyPairWithoutPlaintext') {
     const facts = { encryptionContext: context, 'kms:DataKeyPairSpec': spec };
-    return this.used(withPlaintext ? 'GenerateDataKeyPair' : 'GenerateDataKeyPairWithoutPlaintext', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
+    return this.used(action === 'kms:GenerateDataKeyPair' ? 'GenerateDataKeyPair' : 'GenerateDataKeyPairWithoutPlaintext', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
       key: keyName(record),
-      ...(await generateDataKeyPair(this.versions, record, spec, context, withPlaintext)),
+      ...(await encryptDataKeyPair(this.versions, record, privateKey, context)),
     })));
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireSupportedPairSpec } from '../crypto/data-key-pair';
+import { generateDataKeyPair, requireSupportedPairSpec } from '../crypto/data-key-pair';
 import { UnsupportedOperationException } from '../errors';
 import { unwrap } from '../result';
 import { resolveKey, type OperationContext } from './context';
@@ -10,7 +10,11 @@ import { arnOf, keyMaterialId } from './shapes';
 /**
  * GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext: an asymmetric
  * pair for use outside the service, its private key encrypted under a
- * symmetric KMS key as Encrypt would (so Decrypt returns it).
+ * symmetric KMS key as Encrypt would (so Decrypt returns it). The Worker makes
+ * the pair and the key's object only encrypts it: an RSA_4096 pair takes
+ * a second or more of CPU, which inside the object would hold up every other
+ * request to that key. The pair is no root key material; the private key of
+ * a WithoutPlaintext pair is wiped here once it is encrypted.
  */
 
 const dataKeyPairInput = z.object({
@@ -28,7 +32,10 @@ async function generate(input: Input, ctx: OperationContext, action: 'kms:Genera
   if (input.Recipient !== undefined) throw new UnsupportedOperationException('Recipient (an attested Nitro Enclaves recipient) is not supported.');
   requireSupportedPairSpec(input.KeyPairSpec);
   const { key, caller } = await resolveKey(ctx, input.KeyId);
-  return unwrap(await key.generateDataKeyPair(caller, input.KeyPairSpec, input.EncryptionContext, action));
+  const pair = await generateDataKeyPair(input.KeyPairSpec);
+  const encrypted = await key.encryptDataKeyPair(caller, input.KeyPairSpec, pair.privateKey, input.EncryptionContext, action);
+  if (action === 'kms:GenerateDataKeyPairWithoutPlaintext' || encrypted.error) pair.privateKey.fill(0);
+  return { ...pair, ...unwrap(encrypted) };
 }
 
 export const GenerateDataKeyPair = defineOperation({
