@@ -49,6 +49,8 @@ export const WYCHEPROOF_FILES = [
   'ecdh_secp384r1_test.json',
   'ecdh_secp521r1_test.json',
   'hmac_sha224_test.json',
+  'ecdsa_secp521r1_sha512_p1363_test.json',
+  'ecdsa_secp256k1_sha256_p1363_test.json',
 ] as const;
 
 export type WycheproofFileName = (typeof WYCHEPROOF_FILES)[number];
