@@ -92,40 +92,33 @@ describe('DeriveSharedSecret', () => {
 
   it('is authorized as kms:DeriveSharedSecret, with kms:KeyAgreementAlgorithm, and by a grant', async () => {
     const account = '111122223333';
-    const keyId = await createKey({
-      KeySpec: 'ECC_NIST_P256',
-      KeyUsage: 'KEY_AGREEMENT',
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:sts::${account}:federated-user/alice` },
-            Action: 'kms:DeriveSharedSecret',
-            Resource: '*',
-            Condition: { StringEquals: { 'kms:KeyAgreementAlgorithm': 'ECDH', 'kms:KeyUsage': 'KEY_AGREEMENT' } },
-          },
-        ],
-      }),
-    });
+    /** A P-256 agreement key whose policy lets alice derive under `condition`. */
+    const keyAllowingAlice = (condition: Record<string, string>) =>
+      createKey({
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'KEY_AGREEMENT',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:sts::${account}:federated-user/alice` },
+              Action: 'kms:DeriveSharedSecret',
+              Resource: '*',
+              Condition: { StringEquals: condition },
+            },
+          ],
+        }),
+      });
+    const keyId = await keyAllowingAlice({ 'kms:KeyAgreementAlgorithm': 'ECDH', 'kms:KeyUsage': 'KEY_AGREEMENT' });
     const request = { KeyId: keyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: b64((await outsidePair('P-256')).spki) };
     expect((await asUser('alice', 'DeriveSharedSecret', request)).status).toBe(200);
     expect((await asUser('bob', 'DeriveSharedSecret', request)).body.__type).toBe('AccessDeniedException');
     await ok('CreateGrant', { KeyId: keyId, GranteePrincipal: `arn:aws:sts::${account}:federated-user/bob`, Operations: ['DeriveSharedSecret'] });
     expect((await asUser('bob', 'DeriveSharedSecret', request)).status).toBe(200);
     // A policy that requires another algorithm value refuses.
-    const strict = await createKey({
-      KeySpec: 'ECC_NIST_P256',
-      KeyUsage: 'KEY_AGREEMENT',
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
-          { Effect: 'Allow', Principal: { AWS: `arn:aws:sts::${account}:federated-user/alice` }, Action: 'kms:DeriveSharedSecret', Resource: '*', Condition: { StringEquals: { 'kms:KeyAgreementAlgorithm': 'SM2' } } },
-        ],
-      }),
-    });
+    const strict = await keyAllowingAlice({ 'kms:KeyAgreementAlgorithm': 'SM2' });
     expect((await asUser('alice', 'DeriveSharedSecret', { ...request, KeyId: strict })).body.__type).toBe('AccessDeniedException');
   });
 });
