@@ -1,9 +1,10 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { keyAlgorithms } from '../crypto/key-specs';
+import { keyAlgorithms, type KeyAlgorithms } from '../crypto/key-specs';
 import type { AliasEntry } from '../directory/directory';
-import type { Grant } from '../key-object/grants';
-import type { KeyName, KeyRecord } from '../key-object/key-record';
+import type { GrantConstraints } from '../key-object/grants';
+import type { RetirableGrant } from '../key-object/stored-grant';
+import type { KeyName, KeyRecord, Tag } from '../key-object/key-record';
 import type { LastUsageReport } from '../key-object/last-usage';
 import type { Rotation } from '../key-object/versions';
 import { aliasArn, keyArn, type ArnScope } from '../wire/key-reference';
@@ -31,6 +32,16 @@ export function arnOf(key: KeyName): string {
   return keyArn(key, key.keyId);
 }
 
+/** KeyMetadata's algorithm lists: only those of the key's kind are present, as in AWS KMS. */
+function algorithmFields(algorithms: KeyAlgorithms) {
+  return {
+    ...(algorithms.encryption && { EncryptionAlgorithms: algorithms.encryption }),
+    ...(algorithms.signing && { SigningAlgorithms: algorithms.signing }),
+    ...(algorithms.mac && { MacAlgorithms: algorithms.mac }),
+    ...(algorithms.keyAgreement && { KeyAgreementAlgorithms: algorithms.keyAgreement }),
+  };
+}
+
 /** The AWS KMS `KeyMetadata` shape of a record. */
 export function keyMetadata(record: KeyRecord) {
   return {
@@ -50,7 +61,7 @@ export function keyMetadata(record: KeyRecord) {
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
-    ...keyAlgorithms(record.keySpec, record.keyUsage),
+    ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
     MultiRegion: false,
     CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion),
   };
@@ -91,16 +102,16 @@ export function rotationEntry(key: KeyName, rotation: Rotation) {
 }
 
 export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
-  const { EncryptionAlgorithms, SigningAlgorithms, KeyAgreementAlgorithms } = keyAlgorithms(record.keySpec, record.keyUsage);
+  const { encryption, signing, keyAgreement } = keyAlgorithms(record.keySpec, record.keyUsage);
   return {
     KeyId: arnOf(record),
     PublicKey: publicKey,
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
     KeyUsage: record.keyUsage,
-    EncryptionAlgorithms,
-    SigningAlgorithms,
-    KeyAgreementAlgorithms,
+    EncryptionAlgorithms: encryption,
+    SigningAlgorithms: signing,
+    KeyAgreementAlgorithms: keyAgreement,
   };
 }
 
@@ -115,9 +126,42 @@ export function keyLastUsage(record: KeyRecord, usage: LastUsageReport) {
 }
 
 /** The AWS `GrantListEntry` shape: a grant without its token. */
-export function grantListEntry(grant: Grant) {
-  const { GrantToken: _token, CreationDate, ...entry } = grant;
-  return { ...entry, CreationDate: seconds(CreationDate) };
+export function grantListEntry(grant: RetirableGrant) {
+  const { constraints } = grant;
+  return {
+    KeyId: grant.keyArn,
+    GrantId: grant.grantId,
+    ...(grant.name !== undefined && { Name: grant.name }),
+    CreationDate: seconds(grant.createdAt),
+    GranteePrincipal: grant.grantee,
+    ...(grant.retiringPrincipal !== undefined && { RetiringPrincipal: grant.retiringPrincipal }),
+    IssuingAccount: grant.issuingAccount,
+    Operations: grant.operations,
+    ...(constraints !== undefined && {
+      Constraints: {
+        ...(constraints.contextSubset !== undefined && { EncryptionContextSubset: constraints.contextSubset }),
+        ...(constraints.contextEquals !== undefined && { EncryptionContextEquals: constraints.contextEquals }),
+      },
+    }),
+  };
+}
+
+/** AWS's `Tag` shape. */
+export function tagEntry(tag: Tag) {
+  return { TagKey: tag.key, TagValue: tag.value };
+}
+
+/** Tags from a CreateKey or TagResource request, as the key keeps them. */
+export function tagsFromWire(tags: { TagKey: string; TagValue: string }[]): Tag[] {
+  return tags.map(({ TagKey, TagValue }) => ({ key: TagKey, value: TagValue }));
+}
+
+/** CreateGrant's `Constraints` as the key keeps them. */
+export function grantConstraints(wire: { EncryptionContextSubset?: Record<string, string>; EncryptionContextEquals?: Record<string, string> }): GrantConstraints {
+  return {
+    ...(wire.EncryptionContextSubset !== undefined && { contextSubset: wire.EncryptionContextSubset }),
+    ...(wire.EncryptionContextEquals !== undefined && { contextEquals: wire.EncryptionContextEquals }),
+  };
 }
 
 export function aliasListEntry(scope: ArnScope, alias: AliasEntry) {
