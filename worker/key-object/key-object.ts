@@ -328,6 +328,7 @@ export class KeyObject extends DurableObject<Bindings> {
     await unlistKey(this.env, record);
     this.grants.deleteAll();
     await this.versions.destroyAll();
+    await this.lastUsage.forget();
     await this.tx.persist(lifecycle.tombstone(record));
     this.tx.recordSystemEvent(record, 'edgekms:DeleteKeyMaterial');
   }

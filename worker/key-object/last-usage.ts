@@ -68,6 +68,13 @@ export class LastUsage {
     }
   }
 
+  /** The end of a deletion window: the tombstone keeps nothing of the key's use. */
+  async forget(): Promise<void> {
+    this.report = undefined;
+    this.storedAt = -Infinity;
+    await this.storage.delete(STORAGE_KEY);
+  }
+
   /** What GetKeyLastUsage reports; a key made before tracking existed starts it now. */
   current(now = Date.now()): LastUsageReport {
     if (!this.report) {
