@@ -6,6 +6,7 @@ import * as keys from './keys';
 import * as policies from './policies';
 import type { Operation } from './operation';
 import * as rotation from './rotation';
+import * as unsupported from './unsupported';
 
 /** Every KMS operation the service offers, by its AWS name. Both protocol adapters dispatch here. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
@@ -16,6 +17,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...policies,
   ...grants,
   ...audit,
+  ...unsupported,
 }) as Record<string, Operation>;
 
 export function findOperation(name: string): Operation | undefined {
