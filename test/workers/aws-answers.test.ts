@@ -140,6 +140,18 @@ describe('KeyMetadata per key spec', () => {
   });
 });
 
+describe('the default key policy', () => {
+  it("is AWS KMS's default key policy, Sid included", async () => {
+    const keyId = await createKey();
+    const { Policy } = await ok('GetKeyPolicy', { KeyId: keyId, PolicyName: 'default' });
+    expect(JSON.parse(Policy)).toEqual({
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+    });
+  });
+});
+
 describe('DryRun', () => {
   const DRY = 'DryRunOperationException';
 
