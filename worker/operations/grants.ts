@@ -7,7 +7,7 @@ import { keyInAccount, onKey, resolveKey } from './context';
 import { refuseDryRun } from './dry-run';
 import { directory } from '../stubs';
 import { defineOperation } from './operation';
-import { grantListEntry, listPage } from './shapes';
+import { grantConstraints, grantListEntry, listPage } from './shapes';
 import { dryRun, encryptionContext, grantTokens, keyIdField, limit, marker } from './schema';
 
 /** Grants: CreateGrant, ListGrants, RetireGrant, RevokeGrant, ListRetirableGrants. */
@@ -35,7 +35,7 @@ export const CreateGrant = defineOperation({
       granteePrincipal: input.GranteePrincipal,
       operations: [...new Set(input.Operations)],
       ...(input.RetiringPrincipal !== undefined && { retiringPrincipal: input.RetiringPrincipal }),
-      ...(input.Constraints !== undefined && { constraints: input.Constraints }),
+      ...(input.Constraints !== undefined && { constraints: grantConstraints(input.Constraints) }),
       ...(input.Name !== undefined && { name: input.Name }),
     };
     if (input.DryRun) return refuseDryRun(await resolveKey(ctx, input.KeyId, { aliases: false }), 'kms:CreateGrant', grantFacts(request));
@@ -106,7 +106,6 @@ export const ListRetirableGrants = defineOperation({
     const page = unwrap(
       await directory(ctx.env, ctx.principal.account).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
     );
-    // The Directory's index rows are GrantListEntry JSON (key-object/directory-index.ts).
-    return listPage('Grants', page, (entry) => JSON.parse(entry) as unknown);
+    return listPage('Grants', page, grantListEntry);
   },
 });
