@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AlreadyExistsException, NotAuthorizedException, ValidationException } from '../errors';
 import { unwrap, type Result } from '../result';
 import { aliasArn, isAliasName, parseKeyReference } from '../wire/key-reference';
-import { requireAccountAdmin } from './account-access';
+import { requireIdentityAllows } from './account-access';
 import { requireAliasAccess } from './alias-access';
 import { callerScope, keyInAccount, resolveReference, resolveKeyId, type OperationContext } from './context';
 import { directory } from '../stubs';
@@ -92,7 +92,7 @@ export const DeleteAlias = defineOperation({
 export const ListAliases = defineOperation({
   input: z.object({ KeyId: keyIdField.optional(), Limit: limit, Marker: marker }),
   async run(input, ctx) {
-    requireAccountAdmin(ctx.principal, 'kms:ListAliases');
+    requireIdentityAllows(ctx, 'kms:ListAliases');
     const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
     const page = unwrap(await directory(ctx.env, ctx.principal.account).listAliases(keyId, input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
