@@ -1,16 +1,17 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Caller } from '../auth/caller';
 import type { DataKeyPairSpec } from '../crypto/data-key-pair';
-import type { EncryptionAlgorithm, KeyAgreementAlgorithm, MacAlgorithm, SigningAlgorithm } from '../crypto/key-specs';
+import type { EncryptionAlgorithm, KeyAgreementAlgorithm, KeyUsage, MacAlgorithm, SigningAlgorithm } from '../crypto/key-specs';
 import type { MessageType } from '../crypto/signing';
 import type { Bindings } from '../env';
-import { AlreadyExistsException } from '../errors';
+import { AlreadyExistsException, DryRunOperationException } from '../errors';
 import type { AuditFilter, ChainPage, ChainProgress, ChainVerificationPage } from '../audit/chain';
 import { capture, type Result } from '../result';
 import type { Ciphertext } from '../wire/ciphertext-blob';
 import type { EncryptionContext } from '../wire/encryption-context';
 import type { Page } from '../wire/pagination';
 import { defaultKeyPolicy } from '../policy/default-policy';
+import type { RequestFacts } from '../policy/request-keys';
 import { indexGrant, listKey, unindexGrant, unlistKey } from './directory-index';
 import { decrypt, encrypt, encryptDataKeyPair, generateDataKey } from './encryption';
 import { grantFacts, issueGrant, namedGrant, requireRetirer, type CreateGrantRequest } from './grant-actions';
@@ -19,7 +20,7 @@ import type { Grant } from './grants';
 import { keyName, type KeyName, type KeyRecord, type Tag } from './key-record';
 import type { StateRequirement } from './key-state';
 import { sharedSecret } from './key-agreement';
-import { requireSymmetric } from './key-usage';
+import { requireSymmetric, requireUsage } from './key-usage';
 import { LastUsage, type LastUsageReport, type TrackedOperation } from './last-usage';
 import * as lifecycle from './lifecycle';
 import type { CreateKeyRequest } from './lifecycle';
@@ -79,6 +80,19 @@ export class KeyObject extends DurableObject<Bindings> {
    */
   admitAction(caller: Caller, action: string, requirement: StateRequirement): Promise<Result<KeyRecord>> {
     return capture(() => this.tx.admit(caller, action, requirement));
+  }
+
+  /**
+   * DryRun: the request is authorized as the operation would authorize it
+   * (key state, policy, grants, the request's facts, the key's usage) and,
+   * where it would have gone ahead, refused with DryRunOperationException.
+   * Recorded in the key's chain like the request itself.
+   */
+  dryRun(caller: Caller, action: string, requirement: StateRequirement, facts: RequestFacts | undefined, usage: KeyUsage | undefined): Promise<Result<never>> {
+    return this.tx.read({ caller, action, facts }, requirement, (record) => {
+      if (usage !== undefined) requireUsage(record, usage);
+      throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
+    });
   }
 
   enable(caller: Caller): Promise<Result<void>> {
@@ -232,11 +246,12 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   /** Authorized by the grant itself (grant-actions.ts), not only by the key policy. */
-  retireGrant(caller: Caller, grantId: string, grantToken: string | undefined): Promise<Result<void>> {
+  retireGrant(caller: Caller, grantId: string, grantToken: string | undefined, dryRun = false): Promise<Result<void>> {
     return this.tx.mutate(async () => {
       const record = this.tx.existing(caller);
       const grant = namedGrant(this.grants, grantId, grantToken);
       requireRetirer(record, grant, caller);
+      if (dryRun) throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
       await this.dropGrant(record, grant);
     }, { caller, action: 'kms:RetireGrant' });
   }
@@ -280,7 +295,8 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   rotationStatus(caller: Caller): Promise<Result<KeyRecord>> {
-    return this.tx.read({ caller, action: 'kms:GetKeyRotationStatus' }, 'exists', (record) => requireSymmetric(record));
+    // Asymmetric and HMAC keys never rotate: AWS KMS answers KeyRotationEnabled false for them, not an error.
+    return this.tx.read({ caller, action: 'kms:GetKeyRotationStatus' }, 'exists', (record) => record);
   }
 
   rotateOnDemand(caller: Caller): Promise<Result<KeyName>> {

@@ -5,7 +5,7 @@ import type { Bindings } from '../env';
 import { NotFoundException } from '../errors';
 import { recordedBy, unwrap } from '../result';
 import { directory, keyObject } from '../stubs';
-import { parseKeyReference, type ArnScope } from '../wire/key-reference';
+import { aliasArn, parseKeyReference, type ArnScope } from '../wire/key-reference';
 import { requireCreatedKey } from './known-keys';
 
 /** What every operation receives besides its input: who asks, and the Worker's bindings. */
@@ -50,9 +50,10 @@ export async function resolveReference(
   }
   const account = parsed.account ?? ctx.principal.account;
   if (parsed.kind === 'key') return { keyId: parsed.keyId, account };
-  if (!aliases) throw new NotFoundException(`Specify a key id or key ARN, not the alias '${reference}'.`);
+  // AWS KMS's wording: an alias where only a key will do is an invalid key id; an unknown alias is named by its ARN.
+  if (!aliases) throw new NotFoundException(`Invalid keyId ${reference}`);
   const keyId = await directory(ctx.env, account).resolveAlias(parsed.aliasName);
-  if (keyId === undefined) throw new NotFoundException(`Alias ${parsed.aliasName} is not found.`);
+  if (keyId === undefined) throw new NotFoundException(`Alias ${aliasArn({ region: ctx.env.KMS_REGION, account }, parsed.aliasName)} is not found.`);
   return { keyId, account, aliasName: parsed.aliasName };
 }
 

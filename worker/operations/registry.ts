@@ -10,6 +10,7 @@ import * as lastUsage from './last-usage';
 import * as policies from './policies';
 import type { Operation } from './operation';
 import * as rotation from './rotation';
+import * as unsupported from './unsupported';
 
 /** Every KMS operation the service offers, by its AWS name. Both protocol adapters dispatch here. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
@@ -24,6 +25,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...grants,
   ...audit,
   ...identityPolicies,
+  ...unsupported,
 }) as Record<string, Operation>;
 
 export function findOperation(name: string): Operation | undefined {

@@ -63,7 +63,8 @@ export function keyMetadata(record: KeyRecord) {
     KeySpec: record.keySpec,
     ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
     MultiRegion: false,
-    CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion),
+    // Only keys whose material can rotate have a current key material (AWS: symmetric encryption keys).
+    ...(record.keySpec === 'SYMMETRIC_DEFAULT' && { CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion) }),
   };
 }
 
@@ -82,13 +83,12 @@ export function deletionSchedule(record: KeyRecord) {
 }
 
 export function rotationStatus(record: KeyRecord) {
-  const { enabled, periodDays, nextRotation, onDemandStartedAt } = record.rotation;
+  const { enabled, periodDays, nextRotation } = record.rotation;
   return {
     KeyId: arnOf(record),
     KeyRotationEnabled: enabled,
     ...(enabled && { RotationPeriodInDays: periodDays }),
     ...(enabled && nextRotation !== undefined && { NextRotationDate: seconds(nextRotation) }),
-    ...(onDemandStartedAt !== undefined && { OnDemandRotationStartDate: seconds(onDemandStartedAt) }),
   };
 }
 
