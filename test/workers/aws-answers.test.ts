@@ -162,6 +162,9 @@ describe('DryRun', () => {
     const { Signature } = await ok('Sign', { KeyId: signer, Message: b64(utf8('m')), SigningAlgorithm: 'ECDSA_SHA_256' });
     const hmac = await createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     const { Mac } = await ok('GenerateMac', { KeyId: hmac, Message: b64(utf8('m')), MacAlgorithm: 'HMAC_SHA_256' });
+    const agreement = await createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' });
+    const peer = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']);
+    const peerPublicKey = b64(new Uint8Array(await crypto.subtle.exportKey('spki', peer.publicKey)));
     const calls: [string, Record<string, unknown>][] = [
       ['Encrypt', { KeyId: keyId, Plaintext: b64(utf8('secret')) }],
       ['Decrypt', { CiphertextBlob }],
@@ -172,11 +175,15 @@ describe('DryRun', () => {
       ['Verify', { KeyId: signer, Message: b64(utf8('m')), Signature, SigningAlgorithm: 'ECDSA_SHA_256' }],
       ['GenerateMac', { KeyId: hmac, Message: b64(utf8('m')), MacAlgorithm: 'HMAC_SHA_256' }],
       ['VerifyMac', { KeyId: hmac, Message: b64(utf8('m')), Mac, MacAlgorithm: 'HMAC_SHA_256' }],
+      ['GenerateDataKeyPair', { KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256' }],
+      ['GenerateDataKeyPairWithoutPlaintext', { KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256' }],
+      ['DeriveSharedSecret', { KeyId: agreement, KeyAgreementAlgorithm: 'ECDH', PublicKey: peerPublicKey }],
     ];
     for (const [operation, body] of calls) {
       const response = await refused(operation, { ...body, DryRun: true }, DRY);
-      expect(response.body).not.toHaveProperty('Plaintext');
-      expect(response.body).not.toHaveProperty('CiphertextBlob');
+      for (const field of ['Plaintext', 'CiphertextBlob', 'PrivateKeyPlaintext', 'PrivateKeyCiphertextBlob', 'SharedSecret']) {
+        expect(response.body).not.toHaveProperty(field);
+      }
       // DryRun false is the ordinary request.
       await ok(operation, { ...body, DryRun: false });
     }

@@ -4,7 +4,8 @@ import { UnsupportedOperationException } from '../errors';
 import { unwrap } from '../result';
 import { resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
-import { dataKeyPairSpec, encryptionContext, grantTokens, keyIdField, recipient } from './schema';
+import { refuseDryRun } from './dry-run';
+import { dataKeyPairSpec, dryRun, encryptionContext, grantTokens, keyIdField, recipient } from './schema';
 import { arnOf, keyMaterialId } from './shapes';
 
 /**
@@ -23,6 +24,7 @@ const dataKeyPairInput = z.object({
   EncryptionContext: encryptionContext,
   GrantTokens: grantTokens,
   Recipient: recipient,
+  DryRun: dryRun,
 });
 
 type Input = z.output<typeof dataKeyPairInput>;
@@ -32,6 +34,9 @@ async function generate(input: Input, ctx: OperationContext, action: 'kms:Genera
   if (input.Recipient !== undefined) throw new UnsupportedOperationException('Recipient (an attested Nitro Enclaves recipient) is not supported.');
   requireSupportedPairSpec(input.KeyPairSpec);
   const { key, caller } = await resolveKey(ctx, input.KeyId);
+  if (input.DryRun) {
+    return refuseDryRun({ key, caller }, action, { encryptionContext: input.EncryptionContext, 'kms:DataKeyPairSpec': input.KeyPairSpec }, 'ENCRYPT_DECRYPT');
+  }
   const pair = await generateDataKeyPair(input.KeyPairSpec);
   const encrypted = await key.encryptDataKeyPair(caller, input.KeyPairSpec, pair.privateKey, input.EncryptionContext, action);
   if (action === 'kms:GenerateDataKeyPairWithoutPlaintext' || encrypted.error) pair.privateKey.fill(0);

@@ -3,7 +3,8 @@ import { UnsupportedOperationException } from '../errors';
 import { unwrap } from '../result';
 import { resolveKey } from './context';
 import { defineOperation } from './operation';
-import { blob, grantTokens, keyAgreementAlgorithm, keyIdField, recipient } from './schema';
+import { refuseDryRun } from './dry-run';
+import { blob, dryRun, grantTokens, keyAgreementAlgorithm, keyIdField, recipient } from './schema';
 import { arnOf } from './shapes';
 
 /** DeriveSharedSecret: ECDH between a KEY_AGREEMENT key's private half and a peer's public key (SPKI). */
@@ -14,10 +15,12 @@ export const DeriveSharedSecret = defineOperation({
     PublicKey: blob(1, 8192),
     GrantTokens: grantTokens,
     Recipient: recipient,
+    DryRun: dryRun,
   }),
   async run(input, ctx) {
     if (input.Recipient !== undefined) throw new UnsupportedOperationException('Recipient (an attested Nitro Enclaves recipient) is not supported.');
     const { key, caller } = await resolveKey(ctx, input.KeyId);
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:DeriveSharedSecret', { 'kms:KeyAgreementAlgorithm': input.KeyAgreementAlgorithm }, 'KEY_AGREEMENT');
     const derived = unwrap(await key.deriveSharedSecret(caller, input.KeyAgreementAlgorithm, input.PublicKey));
     return { KeyId: arnOf(derived.key), SharedSecret: derived.sharedSecret, KeyAgreementAlgorithm: input.KeyAgreementAlgorithm, KeyOrigin: 'AWS_KMS' };
   },
