@@ -17,4 +17,6 @@ export interface Caller {
   request: RequestMeta;
   /** The account the request's key reference named (default: the principal's). */
   keyAccount?: string;
+  /** The region the request acts in, where the key it names must live. */
+  keyRegion?: string;
 }

@@ -4,7 +4,7 @@ import type { Grant } from './grants';
 import type { KeyRecord } from './key-record';
 
 /**
- * The key's entries in its account's Directory: the key list and the index of
+ * The key's entries in the Directory of its account and region: the key list and the index of
  * grants that name a retiring principal (ListRetirableGrants). The key object
  * is their only writer (the Worker writes only aliases), because both follow
  * the key's own state atomically: the end of a deletion window happens in the
@@ -14,12 +14,12 @@ import type { KeyRecord } from './key-record';
  */
 
 export async function listKey(env: Bindings, record: KeyRecord): Promise<void> {
-  await directory(env, record.account).addKey(record.keyId);
+  await directory(env, record).addKey(record.keyId);
 }
 
 /** The directory forgets the key (and its aliases and index entries) at the end of its deletion window. */
 export async function unlistKey(env: Bindings, record: KeyRecord): Promise<void> {
-  await directory(env, record.account).forgetKey(record.keyId);
+  await directory(env, record).forgetKey(record.keyId);
 }
 
 /**
@@ -33,9 +33,9 @@ function retirableEntry(grant: Grant) {
 }
 
 export async function indexGrant(env: Bindings, record: KeyRecord, grant: Grant): Promise<void> {
-  if (grant.RetiringPrincipal) await directory(env, record.account).indexGrant(retirableEntry(grant), grant.RetiringPrincipal);
+  if (grant.RetiringPrincipal) await directory(env, record).indexGrant(retirableEntry(grant), grant.RetiringPrincipal);
 }
 
 export async function unindexGrant(env: Bindings, record: KeyRecord, grant: Grant): Promise<void> {
-  if (grant.RetiringPrincipal) await directory(env, record.account).unindexGrant(grant.GrantId);
+  if (grant.RetiringPrincipal) await directory(env, record).unindexGrant(grant.GrantId);
 }

@@ -40,7 +40,7 @@ export const CreateAlias = defineOperation({
     checkAliasName(input.AliasName);
     requireAliasAccess(ctx, input.AliasName, 'kms:CreateAlias');
     const keyId = await admitKey(ctx, input.TargetKeyId, 'kms:CreateAlias', 'notPendingDeletion');
-    unwrap(await directory(ctx.env, ctx.principal.account).createAlias(input.AliasName, keyId));
+    unwrap(await directory(ctx.env, callerScope(ctx)).createAlias(input.AliasName, keyId));
   },
 });
 
@@ -53,7 +53,7 @@ export const UpdateAlias = defineOperation({
     const current = await resolveKeyId(ctx, input.AliasName);
     await admitKey(ctx, current, 'kms:UpdateAlias', 'exists');
     const keyId = await admitKey(ctx, input.TargetKeyId, 'kms:UpdateAlias', 'notPendingDeletion');
-    unwrap(await directory(ctx.env, ctx.principal.account).updateAlias(input.AliasName, keyId));
+    unwrap(await directory(ctx.env, callerScope(ctx)).updateAlias(input.AliasName, keyId));
   },
 });
 
@@ -63,7 +63,7 @@ export const DeleteAlias = defineOperation({
     checkAliasName(input.AliasName);
     requireAliasAccess(ctx, input.AliasName, 'kms:DeleteAlias');
     await admitKey(ctx, await resolveKeyId(ctx, input.AliasName), 'kms:DeleteAlias', 'exists');
-    unwrap(await directory(ctx.env, ctx.principal.account).deleteAlias(input.AliasName));
+    unwrap(await directory(ctx.env, callerScope(ctx)).deleteAlias(input.AliasName));
   },
 });
 
@@ -72,7 +72,7 @@ export const ListAliases = defineOperation({
   async run(input, ctx) {
     requireAccountAdmin(ctx.principal, 'kms:ListAliases');
     const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
-    const page = unwrap(await directory(ctx.env, ctx.principal.account).listAliases(keyId, input.Limit ?? 100, input.Marker));
+    const page = unwrap(await directory(ctx.env, callerScope(ctx)).listAliases(keyId, input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
     return listPage('Aliases', page, (alias) => aliasListEntry(scope, alias));
   },

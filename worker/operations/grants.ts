@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AccessDeniedException, NotFoundException, ValidationException } from '../errors';
 import { GRANT_OPERATIONS, GRANT_PRINCIPAL, parseGrantToken } from '../key-object/grants';
 import { unwrap } from '../result';
-import { keyInAccount, onKey } from './context';
+import { callerScope, keyInAccount, onKey } from './context';
 import { directory } from '../stubs';
 import { defineOperation } from './operation';
 import { grantListEntry, listPage } from './shapes';
@@ -100,7 +100,7 @@ export const ListRetirableGrants = defineOperation({
       throw new AccessDeniedException(`${ctx.principal.arn} may list only the grants it can retire.`);
     }
     const page = unwrap(
-      await directory(ctx.env, ctx.principal.account).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
+      await directory(ctx.env, callerScope(ctx)).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
     );
     // The Directory's index rows are GrantListEntry JSON (key-object/directory-index.ts).
     return listPage('Grants', page, (entry) => JSON.parse(entry) as unknown);
