@@ -155,6 +155,27 @@ describe('aliases are per region', () => {
   });
 });
 
+describe('grants are per region', () => {
+  it("a grant's token and its retirable-grants index do not reach into another region", async () => {
+    const { keyId } = await keyIn('eu-north-1');
+    const retiring = `arn:aws:iam::${ACCOUNT}:user/${admin.user}`;
+    const grant = await okIn('eu-north-1', 'CreateGrant', {
+      KeyId: keyId,
+      GranteePrincipal: retiring,
+      RetiringPrincipal: retiring,
+      Operations: ['Encrypt', 'RetireGrant'],
+    });
+    const retirable = async (region: string) =>
+      ((await okIn(region, 'ListRetirableGrants', { RetiringPrincipal: retiring, Limit: 1000 })).Grants as Array<{ GrantId: string }>).map((entry) => entry.GrantId);
+    expect(await retirable('eu-north-1')).toContain(grant.GrantId);
+    expect(await retirable('eu-west-1')).not.toContain(grant.GrantId);
+    await notFoundIn('eu-west-1', 'RetireGrant', { GrantToken: grant.GrantToken });
+    await notFoundIn('eu-west-1', 'Encrypt', { KeyId: keyId, Plaintext: message, GrantTokens: [grant.GrantToken] });
+    await okIn('eu-north-1', 'RetireGrant', { GrantToken: grant.GrantToken });
+    expect(await retirable('eu-north-1')).not.toContain(grant.GrantId);
+  });
+});
+
 describe('the account-wide audit trail is per region', () => {
   it("lists a region's own requests and keys, not another region's", async () => {
     const { keyId } = await keyIn('ap-south-1');
