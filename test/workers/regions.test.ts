@@ -155,6 +155,24 @@ describe('aliases are per region', () => {
   });
 });
 
+describe('aws:RequestedRegion', () => {
+  it("is the region the request acts in, for key policies' conditions", async () => {
+    const { keyId } = await keyIn('eu-west-3');
+    const policy = (region: string) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Deny', Principal: '*', Action: 'kms:Encrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': region } } },
+        ],
+      });
+    await okIn('eu-west-3', 'PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: policy('eu-west-3') });
+    await okIn('eu-west-3', 'Encrypt', { KeyId: keyId, Plaintext: message });
+    await okIn('eu-west-3', 'PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: policy('us-east-1') });
+    expect((await inRegion('eu-west-3', 'Encrypt', { KeyId: keyId, Plaintext: message })).body.__type).toBe('AccessDeniedException');
+  });
+});
+
 describe('grants are per region', () => {
   it("a grant's token and its retirable-grants index do not reach into another region", async () => {
     const { keyId } = await keyIn('eu-north-1');
@@ -264,8 +282,8 @@ describe('storage names', () => {
       principal: { account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, kind: 'admin' as const, claims: {}, roles: [], isAccountAdmin: true },
       request: { requestId: crypto.randomUUID(), via: 'native' as const },
     };
-    expect((await stub.describe({ ...caller, keyRegion: 'us-east-1' })).value?.keyId).toBe(keyId);
-    const refused = await stub.describe({ ...caller, keyRegion: 'eu-west-1' });
+    expect((await stub.describe({ ...caller, region: 'us-east-1' })).value?.keyId).toBe(keyId);
+    const refused = await stub.describe({ ...caller, region: 'eu-west-1' });
     expect(refused.error?.name).toBe('NotFoundException');
     expect(refused.value).toBeUndefined();
   });

@@ -17,6 +17,6 @@ export interface Caller {
   request: RequestMeta;
   /** The account the request's key reference named (default: the principal's). */
   keyAccount?: string;
-  /** The region the request acts in, where the key it names must live. */
-  keyRegion?: string;
+  /** The region the request acts in (`aws:RequestedRegion`): a key it names must live there. Absent for the service's own events. */
+  region?: string;
 }

@@ -28,7 +28,7 @@ export interface AuditContext {
  * against its own record.
  */
 function inNamedAccount(record: KeyRecord, caller: Caller): boolean {
-  const inRegion = caller.keyRegion === undefined || record.region === caller.keyRegion;
+  const inRegion = caller.region === undefined || record.region === caller.region;
   return inRegion && record.account === (caller.keyAccount ?? caller.principal.account);
 }
 

@@ -90,7 +90,7 @@ export function keyHandle(ctx: OperationContext, keyId: string): KeyStub {
  */
 export async function keyInAccount(ctx: OperationContext, keyId: string, account = ctx.principal.account) {
   await requireCreatedKey(ctx.env, { account, region: ctx.region }, keyId);
-  return { keyId, key: keyHandle(ctx, keyId), caller: { ...ctx.caller, keyAccount: account, keyRegion: ctx.region } as Caller };
+  return { keyId, key: keyHandle(ctx, keyId), caller: { ...ctx.caller, keyAccount: account } as Caller };
 }
 
 export async function resolveKey(ctx: OperationContext, reference: string, options: { aliases?: boolean } = {}) {

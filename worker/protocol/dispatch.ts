@@ -23,5 +23,5 @@ export async function dispatch(
   const region = regionOf(input);
   c.set('region', region);
   const principal = c.var.principal;
-  return operation.run(input, { env: c.env, region, caller: { principal, request: c.var.request }, principal, audit: c.var.audit });
+  return operation.run(input, { env: c.env, region, caller: { principal, request: c.var.request, region }, principal, audit: c.var.audit });
 }
