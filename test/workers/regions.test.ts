@@ -1,4 +1,4 @@
-import { env, listDurableObjectIds, runInDurableObject, SELF } from 'cloudflare:test';
+import { env, evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { COMMERCIAL_REGIONS, servedRegions } from '../../worker/regions';
 import { ADMIN_TOKEN, b64, utf8 } from './helpers';
@@ -155,6 +155,32 @@ describe('aliases are per region', () => {
   });
 });
 
+describe('the end of a deletion window', () => {
+  it("removes the key and its aliases from its own region's Directory, and nothing from another's", async () => {
+    const alias = `alias/doomed-${crypto.randomUUID()}`;
+    const doomed = await keyIn('us-west-2');
+    const survivor = await keyIn('eu-west-1');
+    await okIn('us-west-2', 'CreateAlias', { AliasName: alias, TargetKeyId: doomed.keyId });
+    await okIn('eu-west-1', 'CreateAlias', { AliasName: alias, TargetKeyId: survivor.keyId });
+    await okIn('us-west-2', 'ScheduleKeyDeletion', { KeyId: doomed.keyId, PendingWindowInDays: 7 });
+
+    const stub = env.KEY_OBJECT.get(env.KEY_OBJECT.idFromName(`us-west-2/${doomed.keyId}`));
+    await runInDurableObject(stub, async (_instance, state) => {
+      const record = (await state.storage.get<Record<string, any>>('key'))!;
+      expect(record.region).toBe('us-west-2');
+      record.deletionDate = Date.now() - 1000;
+      await state.storage.put('key', record);
+    });
+    await evictDurableObject(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+
+    await notFoundIn('us-west-2', 'DescribeKey', { KeyId: doomed.keyId });
+    await notFoundIn('us-west-2', 'DescribeKey', { KeyId: alias });
+    expect(await allKeyIds('us-west-2')).not.toContain(doomed.keyId);
+    expect((await okIn('eu-west-1', 'DescribeKey', { KeyId: alias })).KeyMetadata.KeyId).toBe(survivor.keyId);
+  });
+});
+
 describe('aws:RequestedRegion', () => {
   it("is the region the request acts in, for key policies' conditions", async () => {
     const { keyId } = await keyIn('eu-west-3');
@@ -273,6 +299,33 @@ describe('storage names', () => {
       state.storage.sql.exec('SELECT 1 FROM keys WHERE key_id = ?', away.keyId).toArray().length,
     );
     expect(listedAway).toBe(1);
+  });
+
+  it('a key and alias stored as before regions (key id, account id names) answer in the default region only', async () => {
+    // A key record written under its key id alone, and Directory rows under the account alone, as the code before regions wrote them.
+    const template = (await native('CreateKey', {})).body.KeyMetadata.KeyId as string;
+    // Its record only: DescribeKey, ListKeys and alias resolution need no key material.
+    const record = await runInDurableObject(env.KEY_OBJECT.get(env.KEY_OBJECT.idFromName(template)), (_instance, state) =>
+      state.storage.get<Record<string, unknown>>('key'),
+    );
+    const legacyId = crypto.randomUUID();
+    const legacy = env.KEY_OBJECT.get(env.KEY_OBJECT.idFromName(legacyId));
+    await runInDurableObject(legacy, async (_instance, state) => {
+      await state.storage.put('key', { ...record, keyId: legacyId, region: 'us-east-1' });
+    });
+    await evictDurableObject(legacy);
+    const alias = `alias/legacy-${crypto.randomUUID()}`;
+    await runInDurableObject(env.DIRECTORY.get(env.DIRECTORY.idFromName(ACCOUNT)), (_instance, state) => {
+      state.storage.sql.exec('INSERT INTO keys (key_id, created_at) VALUES (?, ?)', legacyId, Date.now());
+      state.storage.sql.exec('INSERT INTO aliases (alias_name, key_id, created_at, updated_at) VALUES (?, ?, ?, ?)', alias, legacyId, Date.now(), Date.now());
+    });
+
+    const arn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${legacyId}`;
+    expect((await okIn('us-east-1', 'DescribeKey', { KeyId: alias })).KeyMetadata.Arn).toBe(arn);
+    expect((await native('DescribeKey', { KeyId: legacyId })).body.KeyMetadata?.Arn).toBe(arn);
+    expect(await allKeyIds('us-east-1')).toContain(legacyId);
+    await notFoundIn('eu-west-1', 'DescribeKey', { KeyId: legacyId });
+    await notFoundIn('eu-west-1', 'DescribeKey', { KeyId: alias });
   });
 
   it("a key object refuses a caller acting in another region than its record's", async () => {
