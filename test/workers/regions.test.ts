@@ -1,7 +1,8 @@
 import { env, evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { COMMERCIAL_REGIONS, servedRegions } from '../../worker/regions';
-import { ADMIN_TOKEN, b64, utf8 } from './helpers';
+import { decrypt, EdgeKmsKeyring, encrypt } from '../../sdk/index';
+import { ADMIN_TOKEN, b64, sdkClient, utf8 } from './helpers';
 import { signedKmsRequest } from './sigv4-signer';
 
 const admin = inject('accessKeys').admin;
@@ -269,6 +270,18 @@ describe('native (bearer) requests', () => {
     expect((await native('Decrypt', { CiphertextBlob: blob }, 'eu-central-1')).body.Plaintext).toBe(message);
     expect((await native('Decrypt', { CiphertextBlob: blob })).body.__type).toBe('NotFoundException');
     expect((await native('Decrypt', { CiphertextBlob: blob, KeyId: arn })).body.Plaintext).toBe(message);
+  });
+
+  it("the SDK's client acts in its `region` option; its keyring reaches a key of any region by the key's ARN", async () => {
+    const regional = sdkClient({ region: 'ap-northeast-2' });
+    const created = await regional.send<{ KeyMetadata: { Arn: string; KeyId: string } }>('CreateKey', {});
+    expect(created.KeyMetadata.Arn).toBe(`arn:aws:kms:ap-northeast-2:${ACCOUNT}:key/${created.KeyMetadata.KeyId}`);
+    expect((await regional.describeKey({ KeyId: created.KeyMetadata.KeyId })).KeyMetadata.Arn).toBe(created.KeyMetadata.Arn);
+    // A client without the option, by the ARN alone.
+    const keyring = new EdgeKmsKeyring({ client: sdkClient(), generatorKeyId: created.KeyMetadata.Arn });
+    const plaintext = utf8('sealed in ap-northeast-2');
+    const { ciphertext } = await encrypt(keyring, plaintext, { encryptionContext: { purpose: 'regions' } });
+    expect((await decrypt(keyring, ciphertext)).plaintext).toEqual(plaintext);
   });
 
   it('refuse a region that is not served', async () => {
