@@ -67,6 +67,7 @@ describe('the AWS SDK in two regions', () => {
     expect((await europe.send(new DescribeKeyCommand({ KeyId: alias }))).KeyMetadata!.Arn).toBe(europeKey.Arn);
     const inEurope = (await europe.send(new ListAliasesCommand({ Limit: 100, KeyId: europeKey.KeyId }))).Aliases!;
     expect(inEurope.map((entry) => entry.AliasArn)).toEqual([`arn:aws:kms:eu-west-1:${ACCOUNT}:${alias}`]);
+    await notFound(europe.send(new ListAliasesCommand({ KeyId: westKey.KeyId })));
     const allInEurope = (await europe.send(new ListAliasesCommand({ Limit: 1000 }))).Aliases!;
     expect(allInEurope.filter((entry) => entry.AliasName === alias).map((entry) => entry.TargetKeyId)).toEqual([europeKey.KeyId]);
   });

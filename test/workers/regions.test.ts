@@ -148,6 +148,9 @@ describe('aliases are per region', () => {
       expect.objectContaining({ AliasArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:${alias}`, TargetKeyId: europe.keyId }),
     ]);
     expect(await listed('us-east-1')).toEqual([]);
+    // ListAliases for a key of another region: the key is not found there.
+    await notFoundIn('eu-west-1', 'ListAliases', { KeyId: west.keyId });
+    await notFoundIn('eu-west-1', 'ListAliases', { KeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${west.keyId}` });
 
     // Deleting it in one region leaves the other's.
     await okIn('eu-west-1', 'DeleteAlias', { AliasName: alias });

@@ -6,6 +6,7 @@ import { requireAccountAdmin } from './account-access';
 import { requireAliasAccess } from './alias-access';
 import { callerScope, keyInAccount, resolveReference, resolveKeyId, type OperationContext } from './context';
 import { directory } from '../stubs';
+import { requireCreatedKey } from './known-keys';
 import { defineOperation } from './operation';
 import { aliasListEntry, listPage } from './shapes';
 import { aliasName, keyIdField, limit, marker } from './schema';
@@ -71,9 +72,12 @@ export const ListAliases = defineOperation({
   input: z.object({ KeyId: keyIdField.optional(), Limit: limit, Marker: marker }),
   async run(input, ctx) {
     requireAccountAdmin(ctx.principal, 'kms:ListAliases');
-    const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
-    const page = unwrap(await directory(ctx.env, callerScope(ctx)).listAliases(keyId, input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
+    const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
+    // As AWS KMS: a KeyId that names no key of this account in this region is NotFound, not an empty list.
+    // Only the caller's own Directory is asked (ListAliases is not cross-account), so this reveals nothing of other accounts.
+    if (keyId !== undefined) await requireCreatedKey(ctx.env, scope, keyId);
+    const page = unwrap(await directory(ctx.env, scope).listAliases(keyId, input.Limit ?? 100, input.Marker));
     return listPage('Aliases', page, (alias) => aliasListEntry(scope, alias));
   },
 });
