@@ -94,7 +94,8 @@ describe('the AWS CLI with a key in a second region', () => {
     expect(Keys.map((entry: { KeyId: string }) => entry.KeyId)).toContain(KeyMetadata.KeyId);
     const home1 = await awsCli('list-keys');
     expect(home1.Keys.map((entry: { KeyId: string }) => entry.KeyId)).not.toContain(KeyMetadata.KeyId);
-  });
+    // Ten CLI processes, each a Python start-up: on a loaded machine that is well past the 30 s default.
+  }, 180_000);
 });
 
 describe('boto3 against EdgeKMS', () => {
