@@ -18,6 +18,11 @@ export interface AppEnv {
     request: RequestMeta;
     audit: RequestAudit;
     principal: Principal;
+    /**
+     * The region the request acts in: the AWS protocol's credential scope (set at sign-in), the
+     * native protocol's choice (protocol/native-region.ts, set once the input is read).
+     */
+    region: string;
     body: Uint8Array;
     /** The AWS protocol's X-Amz-Target values, from its header and query, read once; verified by sign-in. */
     targets: ReadonlySet<string>;

@@ -5,9 +5,10 @@ import type { SigV4Settings } from './auth/sigv4';
 import type { ThrottleSettings } from './auth/throttle';
 import type { Directory } from './directory/directory';
 import type { KeyObject } from './key-object/key-object';
+import type { RegionSettings } from './regions';
 
 /** The Worker's bindings, as declared in wrangler.toml and `.dev.vars`. */
-export interface Bindings extends JwtSettings, ThrottleSettings, FairShareSettings, SigV4Settings {
+export interface Bindings extends JwtSettings, ThrottleSettings, FairShareSettings, SigV4Settings, RegionSettings {
   KEY_OBJECT: DurableObjectNamespace<KeyObject>;
   DIRECTORY: DurableObjectNamespace<Directory>;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;
@@ -16,6 +17,7 @@ export interface Bindings extends JwtSettings, ThrottleSettings, FairShareSettin
   MASTER_KEY: string;
   /** Development administrator bearer token. */
   ADMIN_TOKEN?: string;
+  /** The default region: the native protocol's when a request names none, and the one whose storage predates regions. */
   KMS_REGION: string;
   KMS_ACCOUNT_ID: string;
   /** Storage of the demo page's encrypted uploads. */

@@ -1,25 +1,37 @@
 import type { Bindings } from './env';
+import type { ArnScope } from './wire/key-reference';
 
 /**
  * How any part of the Worker reaches a Durable Object: the key's own
- * KeyObject, the account's Directory and AuditLog. One place, so the naming
- * of objects (key id, account id) is decided once.
+ * KeyObject, and the Directory and AuditLog of one account in one region.
+ * One place, so the naming of objects is decided once.
+ *
+ * Names in the default region (`KMS_REGION`) are those from before regions
+ * existed (the key id, the account id), so the objects stored then are the
+ * same objects now. In any other region the name is prefixed with the region
+ * (`eu-west-1/<key id>`), so that two regions never share an object, even
+ * for one key id (a multi-Region key's replicas share their key id).
  */
+function regionalName(env: Bindings, region: string, name: string): string {
+  return region === env.KMS_REGION ? name : `${region}/${name}`;
+}
+
 const keyObjectIds = new Map<string, DurableObjectId>();
 
 /** Ids are pure functions of the name; stubs are per request, ids can be kept. */
-export function keyObject(env: Bindings, keyId: string) {
-  let id = keyObjectIds.get(keyId);
+export function keyObject(env: Bindings, region: string, keyId: string) {
+  const name = regionalName(env, region, keyId);
+  let id = keyObjectIds.get(name);
   if (!id) {
-    id = env.KEY_OBJECT.idFromName(keyId);
+    id = env.KEY_OBJECT.idFromName(name);
     if (keyObjectIds.size >= 10_000) keyObjectIds.delete(keyObjectIds.keys().next().value!);
-    keyObjectIds.set(keyId, id);
+    keyObjectIds.set(name, id);
   }
   return env.KEY_OBJECT.get(id);
 }
 
-export function directory(env: Bindings, account: string) {
-  return env.DIRECTORY.get(env.DIRECTORY.idFromName(account));
+export function directory(env: Bindings, scope: ArnScope) {
+  return env.DIRECTORY.get(env.DIRECTORY.idFromName(regionalName(env, scope.region, scope.account)));
 }
 
 /**
@@ -31,6 +43,6 @@ export function identityDirectory(env: Bindings, account: string) {
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(`identity/${account}`));
 }
 
-export function auditLog(env: Bindings, account: string) {
-  return env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(account));
+export function auditLog(env: Bindings, scope: ArnScope) {
+  return env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(regionalName(env, scope.region, scope.account)));
 }

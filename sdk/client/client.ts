@@ -37,6 +37,11 @@ export interface ClientOptions {
   readonly sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
   /** Uniform [0, 1) source for the jitter; injectable for tests. */
   readonly random?: () => number;
+  /**
+   * The region to act in when a request names no key ARN (sent as `x-edgekms-region`); a key
+   * ARN always decides for itself. Default: the service's default region.
+   */
+  readonly region?: string;
 }
 
 export interface KmsClient {
@@ -51,6 +56,7 @@ export interface KmsClient {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const OPERATION_NAME = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
+const REGION_CODE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export function createClient(options: ClientOptions): KmsClient {
   const { endpoint, getToken } = options ?? ({} as ClientOptions);
@@ -65,6 +71,10 @@ export function createClient(options: ClientOptions): KmsClient {
   const policy = retryPolicy(options.retries);
   const sleep = options.sleep ?? ((ms, signal) => realSleep(ms, signal));
   const random = options.random ?? Math.random;
+  const { region } = options;
+  if (region !== undefined && !(typeof region === 'string' && REGION_CODE.test(region))) {
+    throw new InvalidArgumentError('region must be a region code such as "eu-west-1"');
+  }
 
   async function send<O>(operation: string, input: object = {}, { signal }: RequestOptions = {}): Promise<WithMetadata<O>> {
     if (!OPERATION_NAME.test(operation)) throw new InvalidArgumentError(`not an operation name: ${JSON.stringify(operation)}`);
@@ -76,7 +86,7 @@ export function createClient(options: ClientOptions): KmsClient {
       const scope = attemptSignal(signal, timeoutMs, REAL_TIMERS);
       let outcome;
       try {
-        outcome = await attempt({ url, token, body: input, signal: scope.signal, fetch: fetchFn });
+        outcome = await attempt({ url, token, body: input, signal: scope.signal, fetch: fetchFn, region });
       } finally {
         scope.dispose();
       }

@@ -26,6 +26,8 @@ export interface AttemptRequest {
   readonly body: unknown;
   readonly signal: AbortSignal;
   readonly fetch: FetchLike;
+  /** Sent as `x-edgekms-region`: the region a request that names no key ARN acts in. */
+  readonly region?: string | undefined;
 }
 
 export async function attempt(request: AttemptRequest): Promise<AttemptOutcome> {
@@ -34,7 +36,11 @@ export async function attempt(request: AttemptRequest): Promise<AttemptOutcome> 
   try {
     response = await request.fetch(request.url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${request.token}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${request.token}`,
+        'content-type': 'application/json',
+        ...(request.region !== undefined && { 'x-edgekms-region': request.region }),
+      },
       body: encodeRequest(request.body),
       signal: request.signal,
     });

@@ -107,6 +107,16 @@ describe('client: requests and responses', () => {
     expect(calls.map((call) => new Headers(call.init.headers).get('authorization'))).toEqual(['Bearer async-1', 'Bearer async-2']);
   });
 
+  it('sends the region it is given as x-edgekms-region, and none without one', async () => {
+    const { client, calls } = setup([json(200, DATA_KEY), json(200, DATA_KEY)], { region: 'eu-west-1' });
+    await client.generateDataKey({ KeyId: 'alias/app', KeySpec: 'AES_256' });
+    expect(new Headers(calls[0]!.init.headers).get('x-edgekms-region')).toBe('eu-west-1');
+    const plain = setup([json(200, DATA_KEY)]);
+    await plain.client.generateDataKey({ KeyId: 'alias/app', KeySpec: 'AES_256' });
+    expect(new Headers(plain.calls[0]!.init.headers).has('x-edgekms-region')).toBe(false);
+    expect(() => createClient({ endpoint: 'https://kms.example', getToken: () => 't', region: 'eu-west-1\r\nx: y' })).toThrow(InvalidArgumentError);
+  });
+
   it('refuses bad options and operation names', async () => {
     expect(() => createClient({ endpoint: 'kms.example', getToken: () => 't' })).toThrow(InvalidArgumentError);
     expect(() => createClient({ endpoint: 'https://kms.example', getToken: undefined as never })).toThrow(InvalidArgumentError);

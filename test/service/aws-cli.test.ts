@@ -103,6 +103,34 @@ describe('the AWS CLI against EdgeKMS', () => {
   });
 });
 
+describe('the AWS CLI with a key in a second region', () => {
+  it('creates a key with --region eu-west-1, uses it there, and does not find it from us-east-1', async () => {
+    const { KeyMetadata } = await awsCli('create-key', '--region', 'eu-west-1', '--description', 'second region');
+    expect(KeyMetadata.Arn).toBe(`arn:aws:kms:eu-west-1:${key.account}:key/${KeyMetadata.KeyId}`);
+    const alias = `alias/cli-region-${Date.now()}`;
+    await awsCli('create-alias', '--region', 'eu-west-1', '--alias-name', alias, '--target-key-id', KeyMetadata.KeyId);
+    const plaintextFile = join(home, 'regional-plaintext.txt');
+    writeFileSync(plaintextFile, 'second region');
+    const encrypted = await awsCli('encrypt', '--region', 'eu-west-1', '--key-id', alias, '--plaintext', `fileb://${plaintextFile}`);
+    expect(encrypted.KeyId).toBe(KeyMetadata.Arn);
+    const blobFile = join(home, 'regional-blob.bin');
+    writeFileSync(blobFile, Buffer.from(encrypted.CiphertextBlob, 'base64'));
+    const decrypted = await awsCli('decrypt', '--region', 'eu-west-1', '--ciphertext-blob', `fileb://${blobFile}`);
+    expect(Buffer.from(decrypted.Plaintext, 'base64').toString()).toBe('second region');
+
+    // The CLI's default region (us-east-1) is another namespace: the key, its alias and its ciphertext are not there.
+    for (const args of [['describe-key', '--key-id', KeyMetadata.KeyId], ['describe-key', '--key-id', alias], ['decrypt', '--ciphertext-blob', `fileb://${blobFile}`]]) {
+      const failure = (await awsCli(...args).then(() => ({ stderr: 'accepted' }), (error: { stderr: string }) => error)) as { stderr: string };
+      expect(String(failure.stderr)).toContain('NotFoundException');
+    }
+    const { Keys } = await awsCli('list-keys', '--region', 'eu-west-1');
+    expect(Keys.map((entry: { KeyId: string }) => entry.KeyId)).toContain(KeyMetadata.KeyId);
+    const home1 = await awsCli('list-keys');
+    expect(home1.Keys.map((entry: { KeyId: string }) => entry.KeyId)).not.toContain(KeyMetadata.KeyId);
+    // Ten CLI processes, each a Python start-up: on a loaded machine that is well past the 30 s default.
+  }, 180_000);
+});
+
 describe('boto3 against EdgeKMS', () => {
   it('generates a data key and decrypts it, and sees typed errors', async () => {
     const python = await pythonWithBoto3();

@@ -64,3 +64,32 @@ describe('AWS Encryption SDK KMS keyring through the EdgeKMS endpoint', () => {
     await expect(official.decrypt(new KmsKeyringNode({ keyIds: [otherArn], clientProvider }), ciphertext)).rejects.toThrow();
   });
 });
+
+describe('AWS Encryption SDK KMS keyring with a key of another region', () => {
+  // The keyring builds its KMS client for the region of each key ARN, as it does against AWS.
+  const regionalProvider = (region: string) => new KMS({ endpoint, region, credentials });
+  let keyArn: string;
+  beforeAll(async () => {
+    const kms = new KMSClient({ endpoint, region: 'eu-west-1', credentials });
+    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'esdk interop, eu-west-1' }))).KeyMetadata!.Arn!;
+  });
+  const plaintext = new TextEncoder().encode('a message under a key of eu-west-1');
+  const context = { region: 'eu-west-1' };
+
+  it('the official SDK writes with a client of the ARN region, this SDK (native protocol) reads it by the ARN', async () => {
+    expect(keyArn).toMatch(/^arn:aws:kms:eu-west-1:/);
+    const { result } = await official.encrypt(new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: regionalProvider }), plaintext, {
+      encryptionContext: context,
+    });
+    const decrypted = await decrypt(new EdgeKmsKeyring({ client: ours, keyIds: [keyArn] }), result, { expectedContext: context });
+    expect(decrypted.plaintext).toEqual(plaintext);
+  });
+
+  it('this SDK writes by the ARN, the official SDK reads with a client of the ARN region', async () => {
+    const { ciphertext } = await encrypt(new EdgeKmsKeyring({ client: ours, generatorKeyId: keyArn }), plaintext, { encryptionContext: context });
+    const { plaintext: clear } = await official.decrypt(new KmsKeyringNode({ keyIds: [keyArn], clientProvider: regionalProvider }), ciphertext);
+    expect(new Uint8Array(clear)).toEqual(plaintext);
+    // A client of another region cannot reach the key: the ARN names eu-west-1.
+    await expect(official.decrypt(new KmsKeyringNode({ keyIds: [keyArn], clientProvider }), ciphertext)).rejects.toThrow();
+  });
+});

@@ -163,8 +163,8 @@ describe('DryRun', () => {
     const hmac = await createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     const { Mac } = await ok('GenerateMac', { KeyId: hmac, Message: b64(utf8('m')), MacAlgorithm: 'HMAC_SHA_256' });
     const agreement = await createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' });
-    const peer = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']);
-    const peerPublicKey = b64(new Uint8Array(await crypto.subtle.exportKey('spki', peer.publicKey)));
+    const peer = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])) as CryptoKeyPair;
+    const peerPublicKey = b64(new Uint8Array((await crypto.subtle.exportKey('spki', peer.publicKey)) as ArrayBuffer));
     const calls: [string, Record<string, unknown>][] = [
       ['Encrypt', { KeyId: keyId, Plaintext: b64(utf8('secret')) }],
       ['Decrypt', { CiphertextBlob }],

@@ -26,9 +26,14 @@ function bytesOf(data: string | ArrayBuffer | ArrayBufferView): Uint8Array {
   return new Uint8Array(data);
 }
 
-/** A SigV4-signed AWS-protocol request for `https://kms.test/`, as an AWS SDK would send it. */
-export async function signedKmsRequest(key: TestAccessKey, operation: string, body: string): Promise<RequestInit & { headers: Record<string, string> }> {
-  const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'kms', sha256: Sha256 });
+/** A SigV4-signed AWS-protocol request for `https://kms.test/`, as an AWS SDK configured for `region` would send it. */
+export async function signedKmsRequest(
+  key: TestAccessKey,
+  operation: string,
+  body: string,
+  region = 'us-east-1',
+): Promise<RequestInit & { headers: Record<string, string> }> {
+  const signer = new SignatureV4({ credentials: key, region, service: 'kms', sha256: Sha256 });
   const signed = await signer.sign({
     method: 'POST',
     protocol: 'https:',

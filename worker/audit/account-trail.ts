@@ -1,15 +1,18 @@
 import type { Bindings } from '../env';
 import { auditLog, directory, keyObject } from '../stubs';
+import type { ArnScope } from '../wire/key-reference';
 import { accountAuditSource } from './audit-log';
 import type { AuditFilter, ChainPage, ChainProgress, ChainVerification, ChainVerificationPage, InvalidRecord } from './chain';
 import { AUDIT_PAGE_CHAINS, AUDIT_PAGE_MILLIS, AUDIT_PAGE_SCAN, AUDIT_PAGE_VERIFY } from './page-budget';
 import type { AuditRecord } from './record';
 
 /**
- * The account-wide audit trail, walked a bounded slice per request: the
- * account's own chain first, then each key's chain in key id order, each in
- * sequence order. A request stops at the first bound of page-budget.ts it
- * reaches and says where to go on, so its cost never grows with the account.
+ * The account-wide audit trail of one region (as AWS KMS, an account's keys
+ * and their trails are per region), walked a bounded slice per request: the
+ * account's own chain in that region first, then each key's chain in key id
+ * order, each in sequence order. A request stops at the first bound of
+ * page-budget.ts it reaches and says where to go on, so its cost never grows
+ * with the account.
  */
 
 /** In a cursor, the account's own chain; every other source is a key id, never empty. */
@@ -65,7 +68,7 @@ class SourceWalk {
 
   constructor(
     private readonly env: Bindings,
-    private readonly account: string,
+    private readonly scope: ArnScope,
   ) {}
 
   async start(source: string): Promise<string | undefined> {
@@ -80,23 +83,23 @@ class SourceWalk {
   }
 
   private async fill(from: string, inclusive: boolean): Promise<void> {
-    const keys = await directory(this.env, this.account).auditSources(from, AUDIT_PAGE_CHAINS, { inclusive });
+    const keys = await directory(this.env, this.scope).auditSources(from, AUDIT_PAGE_CHAINS, { inclusive });
     this.queue.push(...keys);
     this.exhausted = keys.length < AUDIT_PAGE_CHAINS;
     this.listedTo = keys[keys.length - 1] ?? from;
   }
 }
 
-function readChain(env: Bindings, account: string, source: string, filter: AuditFilter, afterSequence: number, limit: number, scanBudget: number): Promise<ChainPage | undefined> {
+function readChain(env: Bindings, scope: ArnScope, source: string, filter: AuditFilter, afterSequence: number, limit: number, scanBudget: number): Promise<ChainPage | undefined> {
   return source === ACCOUNT_CHAIN
-    ? auditLog(env, account).page(account, filter, afterSequence, limit, scanBudget)
-    : keyObject(env, source).accountAuditPage(account, filter, afterSequence, limit, scanBudget);
+    ? auditLog(env, scope).page(scope.account, filter, afterSequence, limit, scanBudget)
+    : keyObject(env, scope.region, source).accountAuditPage(scope.account, filter, afterSequence, limit, scanBudget);
 }
 
-function verifyChain(env: Bindings, account: string, source: string, from: ChainProgress | undefined, budget: number): Promise<ChainVerificationPage | undefined> {
+function verifyChain(env: Bindings, scope: ArnScope, source: string, from: ChainProgress | undefined, budget: number): Promise<ChainVerificationPage | undefined> {
   return source === ACCOUNT_CHAIN
-    ? auditLog(env, account).verifyPage(account, from, budget)
-    : keyObject(env, source).accountAuditVerify(account, from, budget);
+    ? auditLog(env, scope).verifyPage(scope.account, from, budget)
+    : keyObject(env, scope.region, source).accountAuditVerify(scope.account, from, budget);
 }
 
 /** Counts the chains a request has read and the time it has taken, and says when it must stop. */
@@ -119,23 +122,23 @@ class RequestBudget {
 /** Up to `limit` records from `cursor` on (the start without it), and where the next page goes on, if anywhere. */
 export async function listAccountTrail(
   env: Bindings,
-  account: string,
+  scope: ArnScope,
   filter: AuditFilter,
   cursor: TrailCursor | undefined,
   limit: number,
 ): Promise<{ records: SourcedRecord[]; next?: TrailCursor }> {
-  const walk = new SourceWalk(env, account);
+  const walk = new SourceWalk(env, scope);
   const budget = new RequestBudget(AUDIT_PAGE_SCAN);
   let source = await walk.start(cursor?.source ?? ACCOUNT_CHAIN);
   let afterSequence = cursor && source === cursor.source ? cursor.afterSequence : 0;
   const records: SourcedRecord[] = [];
   while (source !== undefined) {
     if (records.length >= limit || budget.spent()) return { records, next: { source, afterSequence } };
-    const page = await readChain(env, account, source, filter, afterSequence, limit - records.length, budget.remaining);
+    const page = await readChain(env, scope, source, filter, afterSequence, limit - records.length, budget.remaining);
     budget.chains++;
     if (page) {
       budget.records += page.scanned;
-      const name = sourceName(account, source);
+      const name = sourceName(scope.account, source);
       for (const record of page.records) records.push({ ...record, source: name });
       if (page.resumeAfter !== undefined) {
         afterSequence = page.resumeAfter;
@@ -149,8 +152,8 @@ export async function listAccountTrail(
 }
 
 /** Verifies the account's chains on from `state` (the start without it), as far as one request's budget goes. */
-export async function verifyAccountTrail(env: Bindings, account: string, state: VerificationState | undefined): Promise<VerificationPage> {
-  const walk = new SourceWalk(env, account);
+export async function verifyAccountTrail(env: Bindings, scope: ArnScope, state: VerificationState | undefined): Promise<VerificationPage> {
+  const walk = new SourceWalk(env, scope);
   const budget = new RequestBudget(AUDIT_PAGE_VERIFY);
   const so = state ?? { source: ACCOUNT_CHAIN, chainRecords: 0, chainsVerified: 0, recordsVerified: 0 };
   let { progress, chainRecords, chainsVerified, recordsVerified, firstInvalid } = so;
@@ -170,7 +173,7 @@ export async function verifyAccountTrail(env: Bindings, account: string, state: 
   });
   while (source !== undefined) {
     if (budget.spent()) return { chains, state: snapshot(source), done: false };
-    const page = await verifyChain(env, account, source, progress, budget.remaining);
+    const page = await verifyChain(env, scope, source, progress, budget.remaining);
     budget.chains++;
     if (page) {
       budget.records += page.verified;
@@ -180,7 +183,7 @@ export async function verifyAccountTrail(env: Bindings, account: string, state: 
         progress = page.next;
         continue;
       }
-      const name = sourceName(account, source);
+      const name = sourceName(scope.account, source);
       chains.push({ source: name, records: chainRecords, valid: !page.firstInvalid, ...(page.firstInvalid && { firstInvalid: page.firstInvalid }) });
       chainsVerified++;
       if (page.firstInvalid && !firstInvalid) firstInvalid = { source: name, ...page.firstInvalid };

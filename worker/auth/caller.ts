@@ -30,4 +30,6 @@ export interface Caller {
   requestAlias?: string;
   /** The key's aliases, looked up only when an identity policy reads `kms:ResourceAliases`. */
   resourceAliases?: readonly string[];
+  /** The region the request acts in (`aws:RequestedRegion`): a key it names must live there. Absent for the service's own events. */
+  region?: string;
 }

@@ -5,6 +5,7 @@ import {
   MissingAuthenticationTokenException,
   UnrecognizedClientException,
 } from '../errors';
+import { isServedRegion, type RegionSettings } from '../regions';
 import { equalBytes } from './constant-time';
 import type { Principal } from './principal';
 
@@ -13,8 +14,9 @@ import type { Principal } from './principal';
  * SDKs and CLI send, and the presigned-query form. The signature is
  * recomputed from the request as received (canonical request, credential
  * scope, HMAC chain from the secret) and compared in constant time; the
- * date must be within 15 minutes and the scope must name this region and
- * the `kms` service.
+ * date must be within 15 minutes and the scope must name a served region
+ * (regions.ts) and the `kms` service. The scope's region is the region the
+ * request acts in: its keys and aliases are that region's.
  *
  * A signature covers only what it lists, so a header it does not list could
  * change the request's meaning after signing. As AWS requires, `host` and
@@ -33,9 +35,14 @@ export interface AccessKey {
   admin?: boolean;
 }
 
-export interface SigV4Settings {
+export interface SigV4Settings extends RegionSettings {
   AWS_ACCESS_KEYS?: string;
-  KMS_REGION: string;
+}
+
+/** Who signed the request, and the region its credential scope names. */
+export interface SignedIn {
+  principal: Principal;
+  region: string;
 }
 
 export interface SignedParts {
@@ -196,15 +203,15 @@ function accessKey(settings: SigV4Settings, accessKeyId: string): AccessKey | un
   return parsedKeys.keys.get(accessKeyId);
 }
 
-/** Verifies a SigV4-signed request whose body hashes to `payloadHash`; returns its principal. */
-export async function verifySigV4(parts: SignedParts, settings: SigV4Settings, now = Date.now()): Promise<Principal> {
+/** Verifies a SigV4-signed request whose body hashes to `payloadHash`; returns its principal and region. */
+export async function verifySigV4(parts: SignedParts, settings: SigV4Settings, now = Date.now()): Promise<SignedIn> {
   const claimed = claimedSignature(parts.url, parts.headers);
   const { scope } = claimed;
   const signedAt = parseAmzDate(claimed.amzDate);
   if (scope.date !== claimed.amzDate.slice(0, 8)) {
     throw new InvalidSignatureException(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${claimed.amzDate.slice(0, 8)}'.`);
   }
-  if (scope.region !== settings.KMS_REGION) {
+  if (!isServedRegion(settings, scope.region)) {
     throw new InvalidSignatureException(`Credential should be scoped to a valid region, not '${scope.region}'.`);
   }
   if (scope.service !== SERVICE || scope.terminator !== 'aws4_request') {
@@ -235,7 +242,7 @@ export async function verifySigV4(parts: SignedParts, settings: SigV4Settings, n
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
     );
   }
-  return {
+  const principal: Principal = {
     account: key.account,
     arn: `arn:aws:iam::${key.account}:user/${key.user}`,
     kind: 'sigv4',
@@ -243,4 +250,5 @@ export async function verifySigV4(parts: SignedParts, settings: SigV4Settings, n
     roles: key.roles ?? [],
     isAccountAdmin: key.admin === true,
   };
+  return { principal, region: scope.region };
 }

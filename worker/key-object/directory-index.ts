@@ -4,7 +4,7 @@ import type { Grant } from './grants';
 import type { KeyRecord } from './key-record';
 
 /**
- * The key's entries in its account's Directory: the key list and the index of
+ * The key's entries in the Directory of its account and region: the key list and the index of
  * grants that name a retiring principal (ListRetirableGrants). The key object
  * is their only writer (the Worker writes only aliases), because both follow
  * the key's own state atomically: the end of a deletion window happens in the
@@ -14,20 +14,20 @@ import type { KeyRecord } from './key-record';
  */
 
 export async function listKey(env: Bindings, record: KeyRecord): Promise<void> {
-  await directory(env, record.account).addKey(record.keyId);
+  await directory(env, record).addKey(record.keyId);
 }
 
 /** The directory forgets the key (and its aliases and index entries) at the end of its deletion window. */
 export async function unlistKey(env: Bindings, record: KeyRecord): Promise<void> {
-  await directory(env, record.account).forgetKey(record.keyId);
+  await directory(env, record).forgetKey(record.keyId);
 }
 
 /** The index holds the grant without its token: only the key's object keeps that. */
 export async function indexGrant(env: Bindings, record: KeyRecord, grant: Grant): Promise<void> {
   const { token: _token, ...entry } = grant;
-  if (grant.retiringPrincipal) await directory(env, record.account).indexGrant(entry);
+  if (grant.retiringPrincipal) await directory(env, record).indexGrant(entry);
 }
 
 export async function unindexGrant(env: Bindings, record: KeyRecord, grant: Grant): Promise<void> {
-  if (grant.retiringPrincipal) await directory(env, record.account).unindexGrant(grant.grantId);
+  if (grant.retiringPrincipal) await directory(env, record).unindexGrant(grant.grantId);
 }

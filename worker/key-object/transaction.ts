@@ -21,9 +21,15 @@ export interface AuditContext {
   keyVersion?: number | undefined;
 }
 
-/** Whether the key lives in the account the caller's reference named (a bare id names the caller's own). */
+/**
+ * Whether the key lives in the account the caller's reference named (a bare
+ * id names the caller's own) and in the region the request acts in. The
+ * Worker has checked both in the Directory; the object checks them again
+ * against its own record.
+ */
 function inNamedAccount(record: KeyRecord, caller: Caller): boolean {
-  return record.account === (caller.keyAccount ?? caller.principal.account);
+  const inRegion = caller.region === undefined || record.region === caller.region;
+  return inRegion && record.account === (caller.keyAccount ?? caller.principal.account);
 }
 
 /**

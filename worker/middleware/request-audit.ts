@@ -9,7 +9,7 @@ import { auditEntry } from '../audit/entry';
 /**
  * Records one API request exactly once, before the response leaves: by the
  * key it reached (inside that key's object, which the operation reports in
- * `c.var.audit`), or else here, in the account's chain; sign-in failures go
+ * `c.var.audit`), or else here, in the account's chain of the request's region; sign-in failures go
  * to the service's own account, since the caller's account is not known.
  * Throttled requests are the exception: they are counted
  * (audit/throttled-tally.ts). Runs before sign-in, so that it sees every
@@ -29,10 +29,12 @@ export function auditRequest(operationOf: (c: Context<AppEnv>) => string): Middl
     const principal = c.get('principal') as Principal | undefined;
     const request = c.get('request');
     const account = principal?.account ?? c.env.KMS_ACCOUNT_ID;
+    // The region the request acted in, once known (app-env.ts); a request refused before that is the default region's.
+    const scope = { account, region: (c.get('region') as string | undefined) ?? c.env.KMS_REGION };
     const caller = principal ? { principal, request } : { request };
     const entry = auditEntry(caller, operation, failure, { account, ...(audit.keyId !== undefined && { keyId: audit.keyId }) });
     // Throttled requests are counted per principal rather than each recorded (throttled-tally.ts).
-    if (principal && failure?.name === 'ThrottlingException') await auditLog(c.env, account).appendThrottled(account, entry);
-    else await auditLog(c.env, account).append(account, entry);
+    if (principal && failure?.name === 'ThrottlingException') await auditLog(c.env, scope).appendThrottled(account, entry);
+    else await auditLog(c.env, scope).append(account, entry);
   };
 }

@@ -12,15 +12,14 @@ export const bearerSignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /**
  * Sets `c.var.principal` from the request's SigV4 signature (the AWS
- * protocol). The signature covers the body's hash, so the body is read here,
+ * protocol), and `c.var.region` from its credential scope. The signature covers the body's hash, so the body is read here,
  * bounded (wire/json.ts), and left in `c.var.body` for the route.
  */
 export const sigV4SignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   const body = await readBodyBytes(c.req.raw);
-  c.set(
-    'principal',
-    await verifySigV4({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, payloadHash: await sha256Hex(body) }, c.env),
-  );
+  const signedIn = await verifySigV4({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, payloadHash: await sha256Hex(body) }, c.env);
+  c.set('principal', signedIn.principal);
+  c.set('region', signedIn.region);
   c.set('body', body);
   await next();
 };

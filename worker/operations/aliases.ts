@@ -6,6 +6,7 @@ import { requireIdentityAllows } from './account-access';
 import { requireAliasAccess } from './alias-access';
 import { callerScope, keyInAccount, resolveReference, resolveKeyId, type OperationContext } from './context';
 import { directory } from '../stubs';
+import { requireCreatedKey } from './known-keys';
 import { defineOperation } from './operation';
 import { aliasListEntry, listPage } from './shapes';
 import { aliasName, keyIdField, limit, marker } from './schema';
@@ -61,7 +62,7 @@ export const CreateAlias = defineOperation({
     checkTarget(input.TargetKeyId);
     requireAliasAccess(ctx, input.AliasName, 'kms:CreateAlias');
     const keyId = await admitKey(ctx, input.TargetKeyId, 'kms:CreateAlias', 'notPendingDeletion');
-    unwrap(namingTheArn(ctx, input.AliasName, await directory(ctx.env, ctx.principal.account).createAlias(input.AliasName, keyId)));
+    unwrap(namingTheArn(ctx, input.AliasName, await directory(ctx.env, callerScope(ctx)).createAlias(input.AliasName, keyId)));
   },
 });
 
@@ -75,7 +76,7 @@ export const UpdateAlias = defineOperation({
     const current = await resolveKeyId(ctx, input.AliasName);
     await admitKey(ctx, current, 'kms:UpdateAlias', 'exists');
     const keyId = await admitKey(ctx, input.TargetKeyId, 'kms:UpdateAlias', 'notPendingDeletion');
-    unwrap(await directory(ctx.env, ctx.principal.account).updateAlias(input.AliasName, keyId));
+    unwrap(await directory(ctx.env, callerScope(ctx)).updateAlias(input.AliasName, keyId));
   },
 });
 
@@ -85,7 +86,7 @@ export const DeleteAlias = defineOperation({
     checkAliasName(input.AliasName);
     requireAliasAccess(ctx, input.AliasName, 'kms:DeleteAlias');
     await admitKey(ctx, await resolveKeyId(ctx, input.AliasName), 'kms:DeleteAlias', 'exists');
-    unwrap(await directory(ctx.env, ctx.principal.account).deleteAlias(input.AliasName));
+    unwrap(await directory(ctx.env, callerScope(ctx)).deleteAlias(input.AliasName));
   },
 });
 
@@ -93,9 +94,12 @@ export const ListAliases = defineOperation({
   input: z.object({ KeyId: keyIdField.optional(), Limit: limit, Marker: marker }),
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:ListAliases');
-    const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
-    const page = unwrap(await directory(ctx.env, ctx.principal.account).listAliases(keyId, input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
+    const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
+    // As AWS KMS: a KeyId that names no key of this account in this region is NotFound, not an empty list.
+    // Only the caller's own Directory is asked (ListAliases is not cross-account), so this reveals nothing of other accounts.
+    if (keyId !== undefined) await requireCreatedKey(ctx.env, scope, keyId);
+    const page = unwrap(await directory(ctx.env, scope).listAliases(keyId, input.Limit ?? 100, input.Marker));
     return listPage('Aliases', page, (alias) => aliasListEntry(scope, alias));
   },
 });

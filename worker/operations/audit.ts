@@ -9,14 +9,14 @@ import { InvalidMarkerException } from '../errors';
 import { unwrap } from '../result';
 import { decodeMarker, encodeMarker } from '../wire/pagination';
 import { requireIdentityAllows } from './account-access';
-import { resolveKey, type OperationContext } from './context';
+import { callerScope, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
 import { keyIdField, marker } from './schema';
 
 /**
  * The audit trail API (EdgeKMS's own operations, not AWS KMS ones): records
- * of one key, or of the whole account (its own chain, then each key's, in key
- * id order), and verification of the hash chains. Both page: a request does a
+ * of one key, or of the whole account in the request's region (its own chain,
+ * then each key's, in key id order), and verification of the hash chains. Both page: a request does a
  * bounded amount of work (audit/page-budget.ts) and returns a NextMarker to go
  * on from, as ListKeys does, so no request's cost grows with the account.
  */
@@ -96,7 +96,7 @@ export const ListAuditRecords = defineOperation({
       };
     } else {
       requireIdentityAllows(ctx, 'kms:ListAuditRecords');
-      page = await listAccountTrail(ctx.env, ctx.principal.account, filter, cursor, limit);
+      page = await listAccountTrail(ctx.env, callerScope(ctx), filter, cursor, limit);
     }
     return {
       Records: page.records.map(wireRecord),
@@ -123,7 +123,7 @@ function wireVerification(chain: ChainVerification) {
 /** One key's chain, a page of it: the same state and answer as the account's walk, over one chain. */
 async function verifyKeyChain(ctx: OperationContext, reference: string, marker: string | undefined) {
   const { keyId, key, caller } = await resolveKey(ctx, reference, { aliases: false });
-  const scope = verificationScope(caller.keyAccount ?? ctx.principal.account, keyId);
+  const scope = markerScope(ctx, caller.keyAccount ?? ctx.principal.account, keyId);
   const state = (await decodeVerificationMarker(ctx.env.MASTER_KEY, scope, marker)) ?? { source: keyId, chainRecords: 0, chainsVerified: 0, recordsVerified: 0 };
   const page = unwrap(await key.verifyAudit(caller, state.progress, AUDIT_PAGE_VERIFY));
   const chainRecords = state.chainRecords + page.verified;
@@ -145,10 +145,20 @@ async function verifyKeyChain(ctx: OperationContext, reference: string, marker: 
 
 async function verifyAccount(ctx: OperationContext, marker: string | undefined) {
   requireIdentityAllows(ctx, 'kms:VerifyAuditChain');
-  const account = ctx.principal.account;
-  const scope = verificationScope(account);
+  const scope = markerScope(ctx, ctx.principal.account);
   const state = await decodeVerificationMarker(ctx.env.MASTER_KEY, scope, marker);
-  return { ...(await verifyAccountTrail(ctx.env, account, state)), scope };
+  return { ...(await verifyAccountTrail(ctx.env, callerScope(ctx), state)), scope };
+}
+
+/**
+ * What a verification marker is sealed to: the account or key it walks, in
+ * the request's region, so a marker of one region is refused in another. The
+ * default region's scopes are those from before regions (markers in flight
+ * stay valid).
+ */
+function markerScope(ctx: OperationContext, account: string, keyId?: string): string {
+  const scope = verificationScope(account, keyId);
+  return ctx.region === ctx.env.KMS_REGION ? scope : `${scope} in ${ctx.region}`;
 }
 
 /**

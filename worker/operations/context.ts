@@ -11,6 +11,8 @@ import { requireCreatedKey } from './known-keys';
 /** What every operation receives besides its input: who asks, and the Worker's bindings. */
 export interface OperationContext {
   env: Bindings;
+  /** The region the request acts in (app-env.ts says how each protocol picks it): its keys and aliases are that region's. */
+  region: string;
   caller: Caller;
   /** The verified identity, `caller.principal`. */
   principal: Principal;
@@ -19,7 +21,7 @@ export interface OperationContext {
 }
 
 export function callerScope(ctx: OperationContext): ArnScope {
-  return { region: ctx.env.KMS_REGION, account: ctx.principal.account };
+  return { region: ctx.region, account: ctx.principal.account };
 }
 
 export async function resolveKeyId(
@@ -38,6 +40,11 @@ export async function resolveKeyId(
  * account never reaches someone else's key. That refusal is the same
  * as for a key that does not exist, and, like it, is recorded in the caller's
  * account chain, never in the other account's key chain.
+ *
+ * It resolves within the request's region too: an ARN that names another
+ * region is refused as AWS KMS refuses it (NotFoundException "Invalid arn
+ * <region>"), and a key id or alias is looked up in the request region's
+ * Directory only, so a key is never visible from another region.
  */
 export async function resolveReference(
   ctx: OperationContext,
@@ -45,27 +52,25 @@ export async function resolveReference(
   { aliases = true }: { aliases?: boolean },
 ): Promise<{ keyId: string; account: string; aliasName?: string }> {
   const parsed = parseKeyReference(reference);
-  if (parsed.region !== undefined && parsed.region !== ctx.env.KMS_REGION) {
-    throw new NotFoundException(`Key '${reference}' is not in region ${ctx.env.KMS_REGION}.`);
-  }
+  if (parsed.region !== undefined && parsed.region !== ctx.region) throw new NotFoundException(`Invalid arn ${parsed.region}`);
   const account = parsed.account ?? ctx.principal.account;
   if (parsed.kind === 'key') return { keyId: parsed.keyId, account };
   // AWS KMS's wording: an alias where only a key will do is an invalid key id; an unknown alias is named by its ARN.
   if (!aliases) throw new NotFoundException(`Invalid keyId ${reference}`);
-  const keyId = await directory(ctx.env, account).resolveAlias(parsed.aliasName);
-  if (keyId === undefined) throw new NotFoundException(`Alias ${aliasArn({ region: ctx.env.KMS_REGION, account }, parsed.aliasName)} is not found.`);
+  const keyId = await directory(ctx.env, { account, region: ctx.region }).resolveAlias(parsed.aliasName);
+  if (keyId === undefined) throw new NotFoundException(`Alias ${aliasArn({ region: ctx.region, account }, parsed.aliasName)} is not found.`);
   return { keyId, account, aliasName: parsed.aliasName };
 }
 
 type KeyStub = ReturnType<typeof keyObject>;
 
 /**
- * The key's object, as operations call it: each result it returns that says
+ * The key's object in the request's region, as operations call it: each result it returns that says
  * the key's chain recorded the request (`audited`) is noted in `ctx.audit`,
  * so the audit middleware does not record the request a second time.
  */
 export function keyHandle(ctx: OperationContext, keyId: string): KeyStub {
-  const stub = keyObject(ctx.env, keyId);
+  const stub = keyObject(ctx.env, ctx.region, keyId);
   return new Proxy(stub, {
     get(target, name) {
       const property = Reflect.get(target, name) as unknown;
@@ -79,12 +84,13 @@ export function keyHandle(ctx: OperationContext, keyId: string): KeyStub {
 }
 
 /**
- * The key's object, and the caller scoped to the account the reference named.
- * Only for a key that was created in that account: any other key id is
- * refused before its object is addressed (known-keys.ts says why).
+ * The key's object, and the caller scoped to the account the reference named
+ * and the request's region. Only for a key that was created in that account
+ * and region: any other key id is refused before its object is addressed
+ * (known-keys.ts says why).
  */
 export async function keyInAccount(ctx: OperationContext, keyId: string, account = ctx.principal.account, requestAlias?: string) {
-  await requireCreatedKey(ctx.env, account, keyId);
+  await requireCreatedKey(ctx.env, { account, region: ctx.region }, keyId);
   const caller: Caller = { ...ctx.caller, keyAccount: account, ...(requestAlias !== undefined && { requestAlias }) };
   if (readsResourceAliases(caller)) caller.resourceAliases = await aliasesOf(ctx, account, keyId);
   return { keyId, key: keyHandle(ctx, keyId), caller };
@@ -112,7 +118,7 @@ function readsResourceAliases(caller: Caller): boolean {
 
 async function aliasesOf(ctx: OperationContext, account: string, keyId: string): Promise<string[]> {
   // A key has at most 50 aliases in AWS KMS; one page of them is all of them.
-  const page = unwrap(await directory(ctx.env, account).listAliases(keyId, 50, undefined));
+  const page = unwrap(await directory(ctx.env, { account, region: ctx.region }).listAliases(keyId, 50, undefined));
   return page.items.map((alias) => alias.aliasName);
 }
 

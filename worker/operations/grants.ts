@@ -3,7 +3,7 @@ import { NotFoundException, ValidationException } from '../errors';
 import { grantFacts } from '../key-object/grant-actions';
 import { GRANT_OPERATIONS, GRANT_PRINCIPAL, parseGrantToken } from '../key-object/grants';
 import { unwrap } from '../result';
-import { keyInAccount, onKey, resolveKey } from './context';
+import { callerScope, keyInAccount, onKey, resolveKey } from './context';
 import { refuseDryRun } from './dry-run';
 import { requireIdentityAllows } from './account-access';
 import { directory } from '../stubs';
@@ -104,7 +104,7 @@ export const ListRetirableGrants = defineOperation({
     // Listing the grants one may retire oneself needs no policy; anyone else's, kms:ListRetirableGrants (an identity policy's).
     if (ctx.principal.arn !== input.RetiringPrincipal) requireIdentityAllows(ctx, 'kms:ListRetirableGrants');
     const page = unwrap(
-      await directory(ctx.env, ctx.principal.account).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
+      await directory(ctx.env, callerScope(ctx)).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
     );
     return listPage('Grants', page, grantListEntry);
   },

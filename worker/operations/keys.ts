@@ -42,7 +42,7 @@ export const CreateKey = defineOperation({
     const record = unwrap(
       await keyHandle(ctx, keyId).create(ctx.caller, {
         keyId,
-        region: ctx.env.KMS_REGION,
+        region: ctx.region,
         keySpec: spec,
         keyUsage: usage,
         description: input.Description,
@@ -52,7 +52,7 @@ export const CreateKey = defineOperation({
       }),
     );
     // The object listed the key in the Directory inside its creation block; this isolate may use it at once (known-keys.ts).
-    rememberKey(ctx.principal.account, keyId);
+    rememberKey(callerScope(ctx), keyId);
     return { KeyMetadata: keyMetadata(record) };
   },
 });
@@ -69,7 +69,7 @@ export const ListKeys = defineOperation({
   input: z.object({ Limit: limit, Marker: marker }),
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:ListKeys');
-    const page = unwrap(await directory(ctx.env, ctx.principal.account).listKeys(input.Limit ?? 100, input.Marker));
+    const page = unwrap(await directory(ctx.env, callerScope(ctx)).listKeys(input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
     return listPage('Keys', page, (KeyId) => ({ KeyId, KeyArn: keyArn(scope, KeyId) }));
   },

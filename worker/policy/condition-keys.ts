@@ -41,6 +41,7 @@ const KNOWN = new Set(
     'aws:SourceIp',
     'aws:UserAgent',
     'aws:SecureTransport',
+    'aws:RequestedRegion',
     'aws:CurrentTime',
     'aws:EpochTime',
   ].map((key) => key.toLowerCase()),

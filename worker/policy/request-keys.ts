@@ -62,6 +62,7 @@ export function requestKeys(caller: Caller, facts: RequestFacts, now = Date.now(
   set('aws:SourceIp', request.sourceIp);
   set('aws:UserAgent', request.userAgent?.slice(0, 256));
   set('aws:SecureTransport', request.secureTransport === true ? 'true' : 'false');
+  set('aws:RequestedRegion', caller.region);
   set('aws:CurrentTime', new Date(now).toISOString());
   set('aws:EpochTime', String(Math.floor(now / 1000)));
   set('kms:CallerAccount', principal.account);

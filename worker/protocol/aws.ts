@@ -78,6 +78,7 @@ aws.onError((error, c) => awsError(c, error));
 
 aws.post('/', requestFacts('aws'), namedTargets, auditRequest(claimedOperation), sigV4SignIn, rateLimit, namedOperation, fairShare, async (c) => {
   const body = c.var.body;
-  const output = await dispatch(c.var.operation, async () => parseJsonObject(new TextDecoder().decode(body)), c);
+  // The region is the credential scope's, verified at sign-in.
+  const output = await dispatch(c.var.operation, async () => parseJsonObject(new TextDecoder().decode(body)), c, () => c.var.region);
   return c.body(toJson(output), 200, { 'content-type': CONTENT_TYPE });
 });

@@ -9,13 +9,21 @@ import { parseInput } from '../operations/schema';
  * The common path of every protocol adapter once the middleware has signed
  * the caller in: the operation runs for `c.var.principal`, with the identity
  * policies that apply to it, and reports into `c.var.audit` whether a key's
- * chain recorded it.
+ * chain recorded it. It acts in the region `regionOf` names for its input
+ * (the protocol's rule), kept in `c.var.region` for the audit record.
  */
-export async function dispatch(operationName: string, readBody: () => Promise<unknown>, c: Context<AppEnv>): Promise<unknown> {
+export async function dispatch(
+  operationName: string,
+  readBody: () => Promise<unknown>,
+  c: Context<AppEnv>,
+  regionOf: (input: unknown) => string,
+): Promise<unknown> {
   const operation = findOperation(operationName);
   if (!operation) throw new UnknownOperationException(`Unknown operation ${operationName}.`);
   const input = parseInput(operation.input, await readBody());
+  const region = regionOf(input);
+  c.set('region', region);
   const principal = c.var.principal;
   const identityPolicies = await resolveIdentityPolicies(c.env, principal);
-  return operation.run(input, { env: c.env, caller: { principal, request: c.var.request, identityPolicies }, principal, audit: c.var.audit });
+  return operation.run(input, { env: c.env, region, caller: { principal, request: c.var.request, region, identityPolicies }, principal, audit: c.var.audit });
 }

@@ -34,6 +34,12 @@ export function parseKeyReference(value: string): KeyReference {
   throw new NotFoundException(`Invalid keyId ${value}`);
 }
 
+/** The region a KMS ARN names, or undefined if `value` is no KMS ARN. */
+export function arnRegion(value: string): string | undefined {
+  return ARN.exec(value)?.[1];
+}
+
+/** Where a key or alias lives: one account in one region, the namespace of AWS KMS. */
 export interface ArnScope {
   region: string;
   account: string;
