@@ -5,7 +5,7 @@
  * these, so there is one implementation of the wire format and of every check.
  */
 import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
-import { aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
+import { type AesGcmKey, aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
 import { MessageSigner, MessageVerifier } from './crypto/ecdsa-p384';
 import { deriveMessageKeys, materialsDataKey } from './crypto/key-derivation';
 import { CommitmentMismatchError, InvalidArgumentError, KeyringError, TooManyEncryptedDataKeysError } from './errors';
@@ -51,7 +51,7 @@ export interface EncryptionSession {
   readonly suite: AlgorithmSuite;
   readonly frameLength: number;
   readonly messageId: Bytes;
-  readonly encryptionKey: CryptoKey;
+  readonly encryptionKey: AesGcmKey;
   /** Header body and header tag: the first bytes of the message. */
   readonly headerBytes: Bytes;
   readonly header: MessageHeader;
@@ -121,7 +121,7 @@ export async function encryptFrame(
 
 /** A message being read, once its header has been authenticated. */
 export interface DecryptionSession {
-  readonly encryptionKey: CryptoKey;
+  readonly encryptionKey: AesGcmKey;
   /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
   readonly verifier: MessageVerifier | undefined;
 }
