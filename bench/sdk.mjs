@@ -16,7 +16,8 @@
 //
 // Environment: BENCH_SDK_REPS (rounds per case, default 5), BENCH_SDK_LARGE_REPS (rounds for
 // 64 MiB, default 3), BENCH_SDK_MIN_TIME (seconds per small-message sample, default 0.15),
-// BENCH_SDK_RUNTIMES (default "node,workerd"), BENCH_SDK_MEMORY=0 skips the memory children.
+// BENCH_SDK_RUNTIMES (default "node,workerd"), BENCH_SDK_MEMORY=0 skips the memory children,
+// BENCH_SDK_NODE_BUILD=portable runs Node on the WebCrypto build (what browsers and Workers get).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,8 @@ export async function loadSdk() {
     outfile,
     logLevel: 'error',
     tsconfig: join(ROOT, 'tsconfig.sdk.json'),
-    plugins: [nodeBuildPlugin()],
+    // BENCH_SDK_NODE_BUILD=portable measures the WebCrypto build in Node instead.
+    plugins: process.env.BENCH_SDK_NODE_BUILD === 'portable' ? [] : [nodeBuildPlugin()],
   });
   const sdk = await import(pathToFileURL(outfile).href);
   return { sdk, bundle: outfile, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -261,7 +263,7 @@ async function runRuntime(runtime, { sdk, reps, largeReps, minTime, log }) {
   try {
     for (const failure of failures) log(`sdk: ${runtime}: ${failure}`);
     const results = await measureCases(described, { runBatch, now: () => performance.now(), reps, largeReps, minTime, log: (line) => log(`sdk: ${runtime}: ${line}`) });
-    const heading = `SDK in ${runtime === 'node' ? `Node ${process.version} (node:crypto AES-GCM build)` : 'workerd (WebCrypto build)'}: MB/s = 10^6 plaintext bytes/s, median of ${reps} rounds (${largeReps} for 64 MiB); frames: buffer ${frameLengths.buffer / KiB} KiB, stream ${frameLengths.stream / KiB} KiB`;
+    const heading = `SDK in ${runtime === 'node' ? `Node ${process.version} (${process.env.BENCH_SDK_NODE_BUILD === 'portable' ? 'WebCrypto build' : 'node:crypto AES-GCM build'})` : 'workerd (WebCrypto build)'}: MB/s = 10^6 plaintext bytes/s, median of ${reps} rounds (${largeReps} for 64 MiB); frames: buffer ${frameLengths.buffer / KiB} KiB, stream ${frameLengths.stream / KiB} KiB`;
     const { lines, verdicts } = formatResults(runtime, results, { heading });
     console.log(lines.join('\n'));
     return { runtime, results, verdicts, failures };
