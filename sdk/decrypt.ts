@@ -22,7 +22,8 @@ import { type MessageInput, messageBytes } from './input';
 import type { Keyring } from './keyring';
 import type { EncryptionContext } from './materials';
 import { type MaterialsManager, materialsManagerFor } from './materials-manager';
-import { beginDecryption, decryptFrame } from './message';
+import { verifyMessage } from './crypto/ecdsa-p384';
+import { decryptFrame, openDecryption, verifyHeaderTag } from './message';
 import { forEachLimited } from './parallel';
 
 const FRAMES_IN_FLIGHT = 8;
@@ -58,18 +59,30 @@ export async function decrypt(
   checkExpectedContext(header.encryptionContext, options.expectedContext);
   const { frames, plaintextLength, bodyEnd, signature } = parseBody(bytes, parsed);
 
-  const session = await beginDecryption(manager, parsed);
-  if (signature !== undefined) {
-    const verified = session.verifier!.update(bytes.subarray(0, bodyEnd)).verify(signature);
-    if (!verified) throw new AuthenticationError('message signature did not verify');
-  }
-
+  const session = await openDecryption(manager, parsed, false);
+  // The header tag, the signature and the frames are checked at once (WebCrypto calls overlap);
+  // the plaintext is returned only once every one of them has passed.
+  const headerCheck = verifyHeaderTag(session, parsed);
+  const signatureCheck =
+    signature === undefined
+      ? Promise.resolve()
+      : verifyMessage(session.verificationKey!, bytes.subarray(0, bodyEnd), signature).then((verified) => {
+          if (!verified) throw new AuthenticationError('message signature did not verify');
+        });
   const plaintext = new Uint8Array(plaintextLength);
   const starts = frames.map((_, index) => index * header.frameLength);
-  await forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
+  const frameChecks = forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
     const opened: Bytes = await decryptFrame(session, header, frames[index]!);
     plaintext.set(opened, starts[index]!);
   });
+  // Failures are reported header first, then signature, then frames; none is left unobserved.
+  const outcomes = await Promise.allSettled([headerCheck, signatureCheck, frameChecks]);
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') {
+      plaintext.fill(0);
+      throw outcome.reason;
+    }
+  }
   return { plaintext, encryptionContext: header.encryptionContext, header };
 }
 

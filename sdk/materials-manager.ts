@@ -62,7 +62,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
     const context = checkCallerContext(request.encryptionContext);
     let materials: EncryptionMaterials;
     if (suite.signed) {
-      const { secretKey, publicKey } = generateSigningKeyPair();
+      const { secretKey, publicKey } = await generateSigningKeyPair();
       materials = Object.freeze({
         suite,
         encryptionContext: Object.freeze({ ...context, [PUBLIC_KEY_CONTEXT_KEY]: toBase64(publicKey) }),
@@ -93,7 +93,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
       if (encodedKey === undefined) throw new MalformedMessageError(`signed message without ${PUBLIC_KEY_CONTEXT_KEY}`);
       const verificationKey = fromBase64(encodedKey);
       if (verificationKey === undefined) throw new MalformedMessageError(`${PUBLIC_KEY_CONTEXT_KEY} is not base64`);
-      checkVerificationKey(verificationKey);
+      await checkVerificationKey(verificationKey);
       materials = Object.freeze({ suite, encryptionContext, verificationKey });
     } else {
       // An unsigned message claiming a verification key was altered or mis-written.

@@ -17,7 +17,7 @@ import {
   type ParsedHeader,
   assertFrameLength,
   assertMaxEncryptedDataKeys,
-  parseHeader,
+  headerFromFields,
   serializeHeaderBody,
   writeFrameHeader,
 } from './format';
@@ -55,18 +55,31 @@ export interface EncryptionSession {
   /** Header body and header tag: the first bytes of the message. */
   readonly headerBytes: Bytes;
   readonly header: MessageHeader;
+  /** Signed suites: the signing key (P-384 scalar). */
+  readonly signingKey: Uint8Array | undefined;
   /** Present for signed suites; has already seen the header. */
   readonly signer: MessageSigner | undefined;
 }
 
-/** Materials from the manager, a fresh message id, the message keys, the header and its tag. */
-export async function beginEncryption(
+/** An EncryptionSession before its header tag: enough to encrypt frames already. */
+export interface PreparedEncryption {
+  readonly suite: AlgorithmSuite;
+  readonly frameLength: number;
+  readonly messageId: Bytes;
+  readonly encryptionKey: AesGcmKey;
+  readonly headerBody: Bytes;
+  readonly header: MessageHeader;
+  readonly signingKey: Uint8Array | undefined;
+}
+
+/** Materials from the manager, a fresh message id, the message keys and the header body. */
+export async function prepareEncryption(
   manager: MaterialsManager,
   options: EncryptionParameters,
   suite: AlgorithmSuite,
   frameLength: number,
   plaintextLength: number | undefined,
-): Promise<EncryptionSession> {
+): Promise<PreparedEncryption> {
   const materials = await manager.getEncryptionMaterials({
     suite,
     encryptionContext: options.encryptionContext ?? {},
@@ -80,23 +93,44 @@ export async function beginEncryption(
 
   const messageId = randomBytes(MESSAGE_ID_LENGTH);
   const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materialsDataKey(materials), messageId);
-  const headerBody = serializeHeaderBody({
+  const fields = {
     suite,
     messageId,
     encryptionContext: materials.encryptionContext,
     encryptedDataKeys: materials.encryptedDataKeys,
     frameLength,
     commitKey,
-  });
-  // The header tag is GCM over an empty plaintext with the header body as AAD: only the tag.
-  const headerTag = await aesGcmSeal(encryptionKey, HEADER_IV, headerBody, new Uint8Array(0));
+  };
+  const headerBody = serializeHeaderBody(fields);
+  // Callers get exactly the view a decryptor will have of the header, without parsing it back.
+  const header = headerFromFields(fields, headerBody.byteLength + suite.tagLength);
+  return { suite, frameLength, messageId, encryptionKey, headerBody, header, signingKey: materials.signingKey };
+}
+
+/**
+ * The header tag (GCM over an empty plaintext with the header body as AAD: only the tag), which
+ * completes the session. `incrementalSigner`: streams sign as the bytes go by; the buffer API
+ * signs the whole message at the end (signMessage).
+ */
+export async function sealHeader(prepared: PreparedEncryption, incrementalSigner: boolean): Promise<EncryptionSession> {
+  const { headerBody, suite, signingKey } = prepared;
+  const headerTag = await aesGcmSeal(prepared.encryptionKey, HEADER_IV, headerBody, new Uint8Array(0));
   const headerBytes = new Uint8Array(headerBody.byteLength + headerTag.byteLength);
   headerBytes.set(headerBody, 0);
   headerBytes.set(headerTag, headerBody.byteLength);
-  // Reading the header back gives callers exactly the view a decryptor will have of it.
-  const header = parseHeader(headerBytes)!.header;
-  const signer = suite.signed ? new MessageSigner(materials.signingKey!).update(headerBytes) : undefined;
-  return { suite, frameLength, messageId, encryptionKey, headerBytes, header, signer };
+  const signer = suite.signed && incrementalSigner ? new MessageSigner(signingKey!).update(headerBytes) : undefined;
+  return { ...prepared, headerBytes, signer };
+}
+
+/** prepareEncryption then sealHeader: the session a stream needs before its first frame. */
+export async function beginEncryption(
+  manager: MaterialsManager,
+  options: EncryptionParameters,
+  suite: AlgorithmSuite,
+  frameLength: number,
+  plaintextLength: number | undefined,
+): Promise<EncryptionSession> {
+  return sealHeader(await prepareEncryption(manager, options, suite, frameLength, plaintextLength), true);
 }
 
 /** One encrypted frame as two parts, so no large buffer is copied to join them. */
@@ -108,7 +142,7 @@ export interface SealedFrame {
 }
 
 export async function encryptFrame(
-  session: EncryptionSession,
+  session: Pick<EncryptionSession, 'encryptionKey' | 'messageId'>,
   final: boolean,
   sequenceNumber: number,
   plaintext: Bytes,
@@ -122,16 +156,19 @@ export async function encryptFrame(
 /** A message being read, once its header has been authenticated. */
 export interface DecryptionSession {
   readonly encryptionKey: AesGcmKey;
+  /** Signed suites: the verification key (compressed P-384 point). */
+  readonly verificationKey: Uint8Array | undefined;
   /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
   readonly verifier: MessageVerifier | undefined;
 }
 
 /**
  * Asks the manager for the data key, then checks it against the header's key commitment
- * (constant time) and checks the header tag. The caller has already checked the structure it
- * could and the expected context, so a message that is refused for those costs no unwrap.
+ * (constant time). The caller has already checked the structure it could and the expected
+ * context, so a message that is refused for those costs no unwrap. The header tag is not checked
+ * yet: see verifyHeaderTag (beginDecryption does both).
  */
-export async function beginDecryption(manager: MaterialsManager, parsed: ParsedHeader): Promise<DecryptionSession> {
+export async function openDecryption(manager: MaterialsManager, parsed: ParsedHeader, incrementalVerifier: boolean): Promise<DecryptionSession> {
   const { header, suite } = parsed;
   const materials = await manager.decryptMaterials({
     suite,
@@ -142,9 +179,21 @@ export async function beginDecryption(manager: MaterialsManager, parsed: ParsedH
   if (!timingSafeEqual(commitKey, header.suiteData)) {
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }
-  await aesGcmOpen(encryptionKey, HEADER_IV, parsed.body, parsed.authTag, 'header');
-  const verifier = suite.signed ? new MessageVerifier(materials.verificationKey!) : undefined;
-  return { encryptionKey, verifier };
+  const verificationKey = suite.signed ? materials.verificationKey : undefined;
+  const verifier = suite.signed && incrementalVerifier ? new MessageVerifier(materials.verificationKey!) : undefined;
+  return { encryptionKey, verificationKey, verifier };
+}
+
+/** Checks the header tag; AuthenticationError if it fails. */
+export async function verifyHeaderTag(session: DecryptionSession, parsed: ParsedHeader): Promise<void> {
+  await aesGcmOpen(session.encryptionKey, HEADER_IV, parsed.body, parsed.authTag, 'header');
+}
+
+/** openDecryption then verifyHeaderTag: what a stream needs before its first frame. */
+export async function beginDecryption(manager: MaterialsManager, parsed: ParsedHeader): Promise<DecryptionSession> {
+  const session = await openDecryption(manager, parsed, true);
+  await verifyHeaderTag(session, parsed);
+  return session;
 }
 
 /** Decrypts and authenticates one parsed frame; AuthenticationError if its tag fails. */

@@ -83,11 +83,15 @@ export interface HkdfAesGcmRequest {
 /** A cached data key's KeyObject, made once per CryptoKey. */
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
+/**
+ * hkdfSync with a KeyObject: given bytes, it would make a KeyObject of them on every call, which
+ * costs more than the derivation; so the input becomes one KeyObject for both.
+ */
 export async function hkdfSha512AesGcmKey(request: HkdfAesGcmRequest): Promise<{ key: AesGcmKey; bits: Bytes }> {
   const { input, salt } = request;
-  let ikm: Bytes | KeyObject;
+  let ikm: KeyObject;
   if (input instanceof Uint8Array) {
-    ikm = input;
+    ikm = createSecretKey(input);
   } else {
     ikm = keyObjects.get(input) ?? KeyObject.from(input);
     keyObjects.set(input, ikm);
