@@ -9,8 +9,6 @@
  * (node:crypto, which is faster in Node for every size; sdk/node-build.mjs selects it). Both
  * export the same functions with the same behaviour, and the SDK's test files run on both.
  */
-import { expand as hkdfExpand, extract as hkdfExtract } from '@noble/hashes/hkdf.js';
-import { sha512 } from '@noble/hashes/sha2.js';
 import type { Bytes } from '../bytes';
 import { AuthenticationError } from '../errors';
 
@@ -61,37 +59,24 @@ export interface HkdfAesGcmRequest {
 }
 
 /**
- * HKDF-SHA512 twice over one input and salt: a non-extractable AES-GCM key and some bytes.
- *
- * From bytes (a data key just unwrapped or generated), the two derivations share one extract and
- * run in JavaScript (@noble/hashes, a few microseconds), and one WebCrypto call imports the AES
- * key: each WebCrypto call is a round trip to another thread, which for a 1 KiB message costs
- * more than the hashing. From an HKDF CryptoKey (a cached data key, whose bytes stay out of
- * reach) WebCrypto does both derivations.
+ * HKDF-SHA512 twice over one input and salt: a non-extractable AES-GCM key and some bytes. Both
+ * derivations go to WebCrypto at once, so they overlap. (Hashing in JavaScript instead, to save
+ * WebCrypto calls, measured slower in Chromium: @noble/hashes' SHA-512 costs more there than a
+ * WebCrypto round trip.)
  */
 export async function hkdfSha512AesGcmKey(request: HkdfAesGcmRequest): Promise<{ key: AesGcmKey; bits: Bytes }> {
   const { input, salt } = request;
-  if (input instanceof Uint8Array) {
-    const prk = hkdfExtract(sha512, input, salt);
-    const keyBytes = hkdfExpand(sha512, prk, request.keyInfo, request.keyLength) as Bytes;
-    const bits = hkdfExpand(sha512, prk, request.bitsInfo, request.bitsLength) as Bytes;
-    prk.fill(0);
-    try {
-      const key = await crypto.subtle.importKey('raw', keyBytes, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
-      return { key, bits };
-    } finally {
-      keyBytes.fill(0);
-    }
-  }
+  const hkdfKey =
+    input instanceof Uint8Array ? await crypto.subtle.importKey('raw', input, 'HKDF', false, ['deriveKey', 'deriveBits']) : input;
   const [key, bits] = await Promise.all([
     crypto.subtle.deriveKey(
       { name: 'HKDF', hash: 'SHA-512', salt, info: request.keyInfo },
-      input,
+      hkdfKey,
       { name: 'AES-GCM', length: request.keyLength * 8 },
       false,
       ['encrypt', 'decrypt'],
     ),
-    crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt, info: request.bitsInfo }, input, request.bitsLength * 8),
+    crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt, info: request.bitsInfo }, hkdfKey, request.bitsLength * 8),
   ]);
   return { key, bits: new Uint8Array(bits) };
 }
