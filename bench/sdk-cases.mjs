@@ -321,7 +321,7 @@ function median(values) {
  * is MB/s over a batch of calls lasting at least `minTime` seconds (large cases: one call). The
  * median round counts. runBatch(index, name, count) runs a contender `count` times.
  */
-export async function measureCases(described, { runBatch, now, reps = 5, largeReps = 3, minTime = 0.15, log = () => {} }) {
+export async function measureCases(described, { runBatch, now, reps = 7, largeReps = 5, minTime = 0.1, log = () => {} }) {
   const results = [];
   for (let index = 0; index < described.length; index++) {
     const c = described[index];
@@ -345,7 +345,7 @@ export async function measureCases(described, { runBatch, now, reps = 5, largeRe
       }
     }
     const mbps = Object.fromEntries(c.contenders.map((n) => [n, median(samples[n])]));
-    results.push({ ...c, mbps, samples: Object.fromEntries(c.contenders.map((n) => [n, samples[n].map((v) => Number(v.toFixed(2)))])) });
+    results.push({ ...c, mbps, samples: Object.fromEntries(c.contenders.map((n) => [n, samples[n].map((v) => Number(v.toPrecision(4)))])) });
     log(`${c.group} ${c.label} ${c.op} done`);
   }
   return results;
@@ -354,7 +354,17 @@ export async function measureCases(described, { runBatch, now, reps = 5, largeRe
 // ---------------------------------------------------------------------------------------------
 // Verdicts
 
-const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+/**
+ * The ratio of contender `a` to `b` in case result `r`: the median over rounds of a/b within each
+ * round, where the two ran back to back. On a shared, busy machine this is far steadier than a
+ * ratio of medians, since load that changes between rounds hits both sides of each round alike.
+ */
+export function pairedRatio(r, a, b) {
+  const as = r.samples?.[a];
+  const bs = r.samples?.[b];
+  if (!as || !bs || as.length === 0 || as.length !== bs.length) return NaN;
+  return median(as.map((value, i) => (bs[i] > 0 ? value / bs[i] : NaN)).filter(Number.isFinite));
+}
 
 /** The issue's targets that apply to `runtime`, from measured results: [{ label, value, target, pass }]. */
 export function verdicts(runtime, results) {
@@ -363,6 +373,7 @@ export function verdicts(runtime, results) {
     out.push({ label, value, target, pass: Number.isFinite(value) && (strict ? value > target : value >= target) });
   for (const r of results) {
     const m = r.mbps;
+    const ratio = (a, b) => (m[a] === undefined || m[b] === undefined ? NaN : pairedRatio(r, a, b));
     if (r.group === 'stream') {
       add(`${r.label} ${r.op} vs raw WebCrypto at the same frame length >= ${TARGETS.streamVsRawFramed}x`, ratio(m.edgekms, m.raw), TARGETS.streamVsRawFramed);
       if (runtime === 'chromium' && m.officialEqual !== undefined) {

@@ -2,10 +2,9 @@
 // per group of cases, MB/s per contender and the ratios the targets use, then the targets with
 // PASS or BELOW.
 import { fixed, table } from './report.mjs';
-import { verdicts } from './sdk-cases.mjs';
+import { pairedRatio, verdicts } from './sdk-cases.mjs';
 
 const x = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}x` : '—');
-const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 
 const GROUPS = {
   stream: {
@@ -62,7 +61,7 @@ function rate(r, name) {
 export function formatResults(runtime, results, { heading } = {}) {
   const out = [''];
   if (heading) out.push(heading);
-  out.push('figures: MB/s (10^6 plaintext bytes/s), or msg/s for messages under 64 KiB');
+  out.push('figures: MB/s (10^6 plaintext bytes/s), or msg/s for messages under 64 KiB, median of rounds; ratios: median of the per-round ratios (both sides timed back to back)');
   for (const [group, spec] of Object.entries(GROUPS)) {
     const rows = results.filter((r) => r.group === group);
     if (rows.length === 0) continue;
@@ -72,7 +71,7 @@ export function formatResults(runtime, results, { heading } = {}) {
     out.push(
       table(
         ['case', 'op', ...names.map((n) => LABELS[n] ?? n), ...ratios.map(([label]) => label)],
-        rows.map((r) => [r.label, r.op, ...names.map((n) => rate(r, n)), ...ratios.map(([, a, b]) => x(ratio(r.mbps[a], r.mbps[b])))]),
+        rows.map((r) => [r.label, r.op, ...names.map((n) => rate(r, n)), ...ratios.map(([, a, b]) => x(pairedRatio(r, a, b)))]),
       ),
     );
   }

@@ -1,20 +1,55 @@
 /**
  * The Node build's aes-gcm.ts (selected by sdk/node-build.mjs for the package's `node`
- * condition): the same functions on node:crypto, which in Node beats WebCrypto at every size
- * (no hop to libuv's thread pool, no copy of the input, and for small inputs far less overhead
- * per call). Nothing else in the SDK differs between the builds, and the SDK's test files run on
- * both (vitest projects sdk-node and sdk-node-webcrypto).
+ * condition): the same functions, with node:crypto for small inputs. In Node, node:crypto beats
+ * WebCrypto by far for small inputs (no hop to libuv's thread pool, far less overhead per call),
+ * while for large ones WebCrypto wins: its calls run on the thread pool, so the several frames a
+ * stream or the buffer API keep in flight are encrypted in parallel, off the main thread. So
+ * inputs from LARGE_INPUT bytes on go to WebCrypto, the rest to node:crypto. Nothing else in the
+ * SDK differs between the builds, and the SDK's test files run on both (vitest projects sdk-node
+ * and sdk-node-webcrypto).
  *
  * Decryption returns nothing until the tag has verified: `final()` checks it, and the plaintext
- * `update()` produced is dropped when it throws.
+ * `update()` produced is wiped and dropped when it throws.
  */
-import { KeyObject, createCipheriv, createDecipheriv, createSecretKey, hkdfSync } from 'node:crypto';
+import { KeyObject, createCipheriv, createDecipheriv, createSecretKey, hkdfSync, webcrypto } from 'node:crypto';
 import type { Bytes } from '../bytes';
 import { AuthenticationError } from '../errors';
 
 export type AesGcmKey = { readonly type: string };
 
+/** From this many bytes of input on, WebCrypto (measured in bench/sdk.mjs: 64 MiB streams). */
+export const LARGE_INPUT = 64 * 1024;
 const TAG_LENGTH = 16;
+
+/** A key for both paths: node:crypto's KeyObject, and the WebCrypto key made from it when needed. */
+class NodeAesGcmKey {
+  readonly type = 'secret';
+  private webKey: CryptoKey | undefined;
+  private importing: Promise<CryptoKey> | undefined;
+
+  constructor(
+    readonly keyObject: KeyObject,
+    webKey?: CryptoKey,
+  ) {
+    cipherName(keyObject);
+    this.webKey = webKey;
+  }
+
+  /**
+   * Runs `call` with the WebCrypto key. Callers (the streams) may reuse `input` as soon as the
+   * seal or open they called returns, as WebCrypto copies its input when called; so `call` runs
+   * at once when the key is there, and on a copy of the input while the key is first imported.
+   */
+  withWebKey<T>(input: Bytes, call: (key: CryptoKey, input: Bytes) => Promise<T>): Promise<T> {
+    if (this.webKey !== undefined) return call(this.webKey, input);
+    const copy = input.slice();
+    this.importing ??= webcrypto.subtle.importKey('raw', this.keyObject.export(), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+    return this.importing.then((key) => {
+      this.webKey = key;
+      return call(key, copy);
+    });
+  }
+}
 
 function cipherName(key: KeyObject): 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' {
   switch (key.symmetricKeySize) {
@@ -30,18 +65,21 @@ function cipherName(key: KeyObject): 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gc
 }
 
 export async function importAesGcmKey(raw: Bytes): Promise<AesGcmKey> {
-  const key = createSecretKey(raw);
-  cipherName(key);
-  return key;
+  return new NodeAesGcmKey(createSecretKey(raw));
 }
 
 export function aesGcmKeyFromCryptoKey(key: CryptoKey): AesGcmKey {
-  return KeyObject.from(key);
+  return new NodeAesGcmKey(KeyObject.from(key), key);
 }
 
 /** Returns ciphertext followed by the 16-byte tag, in an ArrayBuffer of its own. */
 export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintext: Bytes): Promise<Bytes> {
-  const keyObject = key as KeyObject;
+  const nodeKey = key as NodeAesGcmKey;
+  if (plaintext.byteLength >= LARGE_INPUT) {
+    const params = { name: 'AES-GCM', iv: iv.slice(), additionalData: aad.slice(), tagLength: 128 };
+    return nodeKey.withWebKey(plaintext, async (webKey, input) => new Uint8Array(await webcrypto.subtle.encrypt(params, webKey, input)));
+  }
+  const { keyObject } = nodeKey;
   const cipher = createCipheriv(cipherName(keyObject), keyObject, iv, { authTagLength: TAG_LENGTH });
   cipher.setAAD(aad);
   const sealed = new Uint8Array(plaintext.byteLength + TAG_LENGTH);
@@ -54,8 +92,19 @@ export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintex
 
 /** Decrypts ciphertext-with-tag; AuthenticationError when the tag does not verify. */
 export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: Bytes, what: string): Promise<Bytes> {
-  const keyObject = key as KeyObject;
+  const nodeKey = key as NodeAesGcmKey;
   if (sealed.byteLength < TAG_LENGTH) throw new AuthenticationError(`${what}: authentication tag did not verify`);
+  if (sealed.byteLength >= LARGE_INPUT) {
+    const params = { name: 'AES-GCM', iv: iv.slice(), additionalData: aad.slice(), tagLength: 128 };
+    return nodeKey.withWebKey(sealed, async (webKey, input) => {
+      try {
+        return new Uint8Array(await webcrypto.subtle.decrypt(params, webKey, input));
+      } catch (error) {
+        throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
+      }
+    });
+  }
+  const { keyObject } = nodeKey;
   const length = sealed.byteLength - TAG_LENGTH;
   const decipher = createDecipheriv(cipherName(keyObject), keyObject, iv, { authTagLength: TAG_LENGTH });
   decipher.setAAD(aad);
@@ -97,7 +146,7 @@ export async function hkdfSha512AesGcmKey(request: HkdfAesGcmRequest): Promise<{
     keyObjects.set(input, ikm);
   }
   const keyBytes = new Uint8Array(hkdfSync('sha512', ikm, salt, request.keyInfo, request.keyLength));
-  const key = createSecretKey(keyBytes);
+  const key = new NodeAesGcmKey(createSecretKey(keyBytes));
   keyBytes.fill(0);
   const bits = new Uint8Array(hkdfSync('sha512', ikm, salt, request.bitsInfo, request.bitsLength));
   return { key, bits };
