@@ -28,10 +28,11 @@ const GROUPS = {
     ratios: [['hit vs no cache', 'edgekmsCached', 'edgekms']],
   },
   signed: {
-    title: 'Signed suite 0x0578 (ECDSA P-384), raw AES keyring: edgekms buffer and stream APIs vs the official buffer API',
+    title: 'Signed suite 0x0578 (ECDSA P-384), raw AES keyring: edgekms buffer and stream APIs vs the official buffer API; "JS SHA-384": hashing the bytes alone (@noble/hashes), the ceiling of any stream of this suite',
     ratios: [
       ['buffer vs official', 'edgekms', 'official'],
       ['stream vs off. buffer', 'edgekmsStream', 'official'],
+      ['JS SHA-384 vs off. buffer', 'sha384', 'official'],
     ],
   },
   frames: {
@@ -49,6 +50,7 @@ const LABELS = {
   officialCached: 'official cached',
   officialEqual: 'official =frame',
   officialDefault: 'official 4K',
+  sha384: 'JS SHA-384',
 };
 
 /** MB/s, or messages per second for messages under 64 KiB (where MB/s rounds to nothing). */
