@@ -51,6 +51,25 @@ class NodeAesGcmKey {
   }
 }
 
+/** The keys made for callers' own CryptoKeys, once each. */
+const wrapped = new WeakMap<CryptoKey, NodeAesGcmKey>();
+
+/**
+ * This module's key for `key`: its own, or a WebCrypto AES-GCM CryptoKey made elsewhere in the
+ * SDK (wrapped once), so no caller has to know which build it runs in.
+ */
+function nodeKeyOf(key: AesGcmKey): NodeAesGcmKey {
+  if (key instanceof NodeAesGcmKey) return key;
+  if (key instanceof CryptoKey) {
+    const known = wrapped.get(key);
+    if (known !== undefined) return known;
+    const made = new NodeAesGcmKey(KeyObject.from(key), key);
+    wrapped.set(key, made);
+    return made;
+  }
+  throw new TypeError('not an AES-GCM key');
+}
+
 function cipherName(key: KeyObject): 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' {
   switch (key.symmetricKeySize) {
     case 16:
@@ -69,12 +88,12 @@ export async function importAesGcmKey(raw: Bytes): Promise<AesGcmKey> {
 }
 
 export function aesGcmKeyFromCryptoKey(key: CryptoKey): AesGcmKey {
-  return new NodeAesGcmKey(KeyObject.from(key), key);
+  return nodeKeyOf(key);
 }
 
 /** Returns ciphertext followed by the 16-byte tag, in an ArrayBuffer of its own. */
 export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintext: Bytes): Promise<Bytes> {
-  const nodeKey = key as NodeAesGcmKey;
+  const nodeKey = nodeKeyOf(key);
   if (plaintext.byteLength >= LARGE_INPUT) {
     const params = { name: 'AES-GCM', iv: iv.slice(), additionalData: aad.slice(), tagLength: 128 };
     return nodeKey.withWebKey(plaintext, async (webKey, input) => new Uint8Array(await webcrypto.subtle.encrypt(params, webKey, input)));
@@ -92,7 +111,7 @@ export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintex
 
 /** Decrypts ciphertext-with-tag; AuthenticationError when the tag does not verify. */
 export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: Bytes, what: string): Promise<Bytes> {
-  const nodeKey = key as NodeAesGcmKey;
+  const nodeKey = nodeKeyOf(key);
   if (sealed.byteLength < TAG_LENGTH) throw new AuthenticationError(`${what}: authentication tag did not verify`);
   if (sealed.byteLength >= LARGE_INPUT) {
     const params = { name: 'AES-GCM', iv: iv.slice(), additionalData: aad.slice(), tagLength: 128 };
