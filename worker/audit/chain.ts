@@ -1,4 +1,5 @@
-import { genesisHash, recordHash, type AuditEntry, type AuditRecord, type ContextSummary, type Outcome } from './record';
+import { AUDIT_FIELDS, auditColumn, type AuditField } from './fields';
+import { genesisHash, recordHash, type AuditEntry, type AuditRecord, type Outcome } from './record';
 
 /**
  * A hash-chained audit log in a Durable Object's SQLite storage: a key's own
@@ -52,48 +53,32 @@ export interface ChainVerificationPage {
   firstInvalid?: InvalidRecord;
 }
 
-interface Row extends Record<string, SqlStorageValue> {
-  seq: number;
-  time: number;
-  request_id: string;
-  principal: string;
-  account: string;
-  operation: string;
-  key_id: string | null;
-  key_version: number | null;
-  encryption_context: string | null;
-  outcome: string;
-  error_name: string | null;
-  source_ip: string | null;
-  user_agent: string | null;
-  request_count: number | null;
-  window_start: number | null;
-  encryption_context_summary: string | null;
-  prev_hash: string;
-  hash: string;
+type Row = Record<string, SqlStorageValue>;
+
+const FIELDS: readonly AuditField[] = AUDIT_FIELDS;
+
+/** The audit table, its columns read from fields.ts; the sequence number is its key. */
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS audit (${FIELDS.map(
+  (field) => `${field.column} ${field.type}${field.name === 'sequence' ? ' PRIMARY KEY' : field.required ? ' NOT NULL' : ''}`,
+).join(', ')})`;
+
+const SEQ = auditColumn('sequence');
+
+const INSERT = `INSERT INTO audit (${FIELDS.map((field) => field.column).join(', ')}) VALUES (${FIELDS.map(() => '?').join(', ')})`;
+
+function toColumn(field: AuditField, value: unknown): SqlStorageValue {
+  if (value === undefined) return null;
+  return field.json ? JSON.stringify(value) : (value as SqlStorageValue);
 }
 
 function toRecord(row: Row): AuditRecord {
-  return {
-    sequence: row.seq,
-    time: row.time,
-    requestId: row.request_id,
-    principal: row.principal,
-    account: row.account,
-    operation: row.operation,
-    outcome: row.outcome as Outcome,
-    previousHash: row.prev_hash,
-    hash: row.hash,
-    ...(row.key_id !== null && { keyId: row.key_id }),
-    ...(row.key_version !== null && { keyVersion: row.key_version }),
-    ...(row.encryption_context !== null && { encryptionContext: JSON.parse(row.encryption_context) as Record<string, string> }),
-    ...(row.encryption_context_summary !== null && { encryptionContextSummary: JSON.parse(row.encryption_context_summary) as ContextSummary }),
-    ...(row.error_name !== null && { errorName: row.error_name }),
-    ...(row.source_ip !== null && { sourceIp: row.source_ip }),
-    ...(row.user_agent !== null && { userAgent: row.user_agent }),
-    ...(row.request_count !== null && { count: row.request_count }),
-    ...(row.window_start !== null && { windowStart: row.window_start }),
-  };
+  const record: Record<string, unknown> = {};
+  for (const field of FIELDS) {
+    const stored = row[field.column];
+    if (stored === null || stored === undefined) continue;
+    record[field.name] = field.json ? JSON.parse(stored as string) : stored;
+  }
+  return record as unknown as AuditRecord;
 }
 
 export class AuditChain {
@@ -104,37 +89,19 @@ export class AuditChain {
     /** Names the chain (a key id, or `account:<id>`); part of its first hash. */
     readonly source: string,
   ) {
-    sql.exec(`
-      CREATE TABLE IF NOT EXISTS audit (
-        seq INTEGER PRIMARY KEY,
-        time INTEGER NOT NULL,
-        request_id TEXT NOT NULL,
-        principal TEXT NOT NULL,
-        account TEXT NOT NULL,
-        operation TEXT NOT NULL,
-        key_id TEXT,
-        key_version INTEGER,
-        encryption_context TEXT,
-        outcome TEXT NOT NULL,
-        error_name TEXT,
-        source_ip TEXT,
-        user_agent TEXT,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        request_count INTEGER,
-        window_start INTEGER
-      );
-      CREATE INDEX IF NOT EXISTS audit_by_time ON audit (time, seq);
-    `);
-    // A chain created before the throttled-request counts, or before context summaries, gains their columns.
+    sql.exec(CREATE_TABLE);
+    // A chain created before some optional field existed (throttled-request counts, context summaries) gains its column.
     const columns = new Set(sql.exec<{ name: string }>('PRAGMA table_info(audit)').toArray().map((column) => column.name));
-    for (const [name, type] of [['request_count', 'INTEGER'], ['window_start', 'INTEGER'], ['encryption_context_summary', 'TEXT']]) {
-      if (!columns.has(name!)) sql.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
+    for (const field of FIELDS) {
+      if (!columns.has(field.column) && !field.required) sql.exec(`ALTER TABLE audit ADD COLUMN ${field.column} ${field.type}`);
     }
+    // Earlier releases kept an index on time that no query used (page() filters within a sequence range); a
+    // no-op once dropped, and dropping it frees its pages in the same storage transaction as the constructor.
+    sql.exec('DROP INDEX IF EXISTS audit_by_time');
   }
 
   private readHead(): { sequence: number; hash: string } {
-    const last = this.sql.exec<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').toArray()[0];
+    const last = this.sql.exec<{ seq: number; hash: string }>(`SELECT ${SEQ} AS seq, ${auditColumn('hash')} AS hash FROM audit ORDER BY ${SEQ} DESC LIMIT 1`).toArray()[0];
     return last ? { sequence: last.seq, hash: last.hash } : { sequence: 0, hash: genesisHash(this.source) };
   }
 
@@ -143,32 +110,10 @@ export class AuditChain {
     const sequence = this.head.sequence + 1;
     const previousHash = this.head.hash;
     const hash = recordHash(sequence, entry, previousHash);
-    this.sql.exec(
-      `INSERT INTO audit (seq, time, request_id, principal, account, operation, key_id, key_version,
-         encryption_context, outcome, error_name, source_ip, user_agent, request_count, window_start,
-         encryption_context_summary, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      sequence,
-      entry.time,
-      entry.requestId,
-      entry.principal,
-      entry.account,
-      entry.operation,
-      entry.keyId ?? null,
-      entry.keyVersion ?? null,
-      entry.encryptionContext ? JSON.stringify(entry.encryptionContext) : null,
-      entry.outcome,
-      entry.errorName ?? null,
-      entry.sourceIp ?? null,
-      entry.userAgent ?? null,
-      entry.count ?? null,
-      entry.windowStart ?? null,
-      entry.encryptionContextSummary ? JSON.stringify(entry.encryptionContextSummary) : null,
-      previousHash,
-      hash,
-    );
+    const record: AuditRecord = { ...entry, sequence, previousHash, hash };
+    this.sql.exec(INSERT, ...FIELDS.map((field) => toColumn(field, record[field.name])));
     this.head = { sequence, hash };
-    return { ...entry, sequence, previousHash, hash };
+    return record;
   }
 
   /**
@@ -179,16 +124,16 @@ export class AuditChain {
    */
   page(filter: AuditFilter, afterSequence: number, limit: number, scanBudget: number): ChainPage {
     const windowEnd = afterSequence + Math.max(1, scanBudget);
-    const conditions = ['seq > ?', 'seq <= ?'];
+    const conditions = [`${SEQ} > ?`, `${SEQ} <= ?`];
     const params: SqlStorageValue[] = [afterSequence, windowEnd];
-    // Unary plus keeps SQLite on the sequence range: the time index would read past the budget.
-    if (filter.startTime !== undefined) conditions.push('+time >= ?'), params.push(filter.startTime);
-    if (filter.endTime !== undefined) conditions.push('+time <= ?'), params.push(filter.endTime);
-    if (filter.principal !== undefined) conditions.push('principal = ?'), params.push(filter.principal);
-    if (filter.operation !== undefined) conditions.push('operation = ?'), params.push(filter.operation);
-    if (filter.outcome !== undefined) conditions.push('outcome = ?'), params.push(filter.outcome);
+    // Only the sequence range is indexed (the primary key), so SQLite reads no more than the budget's rows.
+    if (filter.startTime !== undefined) conditions.push(`${auditColumn('time')} >= ?`), params.push(filter.startTime);
+    if (filter.endTime !== undefined) conditions.push(`${auditColumn('time')} <= ?`), params.push(filter.endTime);
+    if (filter.principal !== undefined) conditions.push(`${auditColumn('principal')} = ?`), params.push(filter.principal);
+    if (filter.operation !== undefined) conditions.push(`${auditColumn('operation')} = ?`), params.push(filter.operation);
+    if (filter.outcome !== undefined) conditions.push(`${auditColumn('outcome')} = ?`), params.push(filter.outcome);
     const rows = this.sql
-      .exec<Row>(`SELECT * FROM audit WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT ?`, ...params, limit + 1)
+      .exec<Row>(`SELECT * FROM audit WHERE ${conditions.join(' AND ')} ORDER BY ${SEQ} LIMIT ?`, ...params, limit + 1)
       .toArray();
     if (rows.length > limit) {
       const records = rows.slice(0, limit).map(toRecord);
@@ -215,7 +160,7 @@ export class AuditChain {
       verified,
       firstInvalid: { sequence, reason, ...(requestId !== undefined && { requestId }) },
     });
-    for (const row of this.sql.exec<Row>('SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?', expected, budget)) {
+    for (const row of this.sql.exec<Row>(`SELECT * FROM audit WHERE ${SEQ} >= ? ORDER BY ${SEQ} LIMIT ?`, expected, budget)) {
       const record = toRecord(row);
       if (record.sequence !== expected) return fail(expected, `record ${expected} is missing`);
       if (record.previousHash !== previousHash) return fail(record.sequence, 'its previous hash does not match the record before it', record.requestId);
@@ -244,6 +189,6 @@ export class AuditChain {
   }
 
   private lastSequence(): number {
-    return this.sql.exec<{ last: number | null }>('SELECT MAX(seq) AS last FROM audit').one().last ?? 0;
+    return this.sql.exec<{ last: number | null }>(`SELECT MAX(${SEQ}) AS last FROM audit`).one().last ?? 0;
   }
 }

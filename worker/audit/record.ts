@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { AUDIT_FIELDS, type AuditField } from './fields';
 
 /**
  * One audit record: who asked for what, on which key and version, with which
@@ -54,38 +55,33 @@ export interface AuditRecord extends AuditEntry {
 
 const encoder = new TextEncoder();
 
-/**
- * The fields in a fixed order: the byte string the hash covers. Fields added
- * later are appended only when present, so every record written before them
- * keeps its hash and old chains still verify. Each later group brings the
- * groups before it (null when absent), so a field's position names it.
- */
-function canonical(sequence: number, entry: AuditEntry, previousHash: string): string {
-  const counted = [entry.count ?? null, entry.windowStart ?? null];
-  const added = entry.encryptionContextSummary !== undefined
-    ? [...counted, summaryFields(entry.encryptionContextSummary)]
-    : entry.count !== undefined ? counted : [];
-  return JSON.stringify([
-    sequence,
-    entry.time,
-    entry.requestId,
-    entry.principal,
-    entry.account,
-    entry.operation,
-    entry.keyId ?? null,
-    entry.keyVersion ?? null,
-    entry.encryptionContext ? Object.entries(entry.encryptionContext).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null,
-    entry.outcome,
-    entry.errorName ?? null,
-    entry.sourceIp ?? null,
-    entry.userAgent ?? null,
-    previousHash,
-    ...added,
-  ]);
+/** The hashed fields by group, each group in the table's order (fields.ts). */
+const HASH_GROUPS: AuditField[][] = [];
+for (const field of AUDIT_FIELDS as readonly AuditField[]) {
+  if (field.hashGroup !== undefined) (HASH_GROUPS[field.hashGroup] ??= []).push(field);
 }
 
-function summaryFields(summary: ContextSummary): unknown[] {
-  return [summary.sha256, summary.bytes, summary.pairs, summary.keys];
+function hashValue(field: AuditField, value: unknown): unknown {
+  if (value === undefined) return null;
+  if (field.hashAs === 'sortedEntries') return Object.entries(value as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (field.hashAs === 'summary') {
+    const summary = value as ContextSummary;
+    return [summary.sha256, summary.bytes, summary.pairs, summary.keys];
+  }
+  return value;
+}
+
+/**
+ * The byte string the hash covers: the fields of group 0, then those of
+ * every later group up to the last one the record has a field of (fields.ts
+ * says why), each null when absent.
+ */
+function canonical(sequence: number, entry: AuditEntry, previousHash: string): string {
+  const fields: Partial<AuditRecord> = { ...entry, sequence, previousHash };
+  const has = (group: AuditField[]) => group.some((field) => fields[field.name] !== undefined);
+  let groups = HASH_GROUPS.length;
+  while (groups > 1 && !has(HASH_GROUPS[groups - 1]!)) groups--;
+  return JSON.stringify(HASH_GROUPS.slice(0, groups).flatMap((group) => group.map((field) => hashValue(field, fields[field.name]))));
 }
 
 /** Synchronous on purpose: appending must not yield, or two requests could chain onto the same head. */

@@ -84,27 +84,32 @@ export function allowedUsages(spec: KeySpec): KeyUsage[] {
   }
 }
 
+/**
+ * The algorithms a key may be used with, by kind. The names are AWS KMS's
+ * algorithm identifiers, and they are domain values here, not wire shape:
+ * requests name them, policies compare them (kms:EncryptionAlgorithm,
+ * kms:SigningAlgorithm, kms:MacAlgorithm), the key checks them. The response
+ * fields that list them are operations/shapes.ts's.
+ */
 export interface KeyAlgorithms {
-  EncryptionAlgorithms?: EncryptionAlgorithm[];
-  SigningAlgorithms?: SigningAlgorithm[];
-  MacAlgorithms?: MacAlgorithm[];
+  encryption?: EncryptionAlgorithm[];
+  signing?: SigningAlgorithm[];
+  mac?: MacAlgorithm[];
 }
 
-/** The algorithm lists DescribeKey and GetPublicKey advertise for a spec and usage. */
+/** The algorithms of a spec and usage (DescribeKey and GetPublicKey advertise them). */
 export function keyAlgorithms(spec: KeySpec, usage: KeyUsage): KeyAlgorithms {
   const info = KEY_SPECS[spec];
   switch (info.family) {
     case 'aes':
-      return { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] };
+      return { encryption: ['SYMMETRIC_DEFAULT'] };
     case 'hmac':
-      return { MacAlgorithms: [info.macAlgorithm] };
+      return { mac: [info.macAlgorithm] };
     case 'ecdsa':
     case 'ed25519':
-      return { SigningAlgorithms: info.signingAlgorithms };
+      return { signing: info.signingAlgorithms };
     case 'rsa':
-      return usage === 'SIGN_VERIFY'
-        ? { SigningAlgorithms: RSA_SIGNING }
-        : { EncryptionAlgorithms: RSA_ENCRYPTION };
+      return usage === 'SIGN_VERIFY' ? { signing: RSA_SIGNING } : { encryption: RSA_ENCRYPTION };
   }
 }
 

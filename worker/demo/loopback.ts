@@ -1,4 +1,5 @@
 import { AccessDeniedException } from '../errors';
+import { isIpv4 } from '../wire/ip-address';
 
 /**
  * DNS rebinding: a page on evil.example that points its own name at
@@ -14,7 +15,6 @@ import { AccessDeniedException } from '../errors';
 
 // Host is a bare name or bracketed IPv6 address and an optional port: no userinfo, path or spaces.
 const HOST_SYNTAX = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
-const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 /** `host` (host[:port]) as a URL of `scheme`, so that case, IPv4 forms, IPv6 forms and default ports are normalized. */
 function parseHost(host: string, scheme = 'http:'): URL | undefined {
@@ -26,8 +26,10 @@ function parseHost(host: string, scheme = 'http:'): URL | undefined {
   }
 }
 
+/** `hostname` as a URL normalizes it: lower case, IPv4 in dotted decimal, IPv6 bracketed and compressed. */
 function isLoopbackHostname(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.endsWith('.localhost') || IPV4_LOOPBACK.test(hostname) || hostname === '[::1]';
+  const ipv4Loopback = isIpv4(hostname) && hostname.startsWith('127.');
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || ipv4Loopback || hostname === '[::1]';
 }
 
 /** Bounded, so that a refusal cannot be made to echo a long header back. */

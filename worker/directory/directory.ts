@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
 import { AlreadyExistsException, NotFoundException } from '../errors';
 import { capture, type Result } from '../result';
+import { readRetirableGrant, type AwsShapedGrant, type RetirableGrant } from '../key-object/stored-grant';
 import { decodeMarker, pageFromLookahead, type Page } from '../wire/pagination';
 
 /**
@@ -76,13 +77,14 @@ export class Directory extends DurableObject<Bindings> {
   }
 
   /** ListRetirableGrants is an account-wide question; keys keep this index of their grants up to date. */
-  indexGrant(entry: { GrantId: string; KeyId: string }, retiringPrincipal: string): void {
-    const keyId = entry.KeyId.slice(entry.KeyId.lastIndexOf('/') + 1);
+  indexGrant(entry: RetirableGrant): void {
+    if (entry.retiringPrincipal === undefined) return;
+    const keyId = entry.keyArn.slice(entry.keyArn.lastIndexOf('/') + 1);
     this.sql.exec(
       'INSERT OR REPLACE INTO retirable_grants (grant_id, key_id, retiring_principal, entry) VALUES (?, ?, ?, ?)',
-      entry.GrantId,
+      entry.grantId,
       keyId,
-      retiringPrincipal,
+      entry.retiringPrincipal,
       JSON.stringify(entry),
     );
   }
@@ -91,7 +93,8 @@ export class Directory extends DurableObject<Bindings> {
     this.sql.exec('DELETE FROM retirable_grants WHERE grant_id = ?', grantId);
   }
 
-  listRetirableGrants(retiringPrincipal: string, limit: number, marker: string | undefined): Promise<Result<Page<string>>> {
+  /** Entries written by earlier releases are in AWS's GrantListEntry shape (key-object/stored-grant.ts). */
+  listRetirableGrants(retiringPrincipal: string, limit: number, marker: string | undefined): Promise<Result<Page<RetirableGrant>>> {
     return capture(() => {
       const after = decodeMarker(marker) ?? '';
       const rows = this.sql
@@ -103,7 +106,7 @@ export class Directory extends DurableObject<Bindings> {
         )
         .toArray();
       const page = pageFromLookahead(rows, limit, (row) => row.grant_id);
-      return { ...page, items: page.items.map((row) => row.entry) };
+      return { ...page, items: page.items.map((row) => readRetirableGrant(JSON.parse(row.entry) as RetirableGrant | AwsShapedGrant)) };
     });
   }
 

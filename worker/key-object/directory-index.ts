@@ -22,20 +22,12 @@ export async function unlistKey(env: Bindings, record: KeyRecord): Promise<void>
   await directory(env, record.account).forgetKey(record.keyId);
 }
 
-/**
- * The index row of a grant. Its format is fixed by the rows already stored:
- * AWS's GrantListEntry (no token, CreationDate in seconds), which
- * ListRetirableGrants returns as stored.
- */
-function retirableEntry(grant: Grant) {
-  const { GrantToken: _token, CreationDate, ...entry } = grant;
-  return { ...entry, CreationDate: CreationDate / 1000 };
-}
-
+/** The index holds the grant without its token: only the key's object keeps that. */
 export async function indexGrant(env: Bindings, record: KeyRecord, grant: Grant): Promise<void> {
-  if (grant.RetiringPrincipal) await directory(env, record.account).indexGrant(retirableEntry(grant), grant.RetiringPrincipal);
+  const { token: _token, ...entry } = grant;
+  if (grant.retiringPrincipal) await directory(env, record.account).indexGrant(entry);
 }
 
 export async function unindexGrant(env: Bindings, record: KeyRecord, grant: Grant): Promise<void> {
-  if (grant.RetiringPrincipal) await directory(env, record.account).unindexGrant(grant.GrantId);
+  if (grant.retiringPrincipal) await directory(env, record.account).unindexGrant(grant.grantId);
 }

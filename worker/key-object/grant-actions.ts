@@ -32,9 +32,9 @@ export function grantFacts(request: CreateGrantRequest): RequestFacts {
     'kms:GrantOperations': request.operations,
     'kms:GranteePrincipal': request.granteePrincipal,
     'kms:RetiringPrincipal': request.retiringPrincipal,
-    'kms:GrantConstraintType': request.constraints?.EncryptionContextEquals
+    'kms:GrantConstraintType': request.constraints?.contextEquals
       ? 'EncryptionContextEquals'
-      : request.constraints?.EncryptionContextSubset
+      : request.constraints?.contextSubset
         ? 'EncryptionContextSubset'
         : undefined,
   };
@@ -58,23 +58,23 @@ export function issueGrant(
   }
   const same = (request.name === undefined ? [] : store.named(request.granteePrincipal, request.name)).find(
     (grant) =>
-      JSON.stringify([grant.Operations, grant.Constraints ?? null, grant.RetiringPrincipal ?? null]) ===
+      JSON.stringify([grant.operations, grant.constraints ?? null, grant.retiringPrincipal ?? null]) ===
       JSON.stringify([request.operations, request.constraints ?? null, request.retiringPrincipal ?? null]),
   );
   if (same) return { grant: same, created: false };
   requireWithinQuota('Grants per key', GRANTS_PER_KEY, store.count());
   const grantId = crypto.randomUUID().replaceAll('-', '');
   const grant: Grant = {
-    GrantId: grantId,
-    GrantToken: makeGrantToken(record.keyId, grantId),
-    KeyId: recordArn(record),
-    GranteePrincipal: request.granteePrincipal,
-    IssuingAccount: `arn:aws:iam::${caller.principal.account}:root`,
-    Operations: request.operations,
-    CreationDate: Date.now(),
-    ...(request.name !== undefined && { Name: request.name }),
-    ...(request.retiringPrincipal !== undefined && { RetiringPrincipal: request.retiringPrincipal }),
-    ...(request.constraints !== undefined && { Constraints: request.constraints }),
+    grantId,
+    token: makeGrantToken(record.keyId, grantId),
+    keyArn: recordArn(record),
+    grantee: request.granteePrincipal,
+    issuingAccount: `arn:aws:iam::${caller.principal.account}:root`,
+    operations: request.operations,
+    createdAt: Date.now(),
+    ...(request.name !== undefined && { name: request.name }),
+    ...(request.retiringPrincipal !== undefined && { retiringPrincipal: request.retiringPrincipal }),
+    ...(request.constraints !== undefined && { constraints: request.constraints }),
   };
   store.put(grant);
   return { grant, created: true };
@@ -83,7 +83,7 @@ export function issueGrant(
 /** The grant a RevokeGrant or RetireGrant names (and, with a token, the token matches). */
 export function namedGrant(store: GrantStore, grantId: string, grantToken?: string): Grant {
   const grant = store.get(grantId);
-  if (!grant || (grantToken !== undefined && grant.GrantToken !== grantToken)) {
+  if (!grant || (grantToken !== undefined && grant.token !== grantToken)) {
     throw new NotFoundException(`Grant ${grantId} does not exist on this key.`);
   }
   return grant;
@@ -96,9 +96,9 @@ export function namedGrant(store: GrantStore, grantId: string, grantToken?: stri
 export function requireRetirer(record: KeyRecord, grant: Grant, caller: Caller): void {
   const entitled =
     isRetiringPrincipal(grant, caller) ||
-    (isGrantee(grant, caller) && grant.Operations.includes('RetireGrant')) ||
+    (isGrantee(grant, caller) && grant.operations.includes('RetireGrant')) ||
     decide(caller, 'kms:RetireGrant', record) === 'Allow';
   if (!entitled) {
-    throw new AccessDeniedException(`${caller.principal.arn} may not retire grant ${grant.GrantId}.`);
+    throw new AccessDeniedException(`${caller.principal.arn} may not retire grant ${grant.grantId}.`);
   }
 }

@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal';
 import { decodeMarker, pageFromLookahead, type Page } from '../wire/pagination';
 import type { Grant } from './grants';
+import { readStoredGrant, type AwsShapedGrant } from './stored-grant';
 
 interface Row extends Record<string, SqlStorageValue> {
   body: string;
@@ -19,7 +20,8 @@ function granteeArnsOf(principal: Principal): string[] {
   ];
 }
 
-const parse = (row: Row) => JSON.parse(row.body) as Grant;
+/** Bodies written by earlier releases are in AWS's Grant shape (stored-grant.ts). */
+const parse = (row: Row) => readStoredGrant(JSON.parse(row.body) as Grant | AwsShapedGrant);
 
 /**
  * A key's grants, in its object's SQLite storage and indexed by grantee. A
@@ -52,9 +54,9 @@ export class GrantStore {
   put(grant: Grant): void {
     this.sql.exec(
       'INSERT OR REPLACE INTO grants (grant_id, grantee, name, body) VALUES (?, ?, ?, ?)',
-      grant.GrantId,
-      grant.GranteePrincipal,
-      grant.Name ?? null,
+      grant.grantId,
+      grant.grantee,
+      grant.name ?? null,
       JSON.stringify(grant),
     );
   }
@@ -96,15 +98,15 @@ export class GrantStore {
   /** A ListGrants page: grant id order, after the grant a marker names. */
   page(filter: { grantId?: string; granteePrincipal?: string }, limit: number | undefined, marker: string | undefined): Page<Grant> {
     const size = limit ?? 100;
-    return pageFromLookahead(this.list(filter, decodeMarker(marker), size + 1), size, (grant) => grant.GrantId);
+    return pageFromLookahead(this.list(filter, decodeMarker(marker), size + 1), size, (grant) => grant.grantId);
   }
 
   /** Moves grants that an earlier version stored as key-value entries into the table; repeats harmlessly if interrupted. */
   async moveLegacyGrants(storage: DurableObjectStorage): Promise<void> {
     for (;;) {
-      const page = await storage.list<Grant>({ prefix: LEGACY_PREFIX, limit: LEGACY_PAGE });
+      const page = await storage.list<Grant | AwsShapedGrant>({ prefix: LEGACY_PREFIX, limit: LEGACY_PAGE });
       if (page.size === 0) return;
-      for (const grant of page.values()) this.put(grant);
+      for (const grant of page.values()) this.put(readStoredGrant(grant));
       const keys = [...page.keys()];
       // The storage API deletes at most 128 keys per call.
       for (let start = 0; start < keys.length; start += 128) await storage.delete(keys.slice(start, start + 128));

@@ -40,31 +40,37 @@ const CONTEXT_REQUESTS = new Set<string>([
 /** A constrained grant may also include these, which the constraint leaves alone (as in AWS KMS). */
 const CONSTRAINT_COMPATIBLE = new Set<string>([...CONTEXT_REQUESTS, 'DescribeKey', 'CreateGrant', 'RetireGrant']);
 
+/** An encryption context constraint: the request's context must contain `contextSubset`, or be `contextEquals`. */
 export interface GrantConstraints {
-  EncryptionContextSubset?: EncryptionContext;
-  EncryptionContextEquals?: EncryptionContext;
+  contextSubset?: EncryptionContext;
+  contextEquals?: EncryptionContext;
 }
 
+/** A grant as the key keeps it (operations/shapes.ts writes AWS's Grant shapes from it). */
 export interface Grant {
-  GrantId: string;
-  GrantToken: string;
-  Name?: string;
-  KeyId: string;
-  GranteePrincipal: string;
-  RetiringPrincipal?: string;
-  IssuingAccount: string;
-  Operations: GrantOperation[];
-  Constraints?: GrantConstraints;
-  CreationDate: number;
+  grantId: string;
+  token: string;
+  /** The idempotency name CreateGrant was given, if any. */
+  name?: string;
+  /** The ARN of the key. */
+  keyArn: string;
+  grantee: string;
+  retiringPrincipal?: string;
+  /** The root ARN of the account that created it. */
+  issuingAccount: string;
+  operations: GrantOperation[];
+  constraints?: GrantConstraints;
+  /** Epoch milliseconds. */
+  createdAt: number;
 }
 
 export function checkGrantRequest(operations: readonly string[], constraints: GrantConstraints | undefined): void {
   if (!constraints) return;
-  if (constraints.EncryptionContextEquals && constraints.EncryptionContextSubset) {
+  if (constraints.contextEquals && constraints.contextSubset) {
     throw new ValidationException('Specify EncryptionContextEquals or EncryptionContextSubset, not both.');
   }
   // An empty map constrains nothing, yet it would name a kms:GrantConstraintType that a policy may require.
-  for (const [name, context] of Object.entries(constraints)) {
+  for (const [name, context] of [['EncryptionContextSubset', constraints.contextSubset], ['EncryptionContextEquals', constraints.contextEquals]] as const) {
     if (context !== undefined && Object.keys(context).length === 0) {
       throw new ValidationException(`${name} must contain at least one encryption context pair.`);
     }
@@ -85,8 +91,8 @@ function contextAllowed(constraints: GrantConstraints | undefined, operation: st
   // Operations without an encryption context in their request are not constrained by one.
   if (!CONTEXT_REQUESTS.has(operation)) return true;
   const given = context ?? {};
-  if (constraints.EncryptionContextEquals) return sameContext(constraints.EncryptionContextEquals, given);
-  const subset = constraints.EncryptionContextSubset ?? {};
+  if (constraints.contextEquals) return sameContext(constraints.contextEquals, given);
+  const subset = constraints.contextSubset ?? {};
   return Object.entries(subset).every(([key, value]) => Object.hasOwn(given, key) && given[key] === value);
 }
 
@@ -105,11 +111,11 @@ function namesPrincipal(arn: string, principal: Principal): boolean {
 }
 
 export function isGrantee(grant: Grant, caller: Caller): boolean {
-  return namesPrincipal(grant.GranteePrincipal, caller.principal);
+  return namesPrincipal(grant.grantee, caller.principal);
 }
 
 export function isRetiringPrincipal(grant: Grant, caller: Caller): boolean {
-  return grant.RetiringPrincipal !== undefined && namesPrincipal(grant.RetiringPrincipal, caller.principal);
+  return grant.retiringPrincipal !== undefined && namesPrincipal(grant.retiringPrincipal, caller.principal);
 }
 
 /** The grant, if any, that lets the caller perform `action` (`kms:<Operation>`) with these facts. */
@@ -117,9 +123,9 @@ export function findGrant(grants: Iterable<Grant>, caller: Caller, action: strin
   const operation = action.replace(/^kms:/, '');
   for (const grant of grants) {
     if (
-      (grant.Operations as string[]).includes(operation) &&
+      (grant.operations as string[]).includes(operation) &&
       isGrantee(grant, caller) &&
-      contextAllowed(grant.Constraints, operation, facts.encryptionContext)
+      contextAllowed(grant.constraints, operation, facts.encryptionContext)
     ) {
       return grant;
     }
@@ -129,8 +135,8 @@ export function findGrant(grants: Iterable<Grant>, caller: Caller, action: strin
 
 /** A grant made under another grant may only narrow it: fewer operations, the same constraints. */
 export function narrows(parent: Grant, operations: readonly string[], constraints: GrantConstraints | undefined): boolean {
-  const subset = operations.every((operation) => (parent.Operations as string[]).includes(operation));
-  return subset && JSON.stringify(parent.Constraints ?? null) === JSON.stringify(constraints ?? null);
+  const subset = operations.every((operation) => (parent.operations as string[]).includes(operation));
+  return subset && JSON.stringify(parent.constraints ?? null) === JSON.stringify(constraints ?? null);
 }
 
 /** Grant tokens name their key and grant, so RetireGrant needs nothing else. */

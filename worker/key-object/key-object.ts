@@ -188,7 +188,7 @@ export class KeyObject extends DurableObject<Bindings> {
       const { record, grant: parent } = this.tx.admitWithGrant(caller, 'kms:CreateGrant', 'enabled', facts);
       const { grant, created } = issueGrant(this.grants, record, caller, request, parent);
       if (created) await indexGrant(this.env, record, grant);
-      return { grantId: grant.GrantId, grantToken: grant.GrantToken };
+      return { grantId: grant.grantId, grantToken: grant.token };
     }, { caller, action: 'kms:CreateGrant', facts });
   }
 
@@ -214,7 +214,7 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   private async dropGrant(record: KeyRecord, grant: Grant): Promise<void> {
-    this.grants.delete(grant.GrantId);
+    this.grants.delete(grant.grantId);
     await unindexGrant(this.env, record, grant);
   }
 

@@ -5,6 +5,12 @@ import { keyArn } from '../wire/key-reference';
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'Deleted';
 
 export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** How releases before domain tag names stored a tag: in AWS's Tag shape. */
+interface AwsShapedTag {
   TagKey: string;
   TagValue: string;
 }
@@ -40,6 +46,19 @@ export interface VersionRecord {
   rotationType?: 'AUTOMATIC' | 'ON_DEMAND';
   sealed: Uint8Array;
   publicKey?: Uint8Array;
+}
+
+/**
+ * The record as stored by this release or an earlier one: a record written
+ * before tags had domain names keeps them in AWS's Tag shape until its next
+ * change persists it in the new one.
+ */
+export function readKeyRecord(stored: KeyRecord | undefined): KeyRecord | undefined {
+  if (!stored) return stored;
+  const tags = stored.tags as (Tag | AwsShapedTag)[] | undefined;
+  // Loading the record must not fail, or the key could not be used at all.
+  if (!tags?.some((tag) => 'TagKey' in tag)) return stored;
+  return { ...stored, tags: tags.map((tag) => ('TagKey' in tag ? { key: tag.TagKey, value: tag.TagValue } : tag)) };
 }
 
 /** What names a key in ARNs: the part of its record a response needs to say which key answered. */

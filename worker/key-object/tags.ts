@@ -6,22 +6,22 @@ const MAX_TAGS = 50;
 
 /** Adds or overwrites tags; AWS KMS reserves the `aws:` prefix and caps a key at 50 tags. */
 export function applyTags(existing: Tag[], tags: Tag[]): Tag[] {
-  const merged = new Map(existing.map((tag) => [tag.TagKey, tag.TagValue]));
-  for (const { TagKey, TagValue } of tags) {
-    if (TagKey.toLowerCase().startsWith('aws:')) throw new TagException(`Tag key '${TagKey}' uses the reserved prefix aws:.`);
-    merged.set(TagKey, TagValue);
+  const merged = new Map(existing.map((tag) => [tag.key, tag.value]));
+  for (const { key, value } of tags) {
+    if (key.toLowerCase().startsWith('aws:')) throw new TagException(`Tag key '${key}' uses the reserved prefix aws:.`);
+    merged.set(key, value);
   }
   if (merged.size > MAX_TAGS) throw new TagException(`A key has at most ${MAX_TAGS} tags.`);
-  return [...merged].map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+  return [...merged].map(([key, value]) => ({ key, value }));
 }
 
 export function removeTags(existing: Tag[], tagKeys: string[]): Tag[] {
   const removed = new Set(tagKeys);
-  return existing.filter((tag) => !removed.has(tag.TagKey));
+  return existing.filter((tag) => !removed.has(tag.key));
 }
 
 /** ListResourceTags pages through the tags in key order. */
 export function tagPage(tags: Tag[], limit: number | undefined, marker: string | undefined): Page<Tag> {
-  const sorted = [...tags].sort((a, b) => (a.TagKey < b.TagKey ? -1 : 1));
-  return paginate(sorted, (tag) => tag.TagKey, limit, marker);
+  const sorted = [...tags].sort((a, b) => (a.key < b.key ? -1 : 1));
+  return paginate(sorted, (tag) => tag.key, limit, marker);
 }

@@ -7,7 +7,7 @@ import { capture, type Result } from '../result';
 import { authorize } from './authorize';
 import type { GrantStore } from './grant-store';
 import type { Grant } from './grants';
-import type { KeyRecord } from './key-record';
+import { readKeyRecord, type KeyRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
 
 const RECORD = 'key';
@@ -43,7 +43,7 @@ export class KeyTransactions {
   ) {}
 
   async load(): Promise<void> {
-    this.current = await this.ctx.storage.get<KeyRecord>(RECORD);
+    this.current = readKeyRecord(await this.ctx.storage.get<KeyRecord>(RECORD));
   }
 
   /** The record as last persisted (undefined before the key is created). */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { listAccountTrail, verifyAccountTrail, type SourcedRecord, type TrailCursor, type VerificationState } from '../audit/account-trail';
 import type { ChainVerification } from '../audit/chain';
+import { AUDIT_FIELDS, type AuditField } from '../audit/fields';
+import type { ContextSummary } from '../audit/record';
 import { AUDIT_PAGE_SCAN, AUDIT_PAGE_VERIFY } from '../audit/page-budget';
 import { decodeVerificationMarker, encodeVerificationMarker, verificationScope } from '../audit/verification-marker';
 import { InvalidMarkerException } from '../errors';
@@ -50,31 +52,25 @@ function cursorMarker(cursor: TrailCursor, accountWide: boolean): string {
   return encodeMarker(JSON.stringify(accountWide ? { c: cursor.source, s: cursor.afterSequence } : { s: cursor.afterSequence }));
 }
 
+const RECORD_FIELDS: readonly AuditField[] = AUDIT_FIELDS;
+
+function wireValue(field: AuditField, value: unknown): unknown {
+  if (field.wireAs === 'seconds') return (value as number) / 1000;
+  if (field.wireAs === 'summary') {
+    const summary = value as ContextSummary;
+    return { Sha256: summary.sha256, Bytes: summary.bytes, Pairs: summary.pairs, Keys: summary.keys };
+  }
+  return value;
+}
+
+/** A record as the API writes it: its fields under their wire names (audit/fields.ts), after the chain it belongs to. */
 function wireRecord(record: SourcedRecord) {
-  const summary = record.encryptionContextSummary;
-  return {
-    Source: record.source,
-    Sequence: record.sequence,
-    Time: record.time / 1000,
-    RequestId: record.requestId,
-    Principal: record.principal,
-    Account: record.account,
-    Operation: record.operation,
-    ...(record.keyId !== undefined && { KeyId: record.keyId }),
-    ...(record.keyVersion !== undefined && { KeyVersion: record.keyVersion }),
-    ...(record.encryptionContext !== undefined && { EncryptionContext: record.encryptionContext }),
-    ...(summary !== undefined && {
-      EncryptionContextSummary: { Sha256: summary.sha256, Bytes: summary.bytes, Pairs: summary.pairs, Keys: summary.keys },
-    }),
-    Outcome: record.outcome,
-    ...(record.errorName !== undefined && { ErrorName: record.errorName }),
-    ...(record.sourceIp !== undefined && { SourceIp: record.sourceIp }),
-    ...(record.userAgent !== undefined && { UserAgent: record.userAgent }),
-    ...(record.count !== undefined && { Count: record.count }),
-    ...(record.windowStart !== undefined && { WindowStart: record.windowStart / 1000 }),
-    PreviousHash: record.previousHash,
-    Hash: record.hash,
-  };
+  const wire: Record<string, unknown> = { Source: record.source };
+  for (const field of RECORD_FIELDS) {
+    const value = record[field.name];
+    if (value !== undefined) wire[field.wire] = wireValue(field, value);
+  }
+  return wire;
 }
 
 export const ListAuditRecords = defineOperation({

@@ -8,7 +8,7 @@ import { requireAccountAdmin } from './account-access';
 import { callerScope, keyHandle, onKey, resolveKey } from './context';
 import { directory } from '../stubs';
 import { rememberKey } from './known-keys';
-import { arnOf, deletionSchedule, keyMetadata, listPage } from './shapes';
+import { arnOf, deletionSchedule, keyMetadata, listPage, tagEntry, tagsFromWire } from './shapes';
 import { defineOperation } from './operation';
 import { keyIdField, keyIdOnly, keySpec, keyUsage, limit, marker, tags } from './schema';
 
@@ -46,7 +46,7 @@ export const CreateKey = defineOperation({
         keySpec: spec,
         keyUsage: usage,
         description: input.Description,
-        tags: input.Tags,
+        tags: tagsFromWire(input.Tags),
         ...(input.Policy !== undefined && { policy: input.Policy }),
         bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
       }),
@@ -104,7 +104,7 @@ export const UpdateKeyDescription = defineOperation({
 
 export const TagResource = defineOperation({
   input: z.object({ KeyId: keyIdField, Tags: tags }),
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.tagResource(caller, input.Tags))),
+  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.tagResource(caller, tagsFromWire(input.Tags)))),
 });
 
 export const UntagResource = defineOperation({
@@ -116,5 +116,5 @@ export const UntagResource = defineOperation({
 export const ListResourceTags = defineOperation({
   input: z.object({ KeyId: keyIdField, Limit: z.number().int().min(1).max(50).optional(), Marker: marker }),
   run: async (input, ctx) =>
-    listPage('Tags', unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.listTags(caller, input.Limit, input.Marker))), (tag) => tag),
+    listPage('Tags', unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.listTags(caller, input.Limit, input.Marker))), tagEntry),
 });

@@ -1,7 +1,8 @@
-import { keyAlgorithms } from '../crypto/key-specs';
+import { keyAlgorithms, type KeyAlgorithms } from '../crypto/key-specs';
 import type { AliasEntry } from '../directory/directory';
-import type { Grant } from '../key-object/grants';
-import type { KeyName, KeyRecord } from '../key-object/key-record';
+import type { GrantConstraints } from '../key-object/grants';
+import type { RetirableGrant } from '../key-object/stored-grant';
+import type { KeyName, KeyRecord, Tag } from '../key-object/key-record';
 import type { Rotation } from '../key-object/versions';
 import { aliasArn, keyArn, type ArnScope } from '../wire/key-reference';
 import { pageFields, type Page } from '../wire/pagination';
@@ -17,6 +18,15 @@ const seconds = (ms: number) => ms / 1000;
 /** A key's ARN, the `KeyId` of most responses. */
 export function arnOf(key: KeyName): string {
   return keyArn(key, key.keyId);
+}
+
+/** KeyMetadata's algorithm lists: only those of the key's kind are present, as in AWS KMS. */
+function algorithmFields(algorithms: KeyAlgorithms) {
+  return {
+    ...(algorithms.encryption && { EncryptionAlgorithms: algorithms.encryption }),
+    ...(algorithms.signing && { SigningAlgorithms: algorithms.signing }),
+    ...(algorithms.mac && { MacAlgorithms: algorithms.mac }),
+  };
 }
 
 /** The AWS KMS `KeyMetadata` shape of a record. */
@@ -38,7 +48,7 @@ export function keyMetadata(record: KeyRecord) {
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
-    ...keyAlgorithms(record.keySpec, record.keyUsage),
+    ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
     MultiRegion: false,
     CurrentKeyMaterialId: String(record.currentVersion),
   };
@@ -79,22 +89,55 @@ export function rotationEntry(key: KeyName, rotation: Rotation) {
 }
 
 export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
-  const { EncryptionAlgorithms, SigningAlgorithms } = keyAlgorithms(record.keySpec, record.keyUsage);
+  const { encryption, signing } = keyAlgorithms(record.keySpec, record.keyUsage);
   return {
     KeyId: arnOf(record),
     PublicKey: publicKey,
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
     KeyUsage: record.keyUsage,
-    EncryptionAlgorithms,
-    SigningAlgorithms,
+    EncryptionAlgorithms: encryption,
+    SigningAlgorithms: signing,
   };
 }
 
 /** The AWS `GrantListEntry` shape: a grant without its token. */
-export function grantListEntry(grant: Grant) {
-  const { GrantToken: _token, CreationDate, ...entry } = grant;
-  return { ...entry, CreationDate: seconds(CreationDate) };
+export function grantListEntry(grant: RetirableGrant) {
+  const { constraints } = grant;
+  return {
+    KeyId: grant.keyArn,
+    GrantId: grant.grantId,
+    ...(grant.name !== undefined && { Name: grant.name }),
+    CreationDate: seconds(grant.createdAt),
+    GranteePrincipal: grant.grantee,
+    ...(grant.retiringPrincipal !== undefined && { RetiringPrincipal: grant.retiringPrincipal }),
+    IssuingAccount: grant.issuingAccount,
+    Operations: grant.operations,
+    ...(constraints !== undefined && {
+      Constraints: {
+        ...(constraints.contextSubset !== undefined && { EncryptionContextSubset: constraints.contextSubset }),
+        ...(constraints.contextEquals !== undefined && { EncryptionContextEquals: constraints.contextEquals }),
+      },
+    }),
+  };
+}
+
+/** AWS's `Tag` shape. */
+export function tagEntry(tag: Tag) {
+  return { TagKey: tag.key, TagValue: tag.value };
+}
+
+/** Tags from a CreateKey or TagResource request, as the key keeps them. */
+export function tagsFromWire(tags: { TagKey: string; TagValue: string }[]): Tag[] {
+  return tags.map(({ TagKey, TagValue }) => ({ key: TagKey, value: TagValue }));
+}
+
+/** CreateGrant's `Constraints` as the key keeps them. */
+export function grantConstraints(wire: { EncryptionContextSubset?: Record<string, string>; EncryptionContextEquals?: Record<string, string> }): GrantConstraints {
+  return {
+    ...(wire.EncryptionContextSubset !== undefined && { contextSubset: wire.EncryptionContextSubset }),
+    ...(wire.EncryptionContextEquals !== undefined && { contextEquals: wire.EncryptionContextEquals }),
+  };
 }
 
 export function aliasListEntry(scope: ArnScope, alias: AliasEntry) {

@@ -41,22 +41,24 @@ function awsError(c: Context<AppEnv>, error: unknown) {
  * are present they must agree: the request must name one operation.
  */
 function targetOf(c: Context<AppEnv>): string {
-  const named = namedTargets(c);
+  const named = c.var.targets;
   if (named.size > 1) throw new ValidationException('The request names more than one X-Amz-Target.');
   return named.values().next().value ?? '';
 }
 
-function namedTargets(c: Context<AppEnv>): Set<string> {
+/** Reads the request's X-Amz-Target values once, into `c.var.targets`, for the audit record and for dispatch. */
+const namedTargets: MiddlewareHandler<AppEnv> = async (c, next) => {
   const named = new Set<string>();
   const header = c.req.header('x-amz-target');
   if (header !== undefined) named.add(header);
   for (const [name, value] of new URL(c.req.url).searchParams) if (name.toLowerCase() === 'x-amz-target') named.add(value);
-  return named;
-}
+  c.set('targets', named);
+  await next();
+};
 
 /** What the request claims to be, for the audit record of a request that may be refused before it is verified. */
 function claimedOperation(c: Context<AppEnv>): string {
-  const claimed = [...namedTargets(c)].join(',');
+  const claimed = [...c.var.targets].join(',');
   return `kms:${TARGET.exec(claimed)?.[1] ?? claimed.slice(0, 64)}`;
 }
 
@@ -74,7 +76,7 @@ const namedOperation: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 aws.onError((error, c) => awsError(c, error));
 
-aws.post('/', requestFacts('aws'), auditRequest(claimedOperation), sigV4SignIn, rateLimit, namedOperation, fairShare, async (c) => {
+aws.post('/', requestFacts('aws'), namedTargets, auditRequest(claimedOperation), sigV4SignIn, rateLimit, namedOperation, fairShare, async (c) => {
   const body = c.var.body;
   const output = await dispatch(c.var.operation, async () => parseJsonObject(new TextDecoder().decode(body)), c);
   return c.body(toJson(output), 200, { 'content-type': CONTENT_TYPE });
