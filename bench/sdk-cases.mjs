@@ -88,14 +88,7 @@ export async function webDrain(readable, keep = false) {
     total += value.byteLength;
     if (keep) parts.push(value);
   }
-  if (!keep) return total;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return keep ? joinParts(parts) : total;
 }
 
 // ---------------------------------------------------------------------------------------------

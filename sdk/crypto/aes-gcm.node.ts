@@ -14,8 +14,10 @@
 import { KeyObject, createCipheriv, createDecipheriv, createSecretKey, hkdfSync, webcrypto } from 'node:crypto';
 import type { Bytes } from '../bytes';
 import { AuthenticationError } from '../errors';
+// Types only (erased at build): the interface both builds implement.
+import type { AesGcmKey, HkdfAesGcmRequest } from './aes-gcm';
 
-export type AesGcmKey = { readonly type: string };
+export type { AesGcmKey, HkdfAesGcmRequest };
 
 /** From this many bytes of input on, WebCrypto (measured in bench/sdk.mjs: 64 MiB streams). */
 export const LARGE_INPUT = 64 * 1024;
@@ -137,15 +139,6 @@ export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: 
     throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
   }
   return plaintext;
-}
-
-export interface HkdfAesGcmRequest {
-  readonly input: Bytes | CryptoKey;
-  readonly salt: Bytes;
-  readonly keyInfo: Bytes;
-  readonly keyLength: number;
-  readonly bitsInfo: Bytes;
-  readonly bitsLength: number;
 }
 
 /** A cached data key's KeyObject, made once per CryptoKey. */
