@@ -7,6 +7,7 @@
  */
 import type { Bytes } from './bytes';
 import { AuthenticationError, MalformedMessageError } from './errors';
+import { checkCommitmentPolicy, resolveCommitmentPolicy } from './commitment-policy';
 import { checkExpectedContext } from './expected-context';
 import {
   MAX_SEQUENCE_NUMBER,
@@ -23,8 +24,9 @@ import type { Keyring } from './keyring';
 import type { EncryptionContext } from './materials';
 import { type MaterialsManager, materialsManagerFor } from './materials-manager';
 import { verifyMessage } from './crypto/ecdsa-p384';
-import { decryptFrame, openDecryption, verifyHeaderTag } from './message';
+import { decryptFrame, messageVerifier, openDecryption, verifyHeaderTag } from './message';
 import { forEachLimited } from './parallel';
+import type { CommitmentPolicy } from './suites';
 
 const FRAMES_IN_FLIGHT = 8;
 
@@ -33,6 +35,17 @@ export interface DecryptOptions {
   readonly expectedContext?: EncryptionContext;
   /** Refuse messages with more encrypted data keys than this (no limit by default). */
   readonly maxEncryptedDataKeys?: number;
+  /**
+   * REQUIRE_ENCRYPT_REQUIRE_DECRYPT (default) reads only committing suites (message format 2);
+   * REQUIRE_ENCRYPT_ALLOW_DECRYPT also reads message format 1, which has no key commitment.
+   */
+  readonly commitmentPolicy?: CommitmentPolicy;
+  /**
+   * The encryption context supplied again by the reader (the spec's "reproduced encryption
+   * context"): entries the message stores must equal it, and entries it does not store (those a
+   * RequiredEncryptionContextCMM kept out of the header) are authenticated by the header tag.
+   */
+  readonly reproducedContext?: EncryptionContext;
 }
 
 export interface DecryptResult {
@@ -49,9 +62,13 @@ export async function decrypt(
 ): Promise<DecryptResult> {
   const manager = materialsManagerFor(keyring);
   assertMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
+  const commitmentPolicy = resolveCommitmentPolicy(options.commitmentPolicy);
   const bytes = await messageBytes(message);
 
-  const parsed = parseHeader(bytes, { maxEncryptedDataKeys: options.maxEncryptedDataKeys });
+  const parsed = parseHeader(bytes, {
+    maxEncryptedDataKeys: options.maxEncryptedDataKeys,
+    checkSuite: (suite) => checkCommitmentPolicy(suite, commitmentPolicy),
+  });
   if (parsed === undefined) throw new MalformedMessageError('message ends inside its header');
   const { header } = parsed;
   // The cheap checks come first, so a message that is for someone else, cut short or padded
@@ -59,14 +76,18 @@ export async function decrypt(
   checkExpectedContext(header.encryptionContext, options.expectedContext);
   const { frames, plaintextLength, bodyEnd, signature } = parseBody(bytes, parsed);
 
-  const session = await openDecryption(manager, parsed, false);
+  const session = await openDecryption(manager, parsed, false, options.reproducedContext);
   // The header tag, the signature and the frames are checked at once (WebCrypto calls overlap);
   // the plaintext is returned only once every one of them has passed.
   const headerCheck = verifyHeaderTag(session, parsed);
+  const signed = bytes.subarray(0, bodyEnd);
   const signatureCheck =
     signature === undefined
       ? Promise.resolve()
-      : verifyMessage(session.verificationKey!, bytes.subarray(0, bodyEnd), signature).then((verified) => {
+      : (parsed.suite.curve === 'P-256'
+          ? Promise.resolve(messageVerifier(parsed.suite, session.verificationKey!).update(signed).verify(signature))
+          : verifyMessage(session.verificationKey!, signed, signature)
+        ).then((verified) => {
           if (!verified) throw new AuthenticationError('message signature did not verify');
         });
   const plaintext = new Uint8Array(plaintextLength);
@@ -83,7 +104,7 @@ export async function decrypt(
       throw outcome.reason;
     }
   }
-  return { plaintext, encryptionContext: header.encryptionContext, header };
+  return { plaintext, encryptionContext: session.encryptionContext, header };
 }
 
 interface ParsedBody {

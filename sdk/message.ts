@@ -6,6 +6,7 @@
  */
 import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
 import { type AesGcmKey, aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
+import { P256MessageVerifier } from './crypto/ecdsa-p256';
 import { MessageSigner, MessageVerifier } from './crypto/ecdsa-p384';
 import { deriveMessageKeys, materialsDataKey } from './crypto/key-derivation';
 import { CommitmentMismatchError, InvalidArgumentError, KeyringError, TooManyEncryptedDataKeysError } from './errors';
@@ -24,6 +25,7 @@ import {
 import { openFrame, sealFrame } from './frames';
 import type { EncryptionContext } from './materials';
 import type { MaterialsManager } from './materials-manager';
+import { headerAuthAad, storedContext } from './required-context';
 import { type AlgorithmSuite, DEFAULT_SUITE_ID, type SuiteId, findSuite } from './suites';
 
 export interface EncryptionParameters {
@@ -39,7 +41,8 @@ export function resolveEncryptionParameters(
   defaultFrameLength: number,
 ): { suite: AlgorithmSuite; frameLength: number } {
   const suite = findSuite(options.suite ?? DEFAULT_SUITE_ID);
-  if (suite === undefined) throw new InvalidArgumentError(`unsupported algorithm suite ${String(options.suite)}`);
+  // Message format 1 is read, never written.
+  if (suite === undefined || suite.messageFormatVersion !== 2) throw new InvalidArgumentError(`unsupported algorithm suite ${String(options.suite)}`);
   const frameLength = options.frameLength ?? defaultFrameLength;
   assertFrameLength(frameLength);
   assertMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
@@ -68,6 +71,8 @@ export interface PreparedEncryption {
   readonly messageId: Bytes;
   readonly encryptionKey: AesGcmKey;
   readonly headerBody: Bytes;
+  /** What the header tag authenticates: the body, and any required context entries. */
+  readonly headerAad: Bytes;
   readonly header: MessageHeader;
   readonly signingKey: Uint8Array | undefined;
 }
@@ -96,7 +101,7 @@ export async function prepareEncryption(
   const fields = {
     suite,
     messageId,
-    encryptionContext: materials.encryptionContext,
+    encryptionContext: storedContext(materials.encryptionContext, materials.requiredContextKeys),
     encryptedDataKeys: materials.encryptedDataKeys,
     frameLength,
     commitKey,
@@ -104,17 +109,20 @@ export async function prepareEncryption(
   const headerBody = serializeHeaderBody(fields);
   // Callers get exactly the view a decryptor will have of the header, without parsing it back.
   const header = headerFromFields(fields, headerBody.byteLength + suite.tagLength);
-  return { suite, frameLength, messageId, encryptionKey, headerBody, header, signingKey: materials.signingKey };
+  // The header tag's AAD: the header body and any required context entries, which the header
+  // leaves out.
+  const headerAad = headerAuthAad(headerBody, materials.encryptionContext, materials.requiredContextKeys);
+  return { suite, frameLength, messageId, encryptionKey, headerBody, headerAad, header, signingKey: materials.signingKey };
 }
 
 /**
- * The header tag (GCM over an empty plaintext with the header body as AAD: only the tag), which
+ * The header tag (GCM over an empty plaintext with the header AAD: only the tag), which
  * completes the session. `incrementalSigner`: streams sign as the bytes go by; the buffer API
  * signs the whole message at the end (signMessage).
  */
 export async function sealHeader(prepared: PreparedEncryption, incrementalSigner: boolean): Promise<EncryptionSession> {
   const { headerBody, suite, signingKey } = prepared;
-  const headerTag = await aesGcmSeal(prepared.encryptionKey, HEADER_IV, headerBody, new Uint8Array(0));
+  const headerTag = await aesGcmSeal(prepared.encryptionKey, HEADER_IV, prepared.headerAad, new Uint8Array(0));
   const headerBytes = new Uint8Array(headerBody.byteLength + headerTag.byteLength);
   headerBytes.set(headerBody, 0);
   headerBytes.set(headerTag, headerBody.byteLength);
@@ -159,7 +167,11 @@ export interface DecryptionSession {
   /** Signed suites: the verification key (compressed P-384 point). */
   readonly verificationKey: Uint8Array | undefined;
   /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
-  readonly verifier: MessageVerifier | undefined;
+  readonly verifier: MessageVerifier | P256MessageVerifier | undefined;
+  /** The context the message was decrypted under: the stored entries and any reproduced ones it authenticated. */
+  readonly encryptionContext: EncryptionContext;
+  /** What the header tag authenticates: the header body, and any required context entries. */
+  readonly headerAad: Bytes;
 }
 
 /**
@@ -168,32 +180,49 @@ export interface DecryptionSession {
  * context, so a message that is refused for those costs no unwrap. The header tag is not checked
  * yet: see verifyHeaderTag (beginDecryption does both).
  */
-export async function openDecryption(manager: MaterialsManager, parsed: ParsedHeader, incrementalVerifier: boolean): Promise<DecryptionSession> {
+export async function openDecryption(
+  manager: MaterialsManager,
+  parsed: ParsedHeader,
+  incrementalVerifier: boolean,
+  reproducedContext?: EncryptionContext,
+): Promise<DecryptionSession> {
   const { header, suite } = parsed;
   const materials = await manager.decryptMaterials({
     suite,
     encryptionContext: header.encryptionContext,
     encryptedDataKeys: header.encryptedDataKeys,
+    ...(reproducedContext === undefined ? {} : { reproducedContext }),
   });
   const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materialsDataKey(materials), header.messageId);
-  if (!timingSafeEqual(commitKey, header.suiteData)) {
+  // Format 1 suites (read only, when the caller's commitment policy allows) commit to nothing.
+  if (suite.commitKeyLength > 0 && !timingSafeEqual(commitKey, header.suiteData)) {
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }
   const verificationKey = suite.signed ? materials.verificationKey : undefined;
-  const verifier = suite.signed && incrementalVerifier ? new MessageVerifier(materials.verificationKey!) : undefined;
-  return { encryptionKey, verificationKey, verifier };
+  const verifier = suite.signed && incrementalVerifier ? messageVerifier(suite, materials.verificationKey!) : undefined;
+  const headerAad = headerAuthAad(parsed.body, materials.encryptionContext, materials.requiredContextKeys);
+  return { encryptionKey, verificationKey, verifier, encryptionContext: materials.encryptionContext, headerAad };
 }
 
 /** Checks the header tag; AuthenticationError if it fails. */
 export async function verifyHeaderTag(session: DecryptionSession, parsed: ParsedHeader): Promise<void> {
-  await aesGcmOpen(session.encryptionKey, HEADER_IV, parsed.body, parsed.authTag, 'header');
+  await aesGcmOpen(session.encryptionKey, parsed.authIv, session.headerAad, parsed.authTag, 'header');
 }
 
 /** openDecryption then verifyHeaderTag: what a stream needs before its first frame. */
-export async function beginDecryption(manager: MaterialsManager, parsed: ParsedHeader): Promise<DecryptionSession> {
-  const session = await openDecryption(manager, parsed, true);
+export async function beginDecryption(
+  manager: MaterialsManager,
+  parsed: ParsedHeader,
+  reproducedContext?: EncryptionContext,
+): Promise<DecryptionSession> {
+  const session = await openDecryption(manager, parsed, true, reproducedContext);
   await verifyHeaderTag(session, parsed);
   return session;
+}
+
+/** The signature verifier of a signed suite's curve. */
+export function messageVerifier(suite: AlgorithmSuite, verificationKey: Uint8Array): MessageVerifier | P256MessageVerifier {
+  return suite.curve === 'P-256' ? new P256MessageVerifier(verificationKey) : new MessageVerifier(verificationKey);
 }
 
 /** Decrypts and authenticates one parsed frame; AuthenticationError if its tag fails. */

@@ -1,14 +1,14 @@
 /**
  * The SDK's builds (Vite library mode), run by scripts/build-sdk.mjs, one format per run:
  *
- * - `--mode esm`:  dist/sdk/edgekms.js, ES module for bundlers, Workers and Node. One file, not
- *   minified (bundlers minify; `"sideEffects": false` in package.json lets them drop what is not
+ * - `--mode esm`:  sdk/dist/edgekms.js, ES module for bundlers, Workers and Node. One file, not
+ *   minified (bundlers minify; `"sideEffects": false` in sdk/package.json lets them drop what is not
  *   imported). The runtime dependencies (`@noble/*`, `idb`) stay external imports, so an
  *   application that also uses them carries one copy, at the version its lockfile chooses.
- * - `--mode node`: dist/sdk/edgekms.node.js, the ESM build for the package's `node` condition:
+ * - `--mode node`: sdk/dist/edgekms.node.js, the ESM build for the package's `node` condition:
  *   the same, with AES-GCM on node:crypto for small inputs (sdk/node-build.mjs swaps in
  *   sdk/crypto/aes-gcm.node.ts, its one difference). Browsers and Workers never load it.
- * - `--mode iife`: dist/sdk/edgekms.iife.js, minified, for a plain `<script>` tag: defines the
+ * - `--mode iife`: sdk/dist/edgekms.iife.js, minified, for a plain `<script>` tag: defines the
  *   global `EdgeKMS` and bundles every dependency, so it needs nothing else.
  *
  * The `.d.ts` types are bundled separately (rollup-plugin-dts) by scripts/build-sdk.mjs.
@@ -35,7 +35,7 @@ export default defineConfig(({ mode }) => {
     logLevel: 'warn',
     plugins: node ? [nodeVitePlugin()] : [],
     build: {
-      outDir: 'dist/sdk',
+      outDir: 'sdk/dist',
       emptyOutDir: false,
       target: 'es2022',
       sourcemap: true,

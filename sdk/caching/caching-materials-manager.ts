@@ -86,7 +86,8 @@ export class CachingMaterialsManager implements MaterialsManager {
   async getEncryptionMaterials(request: EncryptionRequest): Promise<EncryptionMaterials> {
     const { suite, plaintextLength } = request;
     const encryptionContext = checkCallerContext(request.encryptionContext);
-    if (typeof plaintextLength !== 'number' || !(plaintextLength >= 0) || plaintextLength > this.maxBytesEncrypted) {
+    // Context kept out of the header (RequiredEncryptionContextCMM) is not part of a cache id: uncached.
+    if (typeof plaintextLength !== 'number' || !(plaintextLength >= 0) || plaintextLength > this.maxBytesEncrypted || request.requiredContextKeys?.length) {
       return this.backing.getEncryptionMaterials(request);
     }
     const id = this.ids.encryption(this.partitionHash, suite, encryptionContext);
@@ -131,6 +132,7 @@ export class CachingMaterialsManager implements MaterialsManager {
 
   async decryptMaterials(request: DecryptionRequest): Promise<DecryptionMaterials> {
     const { suite, encryptionContext, encryptedDataKeys } = request;
+    if (request.reproducedContext !== undefined) return this.backing.decryptMaterials(request);
     const id = this.ids.decryption(this.partitionHash, suite, encryptedDataKeys, encryptionContext);
 
     for (;;) {
