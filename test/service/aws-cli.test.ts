@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,38 @@ describe('the AWS CLI against EdgeKMS', () => {
     const decrypted = await awsCli('decrypt', '--ciphertext-blob', `fileb://${blobFile}`, '--encryption-context', 'purpose=cli');
     expect(Buffer.from(decrypted.Plaintext, 'base64').toString()).toBe('hello from the aws cli');
     expect(decrypted.KeyId).toBe(KeyMetadata.Arn);
+  });
+
+  it('generates a data key pair whose private key decrypts back and belongs to its public key (issue 14)', async () => {
+    const { KeyMetadata } = await awsCli('create-key', '--description', 'aws cli data key pairs');
+    const pair = await awsCli(
+      'generate-data-key-pair', '--key-id', KeyMetadata.KeyId, '--key-pair-spec', 'ECC_NIST_P384', '--encryption-context', 'purpose=cli-pair',
+    );
+    expect(pair).toMatchObject({ KeyId: KeyMetadata.Arn, KeyPairSpec: 'ECC_NIST_P384', KeyMaterialId: expect.stringMatching(/^[a-f0-9]{64}$/) });
+    const privateKey = createPrivateKey({ key: Buffer.from(pair.PrivateKeyPlaintext, 'base64'), format: 'der', type: 'pkcs8' });
+    expect(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64')).toBe(pair.PublicKey);
+    const blobFile = join(home, 'private-key.blob');
+    writeFileSync(blobFile, Buffer.from(pair.PrivateKeyCiphertextBlob, 'base64'));
+    const decrypted = await awsCli('decrypt', '--ciphertext-blob', `fileb://${blobFile}`, '--encryption-context', 'purpose=cli-pair');
+    expect(decrypted.Plaintext).toBe(pair.PrivateKeyPlaintext);
+    const without = await awsCli('generate-data-key-pair-without-plaintext', '--key-id', KeyMetadata.KeyId, '--key-pair-spec', 'RSA_2048');
+    expect(without).not.toHaveProperty('PrivateKeyPlaintext');
+    expect(createPublicKey({ key: Buffer.from(without.PublicKey, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength).toBe(2048);
+  });
+
+  it('derives a shared secret equal to OpenSSL ECDH (issue 14)', async () => {
+    const { KeyMetadata } = await awsCli('create-key', '--key-spec', 'ECC_NIST_P256', '--key-usage', 'KEY_AGREEMENT');
+    expect(KeyMetadata.KeyAgreementAlgorithms).toEqual(['ECDH']);
+    const peer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const peerFile = join(home, 'peer.spki');
+    writeFileSync(peerFile, peer.publicKey.export({ format: 'der', type: 'spki' }));
+    const answer = await awsCli('derive-shared-secret', '--key-id', KeyMetadata.KeyId, '--key-agreement-algorithm', 'ECDH', '--public-key', `fileb://${peerFile}`);
+    expect(answer).toMatchObject({ KeyId: KeyMetadata.Arn, KeyAgreementAlgorithm: 'ECDH', KeyOrigin: 'AWS_KMS' });
+    const { PublicKey } = await awsCli('get-public-key', '--key-id', KeyMetadata.KeyId);
+    const kmsPublic = createPublicKey({ key: Buffer.from(PublicKey, 'base64'), format: 'der', type: 'spki' });
+    expect(answer.SharedSecret).toBe(diffieHellman({ privateKey: peer.privateKey, publicKey: kmsPublic }).toString('base64'));
+    const usage = await awsCli('get-key-last-usage', '--key-id', KeyMetadata.KeyId);
+    expect(usage.KeyLastUsage.Operation).toBe('DeriveSharedSecret');
   });
 
   it('gets AWS error names back as CLI errors', async () => {

@@ -1,9 +1,12 @@
 import * as aliases from './aliases';
 import * as audit from './audit';
 import * as cryptography from './cryptography';
+import * as dataKeyPairs from './data-key-pairs';
 import * as grants from './grants';
 import * as identityPolicies from './identity-policies';
+import * as keyAgreement from './key-agreement';
 import * as keys from './keys';
+import * as lastUsage from './last-usage';
 import * as policies from './policies';
 import type { Operation } from './operation';
 import * as rotation from './rotation';
@@ -13,6 +16,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...keys,
   ...aliases,
   ...cryptography,
+  ...dataKeyPairs,
+  ...keyAgreement,
+  ...lastUsage,
   ...rotation,
   ...policies,
   ...grants,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ENCRYPTION_ALGORITHMS, KEY_SPEC_NAMES, KEY_USAGES, MAC_ALGORITHMS, SIGNING_ALGORITHMS } from '../crypto/key-specs';
+import { DATA_KEY_PAIR_SPECS } from '../crypto/data-key-pair';
+import { ENCRYPTION_ALGORITHMS, KEY_AGREEMENT_ALGORITHMS, KEY_SPEC_NAMES, KEY_USAGES, MAC_ALGORITHMS, SIGNING_ALGORITHMS } from '../crypto/key-specs';
 import { ValidationException } from '../errors';
 import { contextBytes, MAX_CONTEXT_BYTES } from '../wire/encryption-context';
 
@@ -49,6 +50,10 @@ export const keyUsage = z.enum(KEY_USAGES);
 export const encryptionAlgorithm = z.enum(ENCRYPTION_ALGORITHMS);
 export const signingAlgorithm = z.enum(SIGNING_ALGORITHMS);
 export const macAlgorithm = z.enum(MAC_ALGORITHMS);
+export const keyAgreementAlgorithm = z.enum(KEY_AGREEMENT_ALGORITHMS);
+export const dataKeyPairSpec = z.enum(DATA_KEY_PAIR_SPECS);
+/** A Nitro Enclaves attestation (RecipientInfo); the service has no attestation verifier, so a request naming one is refused. */
+export const recipient = z.object({ KeyEncryptionAlgorithm: z.string().optional(), AttestationDocument: z.string().optional() }).optional();
 export const messageType = z.enum(['RAW', 'DIGEST']).default('RAW');
 export const tag = z.object({ TagKey: z.string().min(1).max(128), TagValue: z.string().max(256) });
 export const tags = z.array(tag).max(50);

@@ -21,6 +21,8 @@ const KNOWN = new Set(
     'kms:EncryptionAlgorithm',
     'kms:SigningAlgorithm',
     'kms:MacAlgorithm',
+    'kms:KeyAgreementAlgorithm',
+    'kms:DataKeyPairSpec',
     'kms:MessageType',
     'kms:KeySpec',
     'kms:KeyUsage',
