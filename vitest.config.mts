@@ -1,6 +1,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { nodeVitePlugin } from './sdk/node-build.mjs';
 import { accessKeysBinding, createTestAccessKeys } from './test/setup/access-keys.ts';
 import { CHROMIUM_LAUNCH_OPTIONS } from './test/setup/chromium.ts';
 import { createTestIdentityProvider } from './test/setup/identity.ts';
@@ -101,12 +102,26 @@ export default defineConfig({
         },
       },
       {
-        // The SDK's suites in plain Node. The same files are written to run unchanged in workerd
-        // and Chromium; files named *.node.test.ts are Node-only (interop with the official SDK).
+        // The SDK's suites in plain Node, on the package's Node build (its `node` condition:
+        // AES-GCM on node:crypto, sdk/node-build.mjs). The same files are written to run unchanged
+        // in workerd and Chromium; files named *.node.test.ts are Node-only (interop with the
+        // official SDK).
+        plugins: [nodeVitePlugin()],
         test: {
           name: 'sdk-node',
           environment: 'node',
           include: ['test/sdk/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The same files in Node on the portable build (WebCrypto, as in browsers and Workers), so
+        // both of the SDK's crypto paths pass every test in one runtime.
+        test: {
+          name: 'sdk-node-webcrypto',
+          environment: 'node',
+          include: ['test/sdk/**/*.test.ts'],
+          exclude: ['test/sdk/package-import.node.test.ts'],
           testTimeout: 30_000,
         },
       },

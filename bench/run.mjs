@@ -15,6 +15,7 @@ const BENCHMARKS = {
   service: () => import('./service.mjs'),
   'aws-protocol': () => import('./aws-protocol.mjs'),
   sdk: () => import('./sdk.mjs'),
+  browser: () => import('./browser.mjs'),
   fairness: () => import('./fairness.mjs'),
   memory: () => import('./memory.mjs'),
 };

@@ -1,69 +1,42 @@
-// SDK benchmark (issue 4, acceptance point 5): encrypt and decrypt throughput of this SDK
-// (suite 0x0478, raw AES keyring) for 1 KiB, 1 MiB and 64 MiB, buffer and stream API, side by
-// side in one process with
-//   - raw crypto.subtle AES-256-GCM: one encrypt/decrypt call over the whole buffer (for the
-//     stream rows too: the same bytes in one call), the ceiling for a WebCrypto-based SDK;
-//   - @aws-crypto/client-node, the official AWS Encryption SDK, same suite
-//     (ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, RawAesKeyringNode), at its defaults
-//     (4 KiB frames) and at our frame length;
-// then 1 KiB messages with a cached data key (our CachingMaterialsManager + LocalCache against
-// the official NodeCachingMaterialsManager + getLocalCryptographicMaterialsCache), and peak
-// memory growth while stream-encrypting and stream-decrypting 64 MiB, each in a fresh child
-// process (node --expose-gc).
+// SDK benchmark (issue 15): this SDK against raw WebCrypto and the official AWS Encryption SDK,
+// as ratios measured in one run, in Node and then in workerd; `npm run bench -- browser`
+// (browser.mjs) runs the same cases in Chromium. The cases are in sdk-cases.mjs (the same file
+// in every runtime): 64 MiB streams against raw WebCrypto making calls of the same frame length
+// and the official SDK, 1 KiB messages uncached and cached, a cache hit against no cache with
+// each keyring, the signed suite 0x0578, and the buffer API's frame length. Then peak memory
+// growth while stream-encrypting and stream-decrypting 64 MiB, each in a fresh child process
+// (node --expose-gc).
 //
-// The SDK is imported from its TypeScript sources: esbuild (a devDependency) bundles
-// sdk/index.ts into one ES module in a temporary folder when the benchmark starts, so the figures
-// are always those of the working tree, with no build step and no stale dist/.
+// The SDK is imported from its TypeScript sources: esbuild (a devDependency) bundles sdk/index.ts
+// into one ES module when the benchmark starts, so the figures are always those of the working
+// tree. In Node the bundle resolves the `node` condition as the package does for Node (the
+// node:crypto AES-GCM module, sdk/node-build.mjs); in workerd it is the WebCrypto build.
 //
-// Method: each case warms every implementation up once, then runs REPS rounds in which the
-// implementations take turns (so background load hits them alike); the median round counts.
-// Small messages run back to back for at least MIN_TIME per sample. MB/s means 10^6 bytes of
-// plaintext per second. Stream inputs arrive in 64 KiB chunks (a file read's usual chunk) and
-// outputs are consumed and dropped.
+// Method: see measureCases in sdk-cases.mjs. MB/s means 10^6 bytes of plaintext per second.
 //
-// Environment: BENCH_SDK_REPS (rounds per case, default 5), BENCH_SDK_LARGE_REPS (rounds for
-// 64 MiB, default 5), BENCH_SDK_MIN_TIME (seconds per small-message sample, default 0.15),
-// BENCH_SDK_BUDGET (seconds, default 130: past it, remaining cases run one round, so the run stays
-// inside run.mjs's hard limit), BENCH_SDK_MEMORY=0 skips the memory children.
+// Environment: BENCH_SDK_REPS (rounds per case, default 7), BENCH_SDK_LARGE_REPS (rounds for
+// 64 MiB, default 5), BENCH_SDK_MIN_TIME (seconds per small-message sample, default 0.1),
+// BENCH_SDK_RUNTIMES (default "node,workerd"), BENCH_SDK_MEMORY=0 skips the memory children,
+// BENCH_SDK_NODE_BUILD=portable runs Node on the WebCrypto build (what browsers and Workers get).
 import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { officialNode } from './official-node.mjs';
+import { CONTEXT, MiB, KiB, TARGETS, defineCases, describeCases, measureCases, randomData, runContender, wrappingKeyBytes } from './sdk-cases.mjs';
 
 export const name = 'sdk';
-export const description = 'SDK encrypt/decrypt MB/s vs raw crypto.subtle and @aws-crypto/client-node; stream memory';
+export const description = 'SDK vs raw WebCrypto and @aws-crypto/client-node, in Node and workerd; stream memory';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const SIZES = [
-  { label: '1 KiB', bytes: KiB },
-  { label: '1 MiB', bytes: MiB },
-  { label: '64 MiB', bytes: 64 * MiB },
-];
 const CHUNK = 64 * KiB;
-/** Messages in flight at once in the concurrent cached 1 KiB rows. */
-const CONCURRENT = 16;
-const OFFICIAL_DEFAULT_FRAME = 4096;
-const CONTEXT = { purpose: 'bench' };
-const KEY_NAMESPACE = 'bench';
-const KEY_NAME = 'bench-key';
-const SUITE = 0x0478;
-
-/** The issue's targets. */
-export const TARGETS = {
-  streamVsRaw: 0.8,
-  streamVsOfficialDefault: 10,
-  streamVsOfficialEqual: 1.5,
-  cachedSmallVsOfficial: 3,
-  streamMemoryMiB: 32,
-};
-
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Generous: two runtimes of cases, then six memory children, on a busy machine. */
+export const timeoutSeconds = () => 900;
 
 function envNumber(key, fallback) {
   const raw = process.env[key];
@@ -73,16 +46,14 @@ function envNumber(key, fallback) {
   return value;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Loading both libraries
-
 /**
- * Bundles sdk/index.ts with esbuild into a temporary ES module and imports it. Dependencies
- * (@noble/*, idb) are bundled in, so the file works wherever it is written. Returns the module
- * and the bundle's path (for child processes) and a cleanup function.
+ * Bundles sdk/index.ts with esbuild into a temporary ES module for Node and imports it.
+ * Dependencies (@noble/*, idb) are bundled in. Returns the module, the bundle's path (for child
+ * processes) and a cleanup function.
  */
 export async function loadSdk() {
   const { build } = await import('esbuild');
+  const { nodeBuildPlugin } = await import('../sdk/node-build.mjs');
   const dir = mkdtempSync(join(tmpdir(), 'edgekms-bench-'));
   const outfile = join(dir, 'edgekms.mjs');
   await build({
@@ -94,6 +65,8 @@ export async function loadSdk() {
     outfile,
     logLevel: 'error',
     tsconfig: join(ROOT, 'tsconfig.sdk.json'),
+    // BENCH_SDK_NODE_BUILD=portable measures the WebCrypto build in Node instead.
+    plugins: process.env.BENCH_SDK_NODE_BUILD === 'portable' ? [] : [nodeBuildPlugin()],
   });
   const sdk = await import(pathToFileURL(outfile).href);
   return { sdk, bundle: outfile, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -105,188 +78,21 @@ async function loadOfficial() {
   return { official, client };
 }
 
-function wrappingKey() {
-  const key = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) key[i] = (i * 37 + 11) & 0xff;
-  return key;
-}
-
 function ourKeyring(sdk) {
-  return new sdk.RawAesKeyring({ keyNamespace: KEY_NAMESPACE, keyName: KEY_NAME, wrappingKey: wrappingKey() });
+  return new sdk.RawAesKeyring({ keyNamespace: 'bench', keyName: 'bench-key', wrappingKey: wrappingKeyBytes() });
 }
 
 function officialKeyring(official) {
   return new official.RawAesKeyringNode({
-    keyNamespace: KEY_NAMESPACE,
-    keyName: KEY_NAME,
-    unencryptedMasterKey: wrappingKey(),
+    keyNamespace: 'bench',
+    keyName: 'bench-key',
+    unencryptedMasterKey: wrappingKeyBytes(),
     wrappingSuite: official.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
     utf8Sorting: true,
   });
 }
 
 const OFFICIAL_SUITE = (official) => official.AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
-
-function randomData(size) {
-  const data = new Uint8Array(size);
-  randomFillSync(data);
-  return data;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Streams, as a caller would use them
-
-/** A web ReadableStream giving `data` in CHUNK-byte views (no copies). */
-function webSource(data, chunk = CHUNK) {
-  let offset = 0;
-  return new ReadableStream(
-    {
-      pull(controller) {
-        if (offset >= data.byteLength) {
-          controller.close();
-          return;
-        }
-        const end = Math.min(offset + chunk, data.byteLength);
-        controller.enqueue(data.subarray(offset, end));
-        offset = end;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-/** Reads a web ReadableStream to its end; returns the byte count, or the bytes if `keep`. */
-async function webDrain(readable, keep = false) {
-  const reader = readable.getReader();
-  let total = 0;
-  const parts = [];
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (keep) parts.push(value);
-  }
-  return keep ? concat(parts, total) : total;
-}
-
-function nodeSource(data, chunk = CHUNK) {
-  return Readable.from(
-    (function* chunks() {
-      for (let offset = 0; offset < data.byteLength; offset += chunk) {
-        yield Buffer.from(data.buffer, data.byteOffset + offset, Math.min(chunk, data.byteLength - offset));
-      }
-    })(),
-    { objectMode: false },
-  );
-}
-
-async function nodeDrain(duplex, data, keep = false) {
-  let total = 0;
-  const parts = [];
-  await pipeline(
-    nodeSource(data),
-    duplex,
-    new Writable({
-      write(chunk, _encoding, callback) {
-        total += chunk.byteLength;
-        if (keep) parts.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        callback();
-      },
-    }),
-  );
-  return keep ? concat(parts, total) : total;
-}
-
-function concat(parts, total) {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
-function sameBytes(a, b) {
-  return a.byteLength === b.byteLength && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Implementations: each gives encrypt(data) and decrypt(message) for one API, plus prepare(data)
-// which makes the message its decrypt reads.
-
-function implementations({ sdk, official, client }, { rawKey }) {
-  const ours = ourKeyring(sdk);
-  const theirs = officialKeyring(official);
-  const theirSuite = OFFICIAL_SUITE(official);
-  const raw = {
-    id: 'raw',
-    label: 'crypto.subtle',
-    encrypt: async (data) => new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: RAW_IV }, rawKey, data)),
-    decrypt: async (message) => new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: RAW_IV }, rawKey, message)),
-  };
-  const oursBuffer = (frameLength) => ({
-    encrypt: async (data) => (await sdk.encrypt(ours, data, { encryptionContext: CONTEXT, suite: SUITE, frameLength })).ciphertext,
-    decrypt: async (message) => (await sdk.decrypt(ours, message)).plaintext,
-  });
-  const oursStream = (frameLength) => ({
-    encrypt: (data, keep) => webDrain(webSource(data).pipeThrough(sdk.encryptStream(ours, { encryptionContext: CONTEXT, suite: SUITE, frameLength })), keep),
-    decrypt: (message, keep) => webDrain(webSource(message).pipeThrough(sdk.decryptStream(ours)), keep),
-  });
-  const theirsBuffer = (frameLength) => ({
-    encrypt: async (data) => (await client.encrypt(theirs, data, { encryptionContext: CONTEXT, suiteId: theirSuite, frameLength })).result,
-    decrypt: async (message) => (await client.decrypt(theirs, message)).plaintext,
-  });
-  const theirsStream = (frameLength) => ({
-    encrypt: (data, keep) => nodeDrain(client.encryptStream(theirs, { encryptionContext: CONTEXT, suiteId: theirSuite, frameLength }), data, keep),
-    decrypt: (message, keep) => nodeDrain(client.decryptUnsignedMessageStream(theirs), message, keep),
-  });
-  return { raw, oursBuffer, oursStream, theirsBuffer, theirsStream };
-}
-
-const RAW_IV = new Uint8Array(12).fill(7);
-
-// ---------------------------------------------------------------------------------------------
-// Timing
-
-/** MB/s of one sample: `fn` run back to back until at least `minTime` seconds passed. */
-async function sample(fn, input, bytes, minTime) {
-  let count = 0;
-  const started = performance.now();
-  let elapsed = 0;
-  do {
-    await fn(input);
-    count++;
-    elapsed = (performance.now() - started) / 1000;
-  } while (elapsed < minTime);
-  return (count * bytes) / elapsed / 1e6;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/**
- * One case: the contenders (id -> { fn, input }) take turns, REPS rounds after one warm-up each
- * (64 MiB cases skip the warm-up: the 1 MiB cases ran the same code just before).
- * Returns id -> { mbps (median), samples }.
- */
-async function measureCase(contenders, bytes, { reps, minTime, warmup = true, deadline = Infinity }) {
-  const ids = Object.keys(contenders);
-  if (warmup) for (const id of ids) await sample(contenders[id].fn, contenders[id].input, bytes, 0);
-  const samples = Object.fromEntries(ids.map((id) => [id, []]));
-  // Past the deadline (the run's time budget), a case stops after its first round.
-  for (let round = 0; round < reps && (round === 0 || Date.now() < deadline); round++) {
-    // Rotate the starting contender each round.
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[(k + round) % ids.length];
-      samples[id].push(await sample(contenders[id].fn, contenders[id].input, bytes, minTime));
-    }
-  }
-  return Object.fromEntries(ids.map((id) => [id, { mbps: median(samples[id]), samples: samples[id].map((v) => Number(v.toFixed(2))) }]));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Memory: one child process per measurement
@@ -433,160 +239,67 @@ function runMemoryChild(args) {
 // The benchmark
 
 const fmt = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
-const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
-const x = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}x` : '—');
+
+/** Builds, checks and times the cases in one runtime; returns its results and verdicts. */
+async function runRuntime(runtime, { sdk, reps, largeReps, minTime, log }) {
+  const { formatResults } = await import('./sdk-report.mjs');
+  let described;
+  let runBatch;
+  let failures;
+  let close = async () => {};
+  let frameLengths;
+  if (runtime === 'node') {
+    const built = await defineCases({ runtime, sdk, official: await officialNode() });
+    described = describeCases(built.cases);
+    failures = built.failures;
+    frameLengths = built.frameLengths;
+    runBatch = (index, contender, count) => runContender(built.cases, index, contender, count);
+  } else {
+    const { startWorkerdCases } = await import('./sdk-workerd.mjs');
+    const started = await startWorkerdCases({ log });
+    ({ failures, runBatch, close, frameLengths } = started);
+    described = started.cases;
+  }
+  try {
+    for (const failure of failures) log(`sdk: ${runtime}: ${failure}`);
+    const results = await measureCases(described, { runBatch, now: () => performance.now(), reps, largeReps, minTime, log: (line) => log(`sdk: ${runtime}: ${line}`) });
+    const heading = `SDK in ${runtime === 'node' ? `Node ${process.version} (${process.env.BENCH_SDK_NODE_BUILD === 'portable' ? 'WebCrypto build' : 'node:crypto AES-GCM build'})` : 'workerd (WebCrypto build)'}: MB/s = 10^6 plaintext bytes/s, median of ${reps} rounds (${largeReps} for 64 MiB); frames: buffer ${frameLengths.buffer / KiB} KiB, stream ${frameLengths.stream / KiB} KiB`;
+    const { lines, verdicts } = formatResults(runtime, results, { heading });
+    console.log(lines.join('\n'));
+    return { runtime, results, verdicts, failures };
+  } finally {
+    await close();
+  }
+}
 
 export async function run(options = {}) {
   const { log = console.error } = options;
-  const { fixed, table, writeResults } = await import('./report.mjs');
-  const reps = Math.round(envNumber('BENCH_SDK_REPS', 5));
+  const { table, writeResults } = await import('./report.mjs');
+  const reps = Math.round(envNumber('BENCH_SDK_REPS', 7));
   const largeReps = Math.round(envNumber('BENCH_SDK_LARGE_REPS', 5));
-  const minTime = envNumber('BENCH_SDK_MIN_TIME', 0.15);
-  const budget = envNumber('BENCH_SDK_BUDGET', 130);
+  const minTime = envNumber('BENCH_SDK_MIN_TIME', 0.1);
+  const runtimes = (process.env.BENCH_SDK_RUNTIMES ?? 'node,workerd').split(',').filter(Boolean);
   const started = Date.now();
 
   const { sdk, bundle, cleanup } = await loadSdk();
   try {
-    const { official, client } = await loadOfficial();
-    const rawKey = await crypto.subtle.importKey('raw', randomData(32), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
-    const impl = implementations({ sdk, official, client }, { rawKey });
-    const bufferFrame = sdk.DEFAULT_FRAME_LENGTH;
-    const streamFrame = sdk.DEFAULT_STREAM_FRAME_LENGTH;
-    log(`sdk: SDK bundled from sdk/index.ts with esbuild; frame lengths: buffer ${bufferFrame}, stream ${streamFrame}; ${reps} rounds (${largeReps} for 64 MiB), median`);
-
-    // Cases: [api, our frame length]. The buffer API also at the stream frame length, since its
-    // default (the spec's 4 KiB) is what the official SDK uses too.
-    const apis = [
-      { api: 'buffer', frame: bufferFrame, ours: impl.oursBuffer, theirs: impl.theirsBuffer },
-      { api: 'buffer', frame: streamFrame, ours: impl.oursBuffer, theirs: impl.theirsBuffer, extra: true },
-      { api: 'stream', frame: streamFrame, ours: impl.oursStream, theirs: impl.theirsStream },
-    ];
-
-    const rows = [];
+    log(`sdk: SDK bundled from sdk/index.ts with esbuild; ${reps} rounds (${largeReps} for 64 MiB), median`);
+    const perRuntime = [];
     let failed = false;
-    let shortened = false;
-    // The time budget for the throughput cases, leaving room for the cached and memory runs.
-    const deadline = started + budget * 1000 - 35_000;
-    for (const size of SIZES) {
-      const data = randomData(size.bytes);
-      const rawMessage = await impl.raw.encrypt(data);
-      for (const { api, frame, ours, theirs, extra } of apis) {
-        if (extra && size.bytes <= frame) continue; // one frame either way: same as the default row
-        // buffer* rows reuse the official 4 KiB figure of the buffer row (the same configuration).
-        const contenders = {
-          raw: impl.raw,
-          ours: ours(frame),
-          ...(extra ? {} : { officialDefault: theirs(OFFICIAL_DEFAULT_FRAME) }),
-          ...(frame !== OFFICIAL_DEFAULT_FRAME ? { officialEqual: theirs(frame) } : {}),
-        };
-        // Messages for the decrypt runs, each checked to round-trip once (through the API measured).
-        const messages = { raw: rawMessage };
-        for (const id of Object.keys(contenders)) {
-          if (id === 'raw') continue;
-          const message = api === 'buffer' ? await contenders[id].encrypt(data) : await contenders[id].encrypt(data, true);
-          const back = api === 'buffer' ? await contenders[id].decrypt(message) : await contenders[id].decrypt(message, true);
-          if (!sameBytes(back, data)) {
-            failed = true;
-            log(`sdk: ${id} ${api} ${size.label} did not round-trip`);
-          }
-          messages[id] = message;
-        }
-        for (const op of ['encrypt', 'decrypt']) {
-          const entries = Object.fromEntries(
-            Object.entries(contenders).map(([id, c]) => [id, { fn: c[op], input: op === 'encrypt' ? data : messages[id] }]),
-          );
-          const large = size.bytes >= 64 * MiB;
-          const result = await measureCase(entries, size.bytes, { reps: large ? largeReps : reps, minTime: large ? 0 : minTime, warmup: !large, deadline });
-          if (extra) result.officialDefault = rows.find((r) => r.bytes === size.bytes && r.api === api && r.op === op && r.frameLength === bufferFrame).officialDefaultResult;
-          const officialEqual = result.officialEqual ?? result.officialDefault;
-          const rounds = result.ours.samples.length;
-          if (rounds < (large ? largeReps : reps)) shortened = true;
-          rows.push({
-            size: size.label,
-            bytes: size.bytes,
-            api,
-            op,
-            frameLength: frame,
-            raw: result.raw.mbps,
-            ours: result.ours.mbps,
-            rounds,
-            officialDefault: result.officialDefault.mbps,
-            officialDefaultResult: result.officialDefault,
-            officialEqual: officialEqual.mbps,
-            vsRaw: ratio(result.ours.mbps, result.raw.mbps),
-            vsOfficialDefault: ratio(result.ours.mbps, result.officialDefault.mbps),
-            vsOfficialEqual: ratio(result.ours.mbps, officialEqual.mbps),
-            samples: Object.fromEntries(Object.entries(result).map(([id, r]) => [id, r.samples])),
-          });
-          log(`sdk: ${size.label} ${api} (${frame / KiB} KiB frames) ${op} done`);
-        }
-      }
-    }
-
-    // 1 KiB with a cached data key (buffer API, default frame length).
-    const cached = [];
-    {
-      const data = randomData(KiB);
-      const ourManager = new sdk.CachingMaterialsManager({
-        keyring: ourKeyring(sdk),
-        cache: new sdk.LocalCache({ capacity: 100 }),
-        maxAge: 10 * 60_000,
-      });
-      const theirManager = new official.NodeCachingMaterialsManager({
-        backingMaterials: officialKeyring(official),
-        cache: official.getLocalCryptographicMaterialsCache(100),
-        maxAge: 10 * 60_000,
-        maxMessagesEncrypted: 2 ** 32,
-        maxBytesEncrypted: Number.MAX_SAFE_INTEGER,
-      });
-      const theirSuite = OFFICIAL_SUITE(official);
-      const oursCached = {
-        encrypt: async (d) => (await sdk.encrypt(ourManager, d, { encryptionContext: CONTEXT, suite: SUITE })).ciphertext,
-        decrypt: async (m) => (await sdk.decrypt(ourManager, m)).plaintext,
-      };
-      const theirsCached = {
-        encrypt: async (d) => (await client.encrypt(theirManager, d, { encryptionContext: CONTEXT, suiteId: theirSuite })).result,
-        decrypt: async (m) => (await client.decrypt(theirManager, m)).plaintext,
-      };
-      const messages = { raw: await impl.raw.encrypt(data), ours: await oursCached.encrypt(data), official: await theirsCached.encrypt(data) };
-      if (!sameBytes(await oursCached.decrypt(messages.ours), data) || !sameBytes(await theirsCached.decrypt(messages.official), data)) {
-        failed = true;
-        log('sdk: cached 1 KiB did not round-trip');
-      }
-      // Sequential messages (the verdict), then CONCURRENT messages at once: WebCrypto calls
-      // overlap on libuv's threads, the official SDK's node:crypto calls run on the main thread.
-      const concurrently = (fn) => (input) => Promise.all(Array.from({ length: CONCURRENT }, () => fn(input)));
-      for (const [op, concurrency] of [['encrypt', 1], ['decrypt', 1], ['encrypt', CONCURRENT], ['decrypt', CONCURRENT]]) {
-        const wrap = concurrency === 1 ? (fn) => fn : concurrently;
-        const contenders = {
-          raw: { fn: wrap(impl.raw[op]), input: op === 'encrypt' ? data : messages.raw },
-          ours: { fn: wrap(oursCached[op]), input: op === 'encrypt' ? data : messages.ours },
-          official: { fn: wrap(theirsCached[op]), input: op === 'encrypt' ? data : messages.official },
-        };
-        const result = await measureCase(contenders, KiB * concurrency, { reps, minTime, deadline: deadline + 10_000 });
-        cached.push({
-          op,
-          concurrency,
-          raw: result.raw.mbps,
-          ours: result.ours.mbps,
-          official: result.official.mbps,
-          oursOpsPerSecond: (result.ours.mbps * 1e6) / KiB,
-          officialOpsPerSecond: (result.official.mbps * 1e6) / KiB,
-          vsRaw: ratio(result.ours.mbps, result.raw.mbps),
-          vsOfficial: ratio(result.ours.mbps, result.official.mbps),
-          samples: Object.fromEntries(Object.entries(result).map(([id, r]) => [id, r.samples])),
-        });
-      }
-      log('sdk: cached 1 KiB done');
+    for (const runtime of runtimes) {
+      const outcome = await runRuntime(runtime, { sdk, reps, largeReps, minTime, log });
+      if (outcome.failures.length > 0) failed = true;
+      perRuntime.push(outcome);
     }
 
     // Peak memory growth, each in a fresh process.
     const memory = [];
+    const streamFrame = sdk.DEFAULT_STREAM_FRAME_LENGTH;
     if (process.env.BENCH_SDK_MEMORY !== '0') {
       for (const [who, frame, mode] of [
         ['edgekms', streamFrame, 'plain'],
         ['edgekms', streamFrame, 'gc'],
-        ['official', OFFICIAL_DEFAULT_FRAME, 'plain'],
+        ['official', 4096, 'plain'],
       ]) {
         for (const op of ['encrypt', 'decrypt']) {
           try {
@@ -599,57 +312,17 @@ export async function run(options = {}) {
       }
       log('sdk: memory done');
     }
-
-    // Verdicts.
-    const stream64 = rows.filter((r) => r.bytes === 64 * MiB && r.api === 'stream');
-    const verdicts = [];
-    const verdict = (label, value, target, unit = 'x', higherIsBetter = true) => {
-      const pass = Number.isFinite(value) && (higherIsBetter ? value >= target : value < target);
-      verdicts.push({ label, value, target, unit, pass });
-      return pass;
-    };
-    for (const r of stream64) {
-      verdict(`64 MiB stream ${r.op} vs raw crypto.subtle >= ${TARGETS.streamVsRaw}x`, r.vsRaw, TARGETS.streamVsRaw);
-      verdict(`64 MiB stream ${r.op} vs official at defaults (4 KiB) >= ${TARGETS.streamVsOfficialDefault}x`, r.vsOfficialDefault, TARGETS.streamVsOfficialDefault);
-      verdict(`64 MiB stream ${r.op} vs official at ${r.frameLength / KiB} KiB frames >= ${TARGETS.streamVsOfficialEqual}x`, r.vsOfficialEqual, TARGETS.streamVsOfficialEqual);
-    }
-    for (const c of cached.filter((c) => c.concurrency === 1)) verdict(`1 KiB cached ${c.op} vs official cached >= ${TARGETS.cachedSmallVsOfficial}x`, c.vsOfficial, TARGETS.cachedSmallVsOfficial);
-    for (const m of memory.filter((m) => m.impl === 'edgekms' && m.mode === 'plain')) {
-      verdict(`64 MiB stream ${m.op} peak RSS growth < ${TARGETS.streamMemoryMiB} MiB`, m.rssGrowthMiB, TARGETS.streamMemoryMiB, 'MiB', false);
-    }
-    const below = verdicts.some((v) => !v.pass) || (process.env.BENCH_SDK_MEMORY !== '0' && memory.filter((m) => m.impl === 'edgekms' && m.mode === 'plain').length < 2);
-
-    // Report.
-    const out = [];
-    out.push('', `SDK: suite 0x0478, raw AES keyring; MB/s = 10^6 plaintext bytes/s, median of ${reps} rounds (${largeReps} for 64 MiB)`);
-    out.push(`edgekms frame: buffer ${bufferFrame / KiB} KiB (default), stream ${streamFrame / KiB} KiB (default), "buffer*" rows: buffer API at ${streamFrame / KiB} KiB; official default frame 4 KiB, "official =frame" at edgekms's frame`);
-    out.push('crypto.subtle: one AES-256-GCM call over the whole buffer (stream rows: the same bytes in one call); streams fed in 64 KiB chunks');
-    out.push(
-      table(
-        ['size', 'api', 'op', 'subtle', 'edgekms', 'official 4K', 'official =frame', 'vs subtle', 'vs off. 4K', 'vs off. =frame'],
-        rows.map((r) => [
-          r.size,
-          r.api === 'buffer' && r.frameLength !== bufferFrame ? 'buffer*' : r.api,
-          r.op,
-          fixed(r.raw),
-          fixed(r.ours),
-          fixed(r.officialDefault),
-          r.frameLength === OFFICIAL_DEFAULT_FRAME ? '(same)' : fixed(r.officialEqual),
-          x(r.vsRaw),
-          x(r.vsOfficialDefault),
-          r.frameLength === OFFICIAL_DEFAULT_FRAME ? '(same)' : x(r.vsOfficialEqual),
-        ]),
-      ),
-    );
-    out.push('', `1 KiB messages, cached data key (buffer API; CachingMaterialsManager + LocalCache vs NodeCachingMaterialsManager + local cache); one at a time (the verdict) and ${CONCURRENT} at once`);
-    out.push(
-      table(
-        ['op', 'in flight', 'subtle MB/s', 'edgekms MB/s', 'official MB/s', 'edgekms msg/s', 'official msg/s', 'vs subtle', 'vs official'],
-        cached.map((c) => [c.op, c.concurrency, fixed(c.raw), fixed(c.ours), fixed(c.official), fixed(c.oursOpsPerSecond, 0), fixed(c.officialOpsPerSecond, 0), x(c.vsRaw), x(c.vsOfficial)]),
-      ),
-    );
+    const memoryVerdicts = memory
+      .filter((m) => m.impl === 'edgekms' && m.mode === 'plain')
+      .map((m) => ({
+        label: `64 MiB stream ${m.op} peak RSS growth < ${TARGETS.streamMemoryMiB} MiB`,
+        value: m.rssGrowthMiB,
+        target: TARGETS.streamMemoryMiB,
+        pass: m.rssGrowthMiB < TARGETS.streamMemoryMiB,
+      }));
     if (memory.length > 0) {
-      out.push('', 'Peak memory growth, 64 MiB stream (fresh node --expose-gc process each; growth over the post-GC baseline; decrypt input held before the baseline;');
+      const out = [''];
+      out.push('[node] Peak memory growth, 64 MiB stream (fresh node --expose-gc process each; growth over the post-GC baseline; decrypt input held before the baseline;');
       out.push('"forced each MiB": gc() every 1 MiB of input, so the peak is what the pipeline holds, not uncollected garbage; the verdict uses "as usual")');
       out.push(
         table(
@@ -657,29 +330,19 @@ export async function run(options = {}) {
           memory.map((m) => [m.impl, `${m.frameLength / KiB} KiB`, m.op, m.mode === 'gc' ? 'forced each MiB' : 'as usual', fmt(m.rssGrowthMiB), fmt(m.heapGrowthMiB), fmt((64 * MiB) / m.seconds / 1e6)]),
         ),
       );
+      out.push('', '[node] Memory targets (issue 15):');
+      for (const v of memoryVerdicts) out.push(`  ${v.pass ? 'PASS ' : 'BELOW'}  ${v.label}: ${fmt(v.value)} MiB`);
+      console.log(out.join('\n'));
     }
-    if (shortened) out.push('', `note: the time budget (BENCH_SDK_BUDGET=${budget} s) ran out, so some cases ran fewer rounds (see "rounds" in sdk.json); the machine was probably busy`);
-    out.push('', 'Targets (issue 4):');
-    for (const v of verdicts) out.push(`  ${v.pass ? 'PASS ' : 'BELOW'}  ${v.label}: ${Number.isFinite(v.value) ? (v.unit === 'MiB' ? `${v.value.toFixed(1)} MiB` : `${v.value.toFixed(2)}x`) : '—'}`);
-    console.log(out.join('\n'));
 
-    for (const r of rows) delete r.officialDefaultResult;
+    const verdicts = [...perRuntime.flatMap((r) => r.verdicts.map((v) => ({ runtime: r.runtime, ...v }))), ...memoryVerdicts.map((v) => ({ runtime: 'node', ...v }))];
+    const below = verdicts.some((v) => !v.pass);
     const results = {
       name,
       date: new Date().toISOString(),
       node: process.version,
-      method: {
-        reps,
-        largeReps,
-        minTimeSeconds: minTime,
-        mbps: '10^6 plaintext bytes per second, median of rounds',
-        streamChunkBytes: CHUNK,
-        sdkImport: 'sdk/index.ts bundled with esbuild at run time',
-        memory: 'peak growth over a post-GC baseline in a fresh node --expose-gc process, sampled every 5 ms and at every chunk; RSS and heapUsed+external',
-      },
-      frameLengths: { buffer: bufferFrame, stream: streamFrame, officialDefault: OFFICIAL_DEFAULT_FRAME },
-      throughput: rows,
-      cached,
+      method: { reps, largeReps, minTimeSeconds: minTime, mbps: '10^6 plaintext bytes per second, median of rounds' },
+      runtimes: perRuntime,
       memory,
       targets: TARGETS,
       verdicts,

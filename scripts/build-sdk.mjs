@@ -3,6 +3,7 @@
  * Builds the SDK into sdk/dist, where the SDK's own package (sdk/package.json, the npm package
  * "edgekms") points its `exports` and `files` (see sdk/vite.config.mts):
  *   edgekms.js       ES module (package root "edgekms")
+ *   edgekms.node.js  the same for Node (the `node` condition: AES-GCM on node:crypto for small inputs)
  *   edgekms.iife.js  IIFE defining the global `EdgeKMS` (package "edgekms/iife")
  *   edgekms.d.ts     the public types in one file (tsconfig.sdk.json's compiler options)
  * `npm pack` / `npm publish` in sdk/ run it first (the package's `prepack` script).
@@ -23,7 +24,7 @@ const started = performance.now();
 
 await rm(outDir, { recursive: true, force: true });
 
-for (const mode of ['esm', 'iife']) {
+for (const mode of ['esm', 'node', 'iife']) {
   await build({ configFile: `${root}sdk/vite.config.mts`, mode, logLevel: quiet ? 'silent' : 'warn', build: { outDir } });
 }
 

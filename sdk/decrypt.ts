@@ -23,7 +23,8 @@ import { type MessageInput, messageBytes } from './input';
 import type { Keyring } from './keyring';
 import type { EncryptionContext } from './materials';
 import { type MaterialsManager, materialsManagerFor } from './materials-manager';
-import { beginDecryption, decryptFrame } from './message';
+import { verifyMessage } from './crypto/ecdsa-p384';
+import { decryptFrame, messageVerifier, openDecryption, verifyHeaderTag } from './message';
 import { forEachLimited } from './parallel';
 import type { CommitmentPolicy } from './suites';
 
@@ -75,18 +76,34 @@ export async function decrypt(
   checkExpectedContext(header.encryptionContext, options.expectedContext);
   const { frames, plaintextLength, bodyEnd, signature } = parseBody(bytes, parsed);
 
-  const session = await beginDecryption(manager, parsed, options.reproducedContext);
-  if (signature !== undefined) {
-    const verified = session.verifier!.update(bytes.subarray(0, bodyEnd)).verify(signature);
-    if (!verified) throw new AuthenticationError('message signature did not verify');
-  }
-
+  const session = await openDecryption(manager, parsed, false, options.reproducedContext);
+  // The header tag, the signature and the frames are checked at once (WebCrypto calls overlap);
+  // the plaintext is returned only once every one of them has passed.
+  const headerCheck = verifyHeaderTag(session, parsed);
+  const signed = bytes.subarray(0, bodyEnd);
+  const signatureCheck =
+    signature === undefined
+      ? Promise.resolve()
+      : (parsed.suite.curve === 'P-256'
+          ? Promise.resolve(messageVerifier(parsed.suite, session.verificationKey!).update(signed).verify(signature))
+          : verifyMessage(session.verificationKey!, signed, signature)
+        ).then((verified) => {
+          if (!verified) throw new AuthenticationError('message signature did not verify');
+        });
   const plaintext = new Uint8Array(plaintextLength);
   const starts = frames.map((_, index) => index * header.frameLength);
-  await forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
+  const frameChecks = forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
     const opened: Bytes = await decryptFrame(session, header, frames[index]!);
     plaintext.set(opened, starts[index]!);
   });
+  // Failures are reported header first, then signature, then frames; none is left unobserved.
+  const outcomes = await Promise.allSettled([headerCheck, signatureCheck, frameChecks]);
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') {
+      plaintext.fill(0);
+      throw outcome.reason;
+    }
+  }
   return { plaintext, encryptionContext: session.encryptionContext, header };
 }
 

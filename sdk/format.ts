@@ -297,6 +297,34 @@ export function serializeHeaderBody(fields: HeaderFields): Bytes {
   return out;
 }
 
+/**
+ * The parsed view of a header this SDK is writing, built from the fields it was serialized from:
+ * what parseHeader would return for those bytes (context entries in serialized order, copies of
+ * every byte field), without parsing them back.
+ */
+export function headerFromFields(fields: HeaderFields, headerLength: number): MessageHeader {
+  const context = fields.encryptionContext;
+  const keys = Object.keys(context).map((key) => ({ key, bytes: utf8(key) }));
+  keys.sort((a, b) => compareBytes(a.bytes, b.bytes));
+  // fromEntries defines own properties, so a key such as "__proto__" stays a plain entry.
+  const encryptionContext = Object.fromEntries(keys.map(({ key }) => [key, context[key]!]));
+  return Object.freeze({
+    version: MESSAGE_FORMAT_VERSION,
+    suiteId: fields.suite.id,
+    messageId: fields.messageId.slice(),
+    encryptionContext: Object.freeze(encryptionContext),
+    encryptedDataKeys: Object.freeze(
+      fields.encryptedDataKeys.map((edk) =>
+        Object.freeze({ providerId: edk.providerId, providerInfo: edk.providerInfo.slice(), ciphertext: edk.ciphertext.slice() }),
+      ),
+    ),
+    contentType: CONTENT_TYPE_FRAMED,
+    frameLength: fields.frameLength,
+    suiteData: fields.commitKey.slice(),
+    headerLength,
+  });
+}
+
 export interface ParseHeaderOptions {
   /** Refuse headers with more encrypted data keys than this (spec: client.md). */
   readonly maxEncryptedDataKeys?: number;

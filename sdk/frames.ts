@@ -6,12 +6,12 @@
  * Shared by the buffer APIs (message.ts) and the stream transforms.
  */
 import type { Bytes } from './bytes';
-import { aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
+import { type AesGcmKey, aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
 import { type ParsedFrame, frameAad, frameIv } from './format';
 
 /** Encrypts one frame's plaintext; returns ciphertext followed by the tag. */
 export function sealFrame(
-  key: CryptoKey,
+  key: AesGcmKey,
   messageId: Uint8Array,
   final: boolean,
   sequenceNumber: number,
@@ -21,7 +21,7 @@ export function sealFrame(
 }
 
 /** Decrypts and authenticates one parsed frame; throws AuthenticationError if its tag fails. */
-export function openFrame(key: CryptoKey, messageId: Uint8Array, frame: ParsedFrame): Promise<Bytes> {
+export function openFrame(key: AesGcmKey, messageId: Uint8Array, frame: ParsedFrame): Promise<Bytes> {
   const aad = frameAad(messageId, frame.final, frame.sequenceNumber, frame.contentLength);
   return aesGcmOpen(key, frame.iv, aad, frame.sealed, `frame ${frame.sequenceNumber}`);
 }

@@ -71,7 +71,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
     const required = requiredKeysOf(request.requiredContextKeys, context);
     let materials: EncryptionMaterials;
     if (suite.signed) {
-      const { secretKey, publicKey } = generateSigningKeyPair();
+      const { secretKey, publicKey } = await generateSigningKeyPair();
       materials = Object.freeze({
         suite,
         encryptionContext: Object.freeze({ ...context, [PUBLIC_KEY_CONTEXT_KEY]: toBase64(publicKey) }),
@@ -106,7 +106,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
       const verificationKey = fromBase64(encodedKey);
       if (verificationKey === undefined) throw new MalformedMessageError(`${PUBLIC_KEY_CONTEXT_KEY} is not base64`);
       if (suite.curve === 'P-256') checkP256VerificationKey(verificationKey);
-      else checkVerificationKey(verificationKey);
+      else await checkVerificationKey(verificationKey);
       materials = Object.freeze({ suite, encryptionContext, verificationKey, ...required });
     } else {
       // An unsigned message claiming a verification key was altered or mis-written.

@@ -5,7 +5,7 @@
  * these, so there is one implementation of the wire format and of every check.
  */
 import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
-import { aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
+import { type AesGcmKey, aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
 import { P256MessageVerifier } from './crypto/ecdsa-p256';
 import { MessageSigner, MessageVerifier } from './crypto/ecdsa-p384';
 import { deriveMessageKeys, materialsDataKey } from './crypto/key-derivation';
@@ -18,7 +18,7 @@ import {
   type ParsedHeader,
   assertFrameLength,
   assertMaxEncryptedDataKeys,
-  parseHeader,
+  headerFromFields,
   serializeHeaderBody,
   writeFrameHeader,
 } from './format';
@@ -54,22 +54,37 @@ export interface EncryptionSession {
   readonly suite: AlgorithmSuite;
   readonly frameLength: number;
   readonly messageId: Bytes;
-  readonly encryptionKey: CryptoKey;
+  readonly encryptionKey: AesGcmKey;
   /** Header body and header tag: the first bytes of the message. */
   readonly headerBytes: Bytes;
   readonly header: MessageHeader;
+  /** Signed suites: the signing key (P-384 scalar). */
+  readonly signingKey: Uint8Array | undefined;
   /** Present for signed suites; has already seen the header. */
   readonly signer: MessageSigner | undefined;
 }
 
-/** Materials from the manager, a fresh message id, the message keys, the header and its tag. */
-export async function beginEncryption(
+/** An EncryptionSession before its header tag: enough to encrypt frames already. */
+export interface PreparedEncryption {
+  readonly suite: AlgorithmSuite;
+  readonly frameLength: number;
+  readonly messageId: Bytes;
+  readonly encryptionKey: AesGcmKey;
+  readonly headerBody: Bytes;
+  /** What the header tag authenticates: the body, and any required context entries. */
+  readonly headerAad: Bytes;
+  readonly header: MessageHeader;
+  readonly signingKey: Uint8Array | undefined;
+}
+
+/** Materials from the manager, a fresh message id, the message keys and the header body. */
+export async function prepareEncryption(
   manager: MaterialsManager,
   options: EncryptionParameters,
   suite: AlgorithmSuite,
   frameLength: number,
   plaintextLength: number | undefined,
-): Promise<EncryptionSession> {
+): Promise<PreparedEncryption> {
   const materials = await manager.getEncryptionMaterials({
     suite,
     encryptionContext: options.encryptionContext ?? {},
@@ -83,25 +98,47 @@ export async function beginEncryption(
 
   const messageId = randomBytes(MESSAGE_ID_LENGTH);
   const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materialsDataKey(materials), messageId);
-  const headerBody = serializeHeaderBody({
+  const fields = {
     suite,
     messageId,
     encryptionContext: storedContext(materials.encryptionContext, materials.requiredContextKeys),
     encryptedDataKeys: materials.encryptedDataKeys,
     frameLength,
     commitKey,
-  });
-  // The header tag is GCM over an empty plaintext with the header body (and any required context
-  // entries, which the header leaves out) as AAD: only the tag.
-  const authAad = headerAuthAad(headerBody, materials.encryptionContext, materials.requiredContextKeys);
-  const headerTag = await aesGcmSeal(encryptionKey, HEADER_IV, authAad, new Uint8Array(0));
+  };
+  const headerBody = serializeHeaderBody(fields);
+  // Callers get exactly the view a decryptor will have of the header, without parsing it back.
+  const header = headerFromFields(fields, headerBody.byteLength + suite.tagLength);
+  // The header tag's AAD: the header body and any required context entries, which the header
+  // leaves out.
+  const headerAad = headerAuthAad(headerBody, materials.encryptionContext, materials.requiredContextKeys);
+  return { suite, frameLength, messageId, encryptionKey, headerBody, headerAad, header, signingKey: materials.signingKey };
+}
+
+/**
+ * The header tag (GCM over an empty plaintext with the header AAD: only the tag), which
+ * completes the session. `incrementalSigner`: streams sign as the bytes go by; the buffer API
+ * signs the whole message at the end (signMessage).
+ */
+export async function sealHeader(prepared: PreparedEncryption, incrementalSigner: boolean): Promise<EncryptionSession> {
+  const { headerBody, suite, signingKey } = prepared;
+  const headerTag = await aesGcmSeal(prepared.encryptionKey, HEADER_IV, prepared.headerAad, new Uint8Array(0));
   const headerBytes = new Uint8Array(headerBody.byteLength + headerTag.byteLength);
   headerBytes.set(headerBody, 0);
   headerBytes.set(headerTag, headerBody.byteLength);
-  // Reading the header back gives callers exactly the view a decryptor will have of it.
-  const header = parseHeader(headerBytes)!.header;
-  const signer = suite.signed ? new MessageSigner(materials.signingKey!).update(headerBytes) : undefined;
-  return { suite, frameLength, messageId, encryptionKey, headerBytes, header, signer };
+  const signer = suite.signed && incrementalSigner ? new MessageSigner(signingKey!).update(headerBytes) : undefined;
+  return { ...prepared, headerBytes, signer };
+}
+
+/** prepareEncryption then sealHeader: the session a stream needs before its first frame. */
+export async function beginEncryption(
+  manager: MaterialsManager,
+  options: EncryptionParameters,
+  suite: AlgorithmSuite,
+  frameLength: number,
+  plaintextLength: number | undefined,
+): Promise<EncryptionSession> {
+  return sealHeader(await prepareEncryption(manager, options, suite, frameLength, plaintextLength), true);
 }
 
 /** One encrypted frame as two parts, so no large buffer is copied to join them. */
@@ -113,7 +150,7 @@ export interface SealedFrame {
 }
 
 export async function encryptFrame(
-  session: EncryptionSession,
+  session: Pick<EncryptionSession, 'encryptionKey' | 'messageId'>,
   final: boolean,
   sequenceNumber: number,
   plaintext: Bytes,
@@ -126,21 +163,27 @@ export async function encryptFrame(
 
 /** A message being read, once its header has been authenticated. */
 export interface DecryptionSession {
-  readonly encryptionKey: CryptoKey;
+  readonly encryptionKey: AesGcmKey;
+  /** Signed suites: the verification key (compressed P-384 point). */
+  readonly verificationKey: Uint8Array | undefined;
   /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
   readonly verifier: MessageVerifier | P256MessageVerifier | undefined;
   /** The context the message was decrypted under: the stored entries and any reproduced ones it authenticated. */
   readonly encryptionContext: EncryptionContext;
+  /** What the header tag authenticates: the header body, and any required context entries. */
+  readonly headerAad: Bytes;
 }
 
 /**
  * Asks the manager for the data key, then checks it against the header's key commitment
- * (constant time) and checks the header tag. The caller has already checked the structure it
- * could and the expected context, so a message that is refused for those costs no unwrap.
+ * (constant time). The caller has already checked the structure it could and the expected
+ * context, so a message that is refused for those costs no unwrap. The header tag is not checked
+ * yet: see verifyHeaderTag (beginDecryption does both).
  */
-export async function beginDecryption(
+export async function openDecryption(
   manager: MaterialsManager,
   parsed: ParsedHeader,
+  incrementalVerifier: boolean,
   reproducedContext?: EncryptionContext,
 ): Promise<DecryptionSession> {
   const { header, suite } = parsed;
@@ -155,14 +198,30 @@ export async function beginDecryption(
   if (suite.commitKeyLength > 0 && !timingSafeEqual(commitKey, header.suiteData)) {
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }
-  const authAad = headerAuthAad(parsed.body, materials.encryptionContext, materials.requiredContextKeys);
-  await aesGcmOpen(encryptionKey, parsed.authIv, authAad, parsed.authTag, 'header');
-  const verifier = suite.signed ? messageVerifier(suite, materials.verificationKey!) : undefined;
-  return { encryptionKey, verifier, encryptionContext: materials.encryptionContext };
+  const verificationKey = suite.signed ? materials.verificationKey : undefined;
+  const verifier = suite.signed && incrementalVerifier ? messageVerifier(suite, materials.verificationKey!) : undefined;
+  const headerAad = headerAuthAad(parsed.body, materials.encryptionContext, materials.requiredContextKeys);
+  return { encryptionKey, verificationKey, verifier, encryptionContext: materials.encryptionContext, headerAad };
+}
+
+/** Checks the header tag; AuthenticationError if it fails. */
+export async function verifyHeaderTag(session: DecryptionSession, parsed: ParsedHeader): Promise<void> {
+  await aesGcmOpen(session.encryptionKey, parsed.authIv, session.headerAad, parsed.authTag, 'header');
+}
+
+/** openDecryption then verifyHeaderTag: what a stream needs before its first frame. */
+export async function beginDecryption(
+  manager: MaterialsManager,
+  parsed: ParsedHeader,
+  reproducedContext?: EncryptionContext,
+): Promise<DecryptionSession> {
+  const session = await openDecryption(manager, parsed, true, reproducedContext);
+  await verifyHeaderTag(session, parsed);
+  return session;
 }
 
 /** The signature verifier of a signed suite's curve. */
-function messageVerifier(suite: AlgorithmSuite, verificationKey: Uint8Array): MessageVerifier | P256MessageVerifier {
+export function messageVerifier(suite: AlgorithmSuite, verificationKey: Uint8Array): MessageVerifier | P256MessageVerifier {
   return suite.curve === 'P-256' ? new P256MessageVerifier(verificationKey) : new MessageVerifier(verificationKey);
 }
 

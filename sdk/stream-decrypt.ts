@@ -41,8 +41,8 @@ import { OrderedWork } from './stream-order';
 
 /**
  * The largest frame length decryptStream accepts unless told otherwise: 1 MiB. A stream holds a
- * few frames at once, so this bounds its memory; the official SDK and `encrypt` write 4 KiB
- * frames and encryptStream 256 KiB ones (DEFAULT_STREAM_FRAME_LENGTH), so real messages are far
+ * few frames at once, so this bounds its memory; the official SDK writes 4 KiB frames, `encrypt`
+ * 64 KiB ones (DEFAULT_FRAME_LENGTH) and encryptStream 256 KiB ones (DEFAULT_STREAM_FRAME_LENGTH), so real messages are far
  * below it.
  */
 export const DEFAULT_MAX_FRAME_LENGTH = 1024 * 1024;

@@ -5,6 +5,9 @@
  *   minified (bundlers minify; `"sideEffects": false` in sdk/package.json lets them drop what is not
  *   imported). The runtime dependencies (`@noble/*`, `idb`) stay external imports, so an
  *   application that also uses them carries one copy, at the version its lockfile chooses.
+ * - `--mode node`: sdk/dist/edgekms.node.js, the ESM build for the package's `node` condition:
+ *   the same, with AES-GCM on node:crypto for small inputs (sdk/node-build.mjs swaps in
+ *   sdk/crypto/aes-gcm.node.ts, its one difference). Browsers and Workers never load it.
  * - `--mode iife`: sdk/dist/edgekms.iife.js, minified, for a plain `<script>` tag: defines the
  *   global `EdgeKMS` and bundles every dependency, so it needs nothing else.
  *
@@ -12,6 +15,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { nodeVitePlugin } from './node-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -19,13 +23,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const SDK_EXTERNAL = [/^@noble\//, /^idb(\/|$)/];
 
 export default defineConfig(({ mode }) => {
-  if (mode !== 'esm' && mode !== 'iife') throw new Error(`sdk/vite.config.mts: --mode esm or --mode iife, not ${mode}`);
-  const esm = mode === 'esm';
+  if (mode !== 'esm' && mode !== 'node' && mode !== 'iife') {
+    throw new Error(`sdk/vite.config.mts: --mode esm, node or iife, not ${mode}`);
+  }
+  const esm = mode !== 'iife';
+  const node = mode === 'node';
   return {
     root,
     configFile: false,
     publicDir: false,
     logLevel: 'warn',
+    plugins: node ? [nodeVitePlugin()] : [],
     build: {
       outDir: 'sdk/dist',
       emptyOutDir: false,
@@ -37,10 +45,10 @@ export default defineConfig(({ mode }) => {
         entry: 'sdk/index.ts',
         name: 'EdgeKMS',
         formats: [esm ? 'es' : 'iife'],
-        fileName: () => (esm ? 'edgekms.js' : 'edgekms.iife.js'),
+        fileName: () => (node ? 'edgekms.node.js' : esm ? 'edgekms.js' : 'edgekms.iife.js'),
       },
       rollupOptions: {
-        external: esm ? SDK_EXTERNAL : [],
+        external: node ? [...SDK_EXTERNAL, /^node:/] : esm ? SDK_EXTERNAL : [],
       },
     },
   };

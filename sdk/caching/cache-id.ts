@@ -61,3 +61,51 @@ export function decryptionCacheId(
   const edkHashes = encryptedDataKeys.map((edk) => sha512(serializeEncryptedDataKey(edk))).sort(compareBytes);
   return hex(sha512(concatBytes([partitionHash, suiteIdBytes(suite), ...edkHashes, new Uint8Array(64), contextHash])));
 }
+
+/** Bytes as a string of char codes 0-255: a compact, exact text key. */
+function binaryString(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.byteLength; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
+}
+
+function contextKey(context: EncryptionContext): [string, string][] {
+  // Keys are unique, so string order is canonical here (the identifier itself uses UTF-8 order).
+  return Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The identifiers a manager computed last, by an exact text rendering of their inputs (JSON of
+ * the suite, the sorted context and for decryption the EDKs' bytes), so a repeated context or
+ * message costs a string lookup instead of three or more SHA-512s in JavaScript, which in
+ * Chromium cost more than the cache saves. Equal keys mean equal inputs, so a remembered
+ * identifier is the one computing would give. Holds only what identifiers are made of (contexts
+ * and encrypted data keys, which are not secret), at most `capacity` of them.
+ */
+export class CacheIdMemo {
+  private readonly ids = new Map<string, string>();
+
+  constructor(private readonly capacity = 256) {}
+
+  encryption(partitionHash: Bytes, suite: AlgorithmSuite, context: EncryptionContext): string {
+    const key = JSON.stringify([suite.id, contextKey(context)]);
+    return this.remember(key, () => encryptionCacheId(partitionHash, suite, context));
+  }
+
+  decryption(partitionHash: Bytes, suite: AlgorithmSuite, encryptedDataKeys: readonly EncryptedDataKey[], context: EncryptionContext): string {
+    const edks = encryptedDataKeys.map((edk) => [edk.providerId, binaryString(edk.providerInfo), binaryString(edk.ciphertext)]);
+    const key = JSON.stringify([suite.id, edks, contextKey(context)]);
+    return this.remember(key, () => decryptionCacheId(partitionHash, suite, encryptedDataKeys, context));
+  }
+
+  private remember(key: string, compute: () => string): string {
+    const known = this.ids.get(key);
+    if (known !== undefined) return known;
+    const id = compute();
+    if (this.ids.size >= this.capacity) this.ids.delete(this.ids.keys().next().value as string);
+    this.ids.set(key, id);
+    return id;
+  }
+}

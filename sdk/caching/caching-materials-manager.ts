@@ -27,7 +27,7 @@ import {
   materialsManagerFor,
 } from '../materials-manager';
 import type { MaterialsCache } from './cache';
-import { decryptionCacheId, encryptionCacheId, partitionDigest } from './cache-id';
+import { CacheIdMemo, partitionDigest } from './cache-id';
 
 /** The spec's default message limit (2^32). */
 const DEFAULT_MAX_MESSAGES = 2 ** 32;
@@ -61,6 +61,7 @@ export class CachingMaterialsManager implements MaterialsManager {
   private readonly backing: MaterialsManager;
   private readonly now: () => number;
   private readonly partitionHash: Uint8Array<ArrayBuffer>;
+  private readonly ids = new CacheIdMemo();
   /** Misses being filled, so concurrent requests for one entry make one underlying call. */
   private readonly pending = new Map<string, Promise<unknown>>();
 
@@ -89,7 +90,7 @@ export class CachingMaterialsManager implements MaterialsManager {
     if (typeof plaintextLength !== 'number' || !(plaintextLength >= 0) || plaintextLength > this.maxBytesEncrypted || request.requiredContextKeys?.length) {
       return this.backing.getEncryptionMaterials(request);
     }
-    const id = encryptionCacheId(this.partitionHash, suite, encryptionContext);
+    const id = this.ids.encryption(this.partitionHash, suite, encryptionContext);
 
     for (;;) {
       const entry = await this.cache.getEncryptionMaterials(id, plaintextLength);
@@ -132,7 +133,7 @@ export class CachingMaterialsManager implements MaterialsManager {
   async decryptMaterials(request: DecryptionRequest): Promise<DecryptionMaterials> {
     const { suite, encryptionContext, encryptedDataKeys } = request;
     if (request.reproducedContext !== undefined) return this.backing.decryptMaterials(request);
-    const id = decryptionCacheId(this.partitionHash, suite, encryptedDataKeys, encryptionContext);
+    const id = this.ids.decryption(this.partitionHash, suite, encryptedDataKeys, encryptionContext);
 
     for (;;) {
       const entry = await this.cache.getDecryptionMaterials(id);

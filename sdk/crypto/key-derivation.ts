@@ -15,6 +15,7 @@
  * data key for decrypting and writing messages.
  */
 import { type Bytes, asBytes, concatBytes, utf8 } from '../bytes';
+import { type AesGcmKey, hkdfSha512AesGcmKey } from './aes-gcm';
 import { KeyringError } from '../errors';
 import type { AlgorithmSuite } from '../suites';
 
@@ -23,7 +24,7 @@ const COMMIT_KEY_LABEL = utf8('COMMITKEY');
 
 export interface MessageKeys {
   /** Non-extractable AES-GCM key for the header tag and every frame. */
-  readonly encryptionKey: CryptoKey;
+  readonly encryptionKey: AesGcmKey;
   readonly commitKey: Bytes;
 }
 
@@ -55,30 +56,26 @@ export async function deriveMessageKeys(
 ): Promise<MessageKeys> {
   if (suite.kdf !== 'HKDF-SHA512-COMMIT') return { encryptionKey: await deriveLegacyKey(suite, dataKey, messageId), commitKey: new Uint8Array(0) };
   const salt = asBytes(messageId);
-  let hkdfKey: CryptoKey;
+  let input: Bytes | CryptoKey;
   if (dataKey instanceof Uint8Array) {
-    hkdfKey = await importDataKey(suite, dataKey);
+    if (dataKey.byteLength !== suite.keyLength) {
+      throw new KeyringError(`data key must be ${suite.keyLength} bytes, got ${dataKey.byteLength}`);
+    }
+    input = asBytes(dataKey);
   } else if (dataKey?.algorithm?.name === 'HKDF' && dataKey.usages.includes('deriveBits') && dataKey.usages.includes('deriveKey')) {
-    hkdfKey = dataKey;
+    input = dataKey;
   } else {
     throw new KeyringError('data key must be bytes or an HKDF CryptoKey usable for deriveKey and deriveBits');
   }
-  const suiteIdBytes = new Uint8Array([suite.id >> 8, suite.id & 0xff]);
-  const [encryptionKey, commitKey] = await Promise.all([
-    crypto.subtle.deriveKey(
-      { name: 'HKDF', hash: 'SHA-512', salt, info: concatBytes([suiteIdBytes, DERIVE_KEY_LABEL]) },
-      hkdfKey,
-      { name: 'AES-GCM', length: suite.keyLength * 8 },
-      false,
-      ['encrypt', 'decrypt'],
-    ),
-    crypto.subtle.deriveBits(
-      { name: 'HKDF', hash: 'SHA-512', salt, info: COMMIT_KEY_LABEL },
-      hkdfKey,
-      suite.commitKeyLength * 8,
-    ),
-  ]);
-  return { encryptionKey, commitKey: new Uint8Array(commitKey) };
+  const { key, bits } = await hkdfSha512AesGcmKey({
+    input,
+    salt,
+    keyInfo: concatBytes([new Uint8Array([suite.id >> 8, suite.id & 0xff]), DERIVE_KEY_LABEL]),
+    keyLength: suite.keyLength,
+    bitsInfo: COMMIT_KEY_LABEL,
+    bitsLength: suite.commitKeyLength,
+  });
+  return { encryptionKey: key, commitKey: bits };
 }
 
 /**

@@ -9,7 +9,7 @@
  *   ciphertext    = encrypted data key | tag (16)
  */
 import { type Bytes, asBytes, compareBytes, copyBytes, randomBytes, utf8 } from '../bytes';
-import { aesGcmOpen, aesGcmSeal, importAesGcmKey } from '../crypto/aes-gcm';
+import { type AesGcmKey, aesGcmKeyFromCryptoKey, aesGcmOpen, aesGcmSeal, importAesGcmKey } from '../crypto/aes-gcm';
 import { InvalidArgumentError, KeyringError, NoDecryptableKeyError } from '../errors';
 import { serializeEncryptionContext } from '../format';
 import type { Keyring } from '../keyring';
@@ -37,7 +37,7 @@ export class RawAesKeyring implements Keyring {
   readonly keyNamespace: string;
   readonly keyName: string;
   private readonly keyNameBytes: Bytes;
-  private readonly wrappingKey: Promise<CryptoKey>;
+  private readonly wrappingKey: Promise<AesGcmKey>;
 
   constructor(options: RawAesKeyringOptions) {
     const { keyNamespace, keyName, wrappingKey } = options ?? ({} as RawAesKeyringOptions);
@@ -128,7 +128,7 @@ export class RawAesKeyring implements Keyring {
 }
 
 /** Checks the key synchronously, so a bad key fails at construction as the spec requires. */
-function importWrappingKey(wrappingKey: Uint8Array | CryptoKey): Promise<CryptoKey> {
+function importWrappingKey(wrappingKey: Uint8Array | CryptoKey): Promise<AesGcmKey> {
   if (wrappingKey instanceof Uint8Array) {
     if (![16, 24, 32].includes(wrappingKey.byteLength)) {
       throw new InvalidArgumentError('wrappingKey must be 16, 24 or 32 bytes');
@@ -145,7 +145,7 @@ function importWrappingKey(wrappingKey: Uint8Array | CryptoKey): Promise<CryptoK
     if (algorithm.name !== 'AES-GCM' || !usages.includes('encrypt') || !usages.includes('decrypt')) {
       throw new InvalidArgumentError('wrappingKey must be an AES-GCM CryptoKey with encrypt and decrypt usages');
     }
-    return Promise.resolve(wrappingKey);
+    return Promise.resolve(aesGcmKeyFromCryptoKey(wrappingKey));
   }
   throw new InvalidArgumentError('wrappingKey must be a Uint8Array or a CryptoKey');
 }

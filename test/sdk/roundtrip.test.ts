@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decrypt, encrypt, PUBLIC_KEY_CONTEXT_KEY } from '../../sdk/index';
+import { DEFAULT_FRAME_LENGTH, decrypt, encrypt, PUBLIC_KEY_CONTEXT_KEY } from '../../sdk/index';
 import { SUITES, expectSameBytes, randomBytes, rawKeyring } from './helpers';
 
 const FRAME = 64;
@@ -22,10 +22,11 @@ describe.each(SUITES)('round trip, suite $label', ({ id }) => {
     expect(PUBLIC_KEY_CONTEXT_KEY in result.encryptionContext).toBe(id === 0x0578);
   });
 
-  it('uses the default frame length (4096) and the default context (empty)', async () => {
-    const data = randomBytes(3 * 4096 + 5);
+  it('uses the default frame length (64 KiB) and the default context (empty)', async () => {
+    const data = randomBytes(3 * DEFAULT_FRAME_LENGTH + 5);
     const { ciphertext, header } = await encrypt(keyring, data, { suite: id });
-    expect(header.frameLength).toBe(4096);
+    expect(DEFAULT_FRAME_LENGTH).toBe(64 * 1024);
+    expect(header.frameLength).toBe(DEFAULT_FRAME_LENGTH);
     const { plaintext, encryptionContext } = await decrypt(keyring, ciphertext);
     expectSameBytes(plaintext, data);
     expect(Object.keys(encryptionContext)).toEqual(id === 0x0578 ? [PUBLIC_KEY_CONTEXT_KEY] : []);

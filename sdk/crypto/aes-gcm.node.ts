@@ -1,0 +1,165 @@
+/**
+ * The Node build's aes-gcm.ts (selected by sdk/node-build.mjs for the package's `node`
+ * condition): the same functions, with node:crypto for small inputs. In Node, node:crypto beats
+ * WebCrypto by far for small inputs (no hop to libuv's thread pool, far less overhead per call),
+ * while for large ones WebCrypto wins: its calls run on the thread pool, so the several frames a
+ * stream or the buffer API keep in flight are encrypted in parallel, off the main thread. So
+ * inputs from LARGE_INPUT bytes on go to WebCrypto, the rest to node:crypto. Nothing else in the
+ * SDK differs between the builds, and the SDK's test files run on both (vitest projects sdk-node
+ * and sdk-node-webcrypto).
+ *
+ * Decryption returns nothing until the tag has verified: `final()` checks it, and the plaintext
+ * `update()` produced is wiped and dropped when it throws.
+ */
+import { KeyObject, createCipheriv, createDecipheriv, createSecretKey, hkdfSync, webcrypto } from 'node:crypto';
+import type { Bytes } from '../bytes';
+import { AuthenticationError } from '../errors';
+// Types only (erased at build): the interface both builds implement.
+import type { AesGcmKey, HkdfAesGcmRequest } from './aes-gcm';
+
+export type { AesGcmKey, HkdfAesGcmRequest };
+
+/** From this many bytes of input on, WebCrypto (measured in bench/sdk.mjs: 64 MiB streams). */
+export const LARGE_INPUT = 64 * 1024;
+const TAG_LENGTH = 16;
+
+/** A key for both paths: node:crypto's KeyObject, and the WebCrypto key made from it when needed. */
+class NodeAesGcmKey {
+  readonly type = 'secret';
+  private webKey: CryptoKey | undefined;
+  private importing: Promise<CryptoKey> | undefined;
+
+  constructor(
+    readonly keyObject: KeyObject,
+    webKey?: CryptoKey,
+  ) {
+    cipherName(keyObject);
+    this.webKey = webKey;
+  }
+
+  /**
+   * Runs `call` with the WebCrypto key. Callers (the streams) may reuse `input` as soon as the
+   * seal or open they called returns, as WebCrypto copies its input when called; so `call` runs
+   * at once when the key is there, and on a copy of the input while the key is first imported.
+   */
+  withWebKey<T>(input: Bytes, call: (key: CryptoKey, input: Bytes) => Promise<T>): Promise<T> {
+    if (this.webKey !== undefined) return call(this.webKey, input);
+    const copy = input.slice();
+    this.importing ??= webcrypto.subtle.importKey('raw', this.keyObject.export(), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+    return this.importing.then((key) => {
+      this.webKey = key;
+      return call(key, copy);
+    });
+  }
+}
+
+/** The keys made for callers' own CryptoKeys, once each. */
+const wrapped = new WeakMap<CryptoKey, NodeAesGcmKey>();
+
+/**
+ * This module's key for `key`: its own, or a WebCrypto AES-GCM CryptoKey made elsewhere in the
+ * SDK (wrapped once), so no caller has to know which build it runs in.
+ */
+function nodeKeyOf(key: AesGcmKey): NodeAesGcmKey {
+  if (key instanceof NodeAesGcmKey) return key;
+  if (key instanceof CryptoKey) {
+    const known = wrapped.get(key);
+    if (known !== undefined) return known;
+    const made = new NodeAesGcmKey(KeyObject.from(key), key);
+    wrapped.set(key, made);
+    return made;
+  }
+  throw new TypeError('not an AES-GCM key');
+}
+
+function cipherName(key: KeyObject): 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' {
+  switch (key.symmetricKeySize) {
+    case 16:
+      return 'aes-128-gcm';
+    case 24:
+      return 'aes-192-gcm';
+    case 32:
+      return 'aes-256-gcm';
+    default:
+      throw new TypeError(`AES-GCM key of ${String(key.symmetricKeySize)} bytes`);
+  }
+}
+
+export async function importAesGcmKey(raw: Bytes): Promise<AesGcmKey> {
+  return new NodeAesGcmKey(createSecretKey(raw));
+}
+
+export function aesGcmKeyFromCryptoKey(key: CryptoKey): AesGcmKey {
+  return nodeKeyOf(key);
+}
+
+/** Returns ciphertext followed by the 16-byte tag, in an ArrayBuffer of its own. */
+export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintext: Bytes): Promise<Bytes> {
+  const nodeKey = nodeKeyOf(key);
+  if (plaintext.byteLength >= LARGE_INPUT) {
+    const params = { name: 'AES-GCM', iv: iv.slice(), additionalData: aad.slice(), tagLength: 128 };
+    return nodeKey.withWebKey(plaintext, async (webKey, input) => new Uint8Array(await webcrypto.subtle.encrypt(params, webKey, input)));
+  }
+  const { keyObject } = nodeKey;
+  const cipher = createCipheriv(cipherName(keyObject), keyObject, iv, { authTagLength: TAG_LENGTH });
+  cipher.setAAD(aad);
+  const sealed = new Uint8Array(plaintext.byteLength + TAG_LENGTH);
+  // GCM is a stream cipher: update gives exactly as many bytes as it is given, final none.
+  sealed.set(cipher.update(plaintext), 0);
+  cipher.final();
+  sealed.set(cipher.getAuthTag(), plaintext.byteLength);
+  return sealed;
+}
+
+/** Decrypts ciphertext-with-tag; AuthenticationError when the tag does not verify. */
+export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: Bytes, what: string): Promise<Bytes> {
+  const nodeKey = nodeKeyOf(key);
+  if (sealed.byteLength < TAG_LENGTH) throw new AuthenticationError(`${what}: authentication tag did not verify`);
+  if (sealed.byteLength >= LARGE_INPUT) {
+    const params = { name: 'AES-GCM', iv: iv.slice(), additionalData: aad.slice(), tagLength: 128 };
+    return nodeKey.withWebKey(sealed, async (webKey, input) => {
+      try {
+        return new Uint8Array(await webcrypto.subtle.decrypt(params, webKey, input));
+      } catch (error) {
+        throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
+      }
+    });
+  }
+  const { keyObject } = nodeKey;
+  const length = sealed.byteLength - TAG_LENGTH;
+  const decipher = createDecipheriv(cipherName(keyObject), keyObject, iv, { authTagLength: TAG_LENGTH });
+  decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.subarray(length));
+  const plaintext = new Uint8Array(length);
+  plaintext.set(decipher.update(sealed.subarray(0, length)), 0);
+  try {
+    decipher.final();
+  } catch (error) {
+    plaintext.fill(0);
+    throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
+  }
+  return plaintext;
+}
+
+/** A cached data key's KeyObject, made once per CryptoKey. */
+const keyObjects = new WeakMap<CryptoKey, KeyObject>();
+
+/**
+ * hkdfSync with a KeyObject: given bytes, it would make a KeyObject of them on every call, which
+ * costs more than the derivation; so the input becomes one KeyObject for both.
+ */
+export async function hkdfSha512AesGcmKey(request: HkdfAesGcmRequest): Promise<{ key: AesGcmKey; bits: Bytes }> {
+  const { input, salt } = request;
+  let ikm: KeyObject;
+  if (input instanceof Uint8Array) {
+    ikm = createSecretKey(input);
+  } else {
+    ikm = keyObjects.get(input) ?? KeyObject.from(input);
+    keyObjects.set(input, ikm);
+  }
+  const keyBytes = new Uint8Array(hkdfSync('sha512', ikm, salt, request.keyInfo, request.keyLength));
+  const key = new NodeAesGcmKey(createSecretKey(keyBytes));
+  keyBytes.fill(0);
+  const bits = new Uint8Array(hkdfSync('sha512', ikm, salt, request.bitsInfo, request.bitsLength));
+  return { key, bits };
+}
