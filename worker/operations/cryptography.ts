@@ -5,6 +5,7 @@ import { blobKeyVersion, isSymmetricBlob, parseCiphertextBlob, type Ciphertext }
 import { requireAccountAdmin } from './account-access';
 import { keyInAccount, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
+import { recipientFacts, readRecipient, recipientField, secretField } from './recipient';
 import { arnOf, publicKeyResponse } from './shapes';
 import {
   blob,
@@ -77,12 +78,16 @@ export const Decrypt = defineOperation({
     KeyId: keyIdField.optional(),
     EncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
     GrantTokens: grantTokens,
+    Recipient: recipientField,
   }),
   async run(input, ctx) {
+    const recipient = await readRecipient(input.Recipient);
     const ciphertext = readCiphertext(input.CiphertextBlob, input.EncryptionAlgorithm);
     const { key, caller } = await keyForCiphertext(ctx, ciphertext, input.KeyId, input.EncryptionAlgorithm);
-    const decrypted = unwrap(await key.decrypt(caller, ciphertext, input.EncryptionContext, input.EncryptionAlgorithm));
-    return { Plaintext: decrypted.plaintext, KeyId: arnOf(decrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
+    const decrypted = unwrap(
+      await key.decrypt(caller, ciphertext, input.EncryptionContext, input.EncryptionAlgorithm, 'kms:Decrypt', recipientFacts(recipient)),
+    );
+    return { ...(await secretField(recipient, decrypted.plaintext)), KeyId: arnOf(decrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
   },
 });
 
@@ -138,12 +143,15 @@ function dataKeyLength(input: z.output<typeof dataKeyInput>): number {
 }
 
 export const GenerateDataKey = defineOperation({
-  input: dataKeyInput,
+  input: dataKeyInput.extend({ Recipient: recipientField }),
   async run(input, ctx) {
     const length = dataKeyLength(input);
+    const recipient = await readRecipient(input.Recipient);
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    const { key: named, ciphertext, plaintext } = unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey'));
-    return { CiphertextBlob: ciphertext, Plaintext: plaintext, KeyId: arnOf(named) };
+    const { key: named, ciphertext, plaintext } = unwrap(
+      await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey', recipientFacts(recipient)),
+    );
+    return { CiphertextBlob: ciphertext, ...(await secretField(recipient, plaintext!)), KeyId: arnOf(named) };
   },
 });
 
@@ -158,10 +166,11 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
 });
 
 export const GenerateRandom = defineOperation({
-  input: z.object({ NumberOfBytes: z.number().int().min(1).max(1024) }),
+  input: z.object({ NumberOfBytes: z.number().int().min(1).max(1024), Recipient: recipientField }),
   async run(input, ctx) {
+    const recipient = await readRecipient(input.Recipient);
     requireAccountAdmin(ctx.principal, 'kms:GenerateRandom');
-    return { Plaintext: crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)) };
+    return secretField(recipient, crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)));
   },
 });
 

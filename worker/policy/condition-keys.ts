@@ -29,6 +29,9 @@ const KNOWN = new Set(
     'kms:GrantConstraintType',
     'kms:RotationPeriodInDays',
     'kms:ScheduleKeyDeletionPendingWindowInDays',
+    // Whether the answer is wrapped to a recipient, and to which key (operations/recipient.ts).
+    'edgekms:RecipientRequired',
+    'edgekms:RecipientKeyThumbprint',
     'aws:PrincipalArn',
     'aws:PrincipalAccount',
     'aws:username',
