@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidAliasNameException } from '../errors';
 import { unwrap } from '../result';
 import { isAliasName } from '../wire/key-reference';
-import { requireAccountAdmin } from './account-access';
+import { requireIdentityAllows } from './account-access';
 import { requireAliasAccess } from './alias-access';
 import { callerScope, keyInAccount, resolveReference, resolveKeyId, type OperationContext } from './context';
 import { directory } from '../stubs';
@@ -70,7 +70,7 @@ export const DeleteAlias = defineOperation({
 export const ListAliases = defineOperation({
   input: z.object({ KeyId: keyIdField.optional(), Limit: limit, Marker: marker }),
   async run(input, ctx) {
-    requireAccountAdmin(ctx.principal, 'kms:ListAliases');
+    requireIdentityAllows(ctx, 'kms:ListAliases');
     const keyId = input.KeyId === undefined ? undefined : await resolveKeyId(ctx, input.KeyId, { aliases: false });
     const page = unwrap(await directory(ctx.env, ctx.principal.account).listAliases(keyId, input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IncorrectKeyException, InvalidCiphertextException, ValidationException } from '../errors';
 import { unwrap } from '../result';
 import { blobKeyVersion, isSymmetricBlob, parseCiphertextBlob, type Ciphertext } from '../wire/ciphertext-blob';
-import { requireAccountAdmin } from './account-access';
+import { requireIdentityAllows } from './account-access';
 import { keyInAccount, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
 import { recipientFacts, readRecipient, recipientField, secretField } from './recipient';
@@ -169,7 +169,7 @@ export const GenerateRandom = defineOperation({
   input: z.object({ NumberOfBytes: z.number().int().min(1).max(1024), Recipient: recipientField }),
   async run(input, ctx) {
     const recipient = await readRecipient(input.Recipient);
-    requireAccountAdmin(ctx.principal, 'kms:GenerateRandom');
+    requireIdentityAllows(ctx, 'kms:GenerateRandom');
     return secretField(recipient, crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)));
   },
 });

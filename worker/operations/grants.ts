@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { AccessDeniedException, NotFoundException, ValidationException } from '../errors';
+import { NotFoundException, ValidationException } from '../errors';
 import { GRANT_OPERATIONS, GRANT_PRINCIPAL, parseGrantToken } from '../key-object/grants';
 import { unwrap } from '../result';
 import { keyInAccount, onKey } from './context';
+import { requireIdentityAllows } from './account-access';
 import { directory } from '../stubs';
 import { defineOperation } from './operation';
 import { grantConstraints, grantListEntry, listPage } from './shapes';
@@ -96,9 +97,8 @@ export const RevokeGrant = defineOperation({
 export const ListRetirableGrants = defineOperation({
   input: z.object({ RetiringPrincipal: principalField, Limit: limit, Marker: marker }),
   async run(input, ctx) {
-    if (!ctx.principal.isAccountAdmin && ctx.principal.arn !== input.RetiringPrincipal) {
-      throw new AccessDeniedException(`${ctx.principal.arn} may list only the grants it can retire.`);
-    }
+    // Listing the grants one may retire oneself needs no policy; anyone else's, kms:ListRetirableGrants (an identity policy's).
+    if (ctx.principal.arn !== input.RetiringPrincipal) requireIdentityAllows(ctx, 'kms:ListRetirableGrants');
     const page = unwrap(
       await directory(ctx.env, ctx.principal.account).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
     );

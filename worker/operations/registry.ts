@@ -2,6 +2,7 @@ import * as aliases from './aliases';
 import * as audit from './audit';
 import * as cryptography from './cryptography';
 import * as grants from './grants';
+import * as identityPolicies from './identity-policies';
 import * as keys from './keys';
 import * as policies from './policies';
 import type { Operation } from './operation';
@@ -16,6 +17,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...policies,
   ...grants,
   ...audit,
+  ...identityPolicies,
 }) as Record<string, Operation>;
 
 export function findOperation(name: string): Operation | undefined {
