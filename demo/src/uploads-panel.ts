@@ -9,6 +9,7 @@ import { onClick } from './feedback';
 import { meter } from './hashing';
 import { decryptingKeyring } from './kms';
 import { blobCollector } from './blob-collector';
+import { canSaveToDisk, pickDiskFile } from './disk-sink';
 import { progress } from './progress';
 import { session } from './session';
 import type { UploadedFields } from './upload-form';
@@ -79,6 +80,21 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
       ` (${formatBytes(fields.file.size)}${fields.file.type ? `, ${fields.file.type}` : ''}) · SHA-256 `,
       el('code', { 'data-testid': 'opened-sha256' }, metered.digest()),
     );
+    if (canSaveToDisk()) fileLine.append(' ', diskButton(manifest, owner, fields.file.name, signal));
+  }
+
+  /** Downloads and decrypts the file again, straight into a file the user picks: no Blob. */
+  function diskButton(manifest: UploadManifest, owner: string, name: string, signal: AbortSignal): HTMLButtonElement {
+    const button = el('button', { type: 'button', class: 'link', 'data-testid': 'opened-save-to-disk' }, 'Decrypt to disk…');
+    onClick(button, `save ${name} to disk`, async () => {
+      const file = await pickDiskFile(name);
+      const keyring = decryptingKeyring(session().account);
+      // A failed check aborts the file stream, and an aborted file is discarded, not left half-written.
+      await (await fetchFile(manifest.id, signal))
+        .pipeThrough(decryptStream(keyring, { expectedContext: uploadContext(owner, manifest.id, 'file') }))
+        .pipeTo(file, { signal });
+    });
+    return button;
   }
 
   function row(manifest: UploadManifest): HTMLTableRowElement {

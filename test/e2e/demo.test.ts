@@ -39,6 +39,16 @@ afterAll(async () => {
 });
 
 describe('the demo page', () => {
+  it('offers "Sign out" only while signed in', async () => {
+    await demo.page.locator('body[data-ready="true"]').waitFor();
+    expect(await demo.page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
+    await signIn(demo.page, 'alice');
+    expect(await demo.page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+    await demo.page.getByRole('button', { name: 'Sign out' }).click();
+    await demo.page.getByTestId('sign-in-alice').waitFor();
+    expect(await demo.page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
+  });
+
   it('signs alice in and creates her key', async () => {
     await signIn(demo.page, 'alice');
     expect(await keyState(demo.page)).toMatch(/^None yet/);

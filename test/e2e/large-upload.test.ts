@@ -1,8 +1,10 @@
 /**
  * Acceptance 2 of the demo: a 100 MiB file is encrypted and uploaded from the page with the tab's
- * memory growing by a small multiple of the frame size, not by the file. Memory is read through
+ * memory growing by a small multiple of the part size, not by the file. Memory is read through
  * the DevTools protocol: V8's heap plus ArrayBuffer backing stores (where the file's bytes, the
- * frames and the part buffer live), sampled while the upload runs.
+ * frames and the parts in flight live), sampled while the upload runs. The throughput is
+ * reported beside the figure measured before parts went up in parallel (issue 18); it is not
+ * asserted, since a timed test fails on a busy machine rather than on a slow upload.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -12,12 +14,18 @@ import { join } from 'node:path';
 import type { Browser, CDPSession } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { DEFAULT_STREAM_FRAME_LENGTH } from '../../sdk/index';
+import { PARALLEL_PARTS, PART_BYTES } from '../../demo/src/part-uploader';
 import { SCREENSHOTS, launchChromium, openPage } from './browser';
 import { ensureKey, signIn, submitUpload } from './demo-page';
 
 const url = inject('demoUrl');
 const FILE_BYTES = 100 * 1024 * 1024;
 const MiB = 1024 * 1024;
+/**
+ * This test's figure before issue 18 (one 512 KiB part at a time), measured on the project's
+ * shared 2-core machine at commit f4b1b34: 100 MiB in 64.8 s. Reported for comparison only.
+ */
+const SEQUENTIAL_MB_PER_S = 1.62;
 
 let browser: Browser;
 let dir: string;
@@ -57,7 +65,7 @@ async function tabBytes(cdp: CDPSession, collectFirst: boolean): Promise<number>
   return usage.usedSize + usage.backingStorageSize;
 }
 
-it('encrypts and uploads a 100 MiB file with the tab memory growing by a few frames, not by the file', async () => {
+it('encrypts and uploads a 100 MiB file with the tab memory growing by a few parts, not by the file', async () => {
   const context = await browser.newContext();
   const { page, problems } = await openPage(context, url);
   await signIn(page, 'bob');
@@ -88,20 +96,25 @@ it('encrypts and uploads a 100 MiB file with the tab memory growing by a few fra
   const report = {
     fileMiB: FILE_BYTES / MiB,
     frameKiB: DEFAULT_STREAM_FRAME_LENGTH / 1024,
+    partKiB: PART_BYTES / 1024,
+    parallelParts: PARALLEL_PARTS,
     samples: samples.retained.length,
     peakRetainedMiB: +(peak(samples.retained) / MiB).toFixed(2),
     peakRetainedFrames: +(peak(samples.retained) / DEFAULT_STREAM_FRAME_LENGTH).toFixed(1),
     peakUnforcedMiB: +(peak(samples.unforced) / MiB).toFixed(2),
+    peakRetainedParts: +(peak(samples.retained) / PART_BYTES).toFixed(1),
     seconds: +seconds.toFixed(1),
+    mbPerSecond: +(FILE_BYTES / 1e6 / seconds).toFixed(1),
+    sequentialMbPerSecond: SEQUENTIAL_MB_PER_S,
     uploadId,
   };
   console.log(`100 MiB upload, tab memory growth: ${JSON.stringify(report)}`);
   await writeFile(`${SCREENSHOTS}/large-upload-memory.json`, `${JSON.stringify(report, null, 2)}\n`);
 
   expect(samples.retained.length).toBeGreaterThan(5); // the sampler saw the upload running
-  // What the upload holds: the slice being read, frames in flight, the part buffer and the last
-  // few request bodies (about 13 frames' worth when measured; the bound leaves room for noise).
-  expect(peak(samples.retained)).toBeLessThan(24 * DEFAULT_STREAM_FRAME_LENGTH);
+  // What the upload holds: the slice being read, the part being filled, the parts in flight and
+  // the last few request bodies Chromium keeps; the bound leaves room for noise.
+  expect(peak(samples.retained)).toBeLessThan((2 * PARALLEL_PARTS + 4) * PART_BYTES);
   // Even before the collector catches up, the tab holds a fraction of the file.
   expect(peak(samples.unforced)).toBeLessThan(FILE_BYTES / 4);
   expect(problems).toEqual([]);

@@ -14,6 +14,7 @@ import { defaultKeyPolicy } from '../policy/default-policy';
 import type { RequestFacts } from '../policy/request-keys';
 import { indexGrant, listKey, unindexGrant, unlistKey } from './directory-index';
 import { decrypt, encrypt, encryptDataKeyPair, generateDataKey } from './encryption';
+import type { RecipientFacts } from '../operations/recipient';
 import { grantFacts, issueGrant, namedGrant, requireRetirer, type CreateGrantRequest } from './grant-actions';
 import { GrantStore } from './grant-store';
 import type { Grant } from './grants';
@@ -152,8 +153,15 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   /** The ciphertext comes read by the operation layer; the audit trail names the version a blob was made under. */
-  decrypt(caller: Caller, ciphertext: Ciphertext, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt') {
-    const facts = { encryptionContext: context, encryptionAlgorithm: algorithm };
+  decrypt(
+    caller: Caller,
+    ciphertext: Ciphertext,
+    context: EncryptionContext | undefined,
+    algorithm: EncryptionAlgorithm,
+    action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt',
+    recipient?: RecipientFacts,
+  ) {
+    const facts = { encryptionContext: context, encryptionAlgorithm: algorithm, ...recipient };
     const keyVersion = ciphertext.kind === 'blob' ? ciphertext.blob.version : ciphertext.claimedVersion;
     return this.used(action === 'kms:Decrypt' ? 'Decrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts, keyVersion }, 'enabled', async (record) => ({
       key: keyName(record),
@@ -161,9 +169,15 @@ export class KeyObject extends DurableObject<Bindings> {
     })));
   }
 
-  generateDataKey(caller: Caller, numberOfBytes: number, context: EncryptionContext | undefined, action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext') {
+  generateDataKey(
+    caller: Caller,
+    numberOfBytes: number,
+    context: EncryptionContext | undefined,
+    action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext',
+    recipient?: RecipientFacts,
+  ) {
     const withPlaintext = action === 'kms:GenerateDataKey';
-    return this.used(withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext', caller, this.tx.read({ caller, action, facts: { encryptionContext: context } }, 'enabled', async (record) => ({
+    return this.used(withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext', caller, this.tx.read({ caller, action, facts: { encryptionContext: context, ...recipient } }, 'enabled', async (record) => ({
       key: keyName(record),
       ...(await generateDataKey(this.versions, record, numberOfBytes, context, withPlaintext)),
     })));

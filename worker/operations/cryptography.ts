@@ -6,6 +6,7 @@ import { requireIdentityAllows } from './account-access';
 import { keyInAccount, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
 import { refuseDryRun } from './dry-run';
+import { recipientFacts, readRecipient, recipientField, secretField } from './recipient';
 import { arnOf, publicKeyResponse } from './shapes';
 import {
   blob,
@@ -83,14 +84,18 @@ export const Decrypt = defineOperation({
     EncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
     GrantTokens: grantTokens,
     DryRun: dryRun,
+    Recipient: recipientField,
   }),
   async run(input, ctx) {
+    const recipient = await readRecipient(input.Recipient);
     const ciphertext = readCiphertext(input.CiphertextBlob, input.EncryptionAlgorithm);
     const { key, caller } = await keyForCiphertext(ctx, ciphertext, input.KeyId, input.EncryptionAlgorithm);
-    const facts = { encryptionContext: input.EncryptionContext, encryptionAlgorithm: input.EncryptionAlgorithm };
+    const facts = { encryptionContext: input.EncryptionContext, encryptionAlgorithm: input.EncryptionAlgorithm, ...recipientFacts(recipient) };
     if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:Decrypt', facts, 'ENCRYPT_DECRYPT');
-    const decrypted = unwrap(await key.decrypt(caller, ciphertext, input.EncryptionContext, input.EncryptionAlgorithm));
-    return { Plaintext: decrypted.plaintext, KeyId: arnOf(decrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
+    const decrypted = unwrap(
+      await key.decrypt(caller, ciphertext, input.EncryptionContext, input.EncryptionAlgorithm, 'kms:Decrypt', recipientFacts(recipient)),
+    );
+    return { ...(await secretField(recipient, decrypted.plaintext)), KeyId: arnOf(decrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
   },
 });
 
@@ -157,13 +162,18 @@ function dataKeyLength(input: z.output<typeof dataKeyInput>): number {
 }
 
 export const GenerateDataKey = defineOperation({
-  input: dataKeyInput,
+  input: dataKeyInput.extend({ Recipient: recipientField }),
   async run(input, ctx) {
     const length = dataKeyLength(input);
+    const recipient = await readRecipient(input.Recipient);
     const { key, caller } = await resolveKey(ctx, input.KeyId);
-    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:GenerateDataKey', { encryptionContext: input.EncryptionContext }, 'ENCRYPT_DECRYPT');
-    const { key: named, ciphertext, plaintext } = unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey'));
-    return { CiphertextBlob: ciphertext, Plaintext: plaintext, KeyId: arnOf(named) };
+    if (input.DryRun) {
+      return refuseDryRun({ key, caller }, 'kms:GenerateDataKey', { encryptionContext: input.EncryptionContext, ...recipientFacts(recipient) }, 'ENCRYPT_DECRYPT');
+    }
+    const { key: named, ciphertext, plaintext } = unwrap(
+      await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey', recipientFacts(recipient)),
+    );
+    return { CiphertextBlob: ciphertext, ...(await secretField(recipient, plaintext!)), KeyId: arnOf(named) };
   },
 });
 
@@ -179,10 +189,11 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
 });
 
 export const GenerateRandom = defineOperation({
-  input: z.object({ NumberOfBytes: z.number().int().min(1).max(1024) }),
+  input: z.object({ NumberOfBytes: z.number().int().min(1).max(1024), Recipient: recipientField }),
   async run(input, ctx) {
+    const recipient = await readRecipient(input.Recipient);
     requireIdentityAllows(ctx, 'kms:GenerateRandom');
-    return { Plaintext: crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)) };
+    return secretField(recipient, crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)));
   },
 });
 

@@ -35,6 +35,9 @@ const KNOWN = new Set(
     'kms:RequestAlias',
     'kms:ResourceAliases',
     'edgekms:Origin',
+    // Whether the answer is wrapped to a recipient, and to which key (operations/recipient.ts).
+    'edgekms:RecipientRequired',
+    'edgekms:RecipientKeyThumbprint',
     'aws:PrincipalArn',
     'aws:PrincipalAccount',
     'aws:username',

@@ -17,6 +17,8 @@ export interface RequestFacts {
   keySpec?: string;
   keyUsage?: string;
   [extra: `kms:${string}`]: string | readonly string[] | undefined;
+  /** EdgeKMS's own keys, such as the recipient's (operations/recipient.ts). */
+  [edgekms: `edgekms:${string}`]: string | readonly string[] | undefined;
 }
 
 /**
@@ -82,6 +84,6 @@ export function requestKeys(caller: Caller, facts: RequestFacts, now = Date.now(
   set('kms:KeyUsage', facts.keyUsage);
   set('kms:RequestAlias', caller.requestAlias);
   set('kms:ResourceAliases', caller.resourceAliases);
-  for (const [name, value] of Object.entries(facts)) if (name.startsWith('kms:')) set(name, value as string | string[]);
+  for (const [name, value] of Object.entries(facts)) if (/^(kms|edgekms):/.test(name)) set(name, value as string | string[]);
   return keys;
 }
