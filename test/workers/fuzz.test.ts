@@ -837,9 +837,9 @@ function badValue(kind: FieldKind): fc.Arbitrary<unknown> {
         hugeString(8192).map((t) => [t]),
       );
     case 'tags':
+      // More than 50 tags is well-formed: AWS answers TagException for it, after the key (aws-answers.test.ts, 'tags').
       return fc.oneof(
         fc.constantFrom('k=v', null, {}, [null], ['k'], [{}], [{ TagKey: 'k' }], [{ TagKey: '', TagValue: 'v' }], [{ TagKey: 1, TagValue: 'v' }]),
-        fc.constant(Array.from({ length: 51 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }))),
         hugeString(128).map((k) => [{ TagKey: k, TagValue: 'v' }]),
       );
     case 'stringArray':
