@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * Builds the SDK into dist/sdk (see sdk/vite.config.mts):
+ * Builds the SDK into sdk/dist, where the SDK's own package (sdk/package.json, the npm package
+ * "edgekms") points its `exports` and `files` (see sdk/vite.config.mts):
  *   edgekms.js       ES module (package root "edgekms")
  *   edgekms.iife.js  IIFE defining the global `EdgeKMS` (package "edgekms/iife")
  *   edgekms.d.ts     the public types in one file (tsconfig.sdk.json's compiler options)
- * Usage: node scripts/build-sdk.mjs [--quiet] [--out-dir <dir>]   (default dist/sdk)
+ * `npm pack` / `npm publish` in sdk/ run it first (the package's `prepack` script).
+ * Usage: node scripts/build-sdk.mjs [--quiet] [--out-dir <dir>]   (default sdk/dist)
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -16,7 +18,7 @@ import { build } from 'vite';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quiet = process.argv.includes('--quiet');
 const outDirFlag = process.argv.indexOf('--out-dir');
-const outDir = outDirFlag > 0 ? resolve(process.argv[outDirFlag + 1]) : `${root}dist/sdk`;
+const outDir = outDirFlag > 0 ? resolve(process.argv[outDirFlag + 1]) : `${root}sdk/dist`;
 const started = performance.now();
 
 await rm(outDir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Prints the size of the SDK's builds in dist/sdk (run `node scripts/build-sdk.mjs` first):
+ * Prints the size of the SDK's builds in sdk/dist (run `node scripts/build-sdk.mjs` first):
  * raw, minified (esbuild) and minified + gzipped (level 9), for
  *   - the ESM build as published (its `@noble/*` imports external),
  *   - the ESM build with its dependencies bundled in (what a bundler ships for `import *`),
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, transform } from 'esbuild';
 
-const dist = fileURLToPath(new URL('../dist/sdk/', import.meta.url));
+const dist = fileURLToPath(new URL('../sdk/dist/', import.meta.url));
 
 async function minifiedFile(file, format) {
   const source = await readFile(dist + file, 'utf8');

@@ -7,6 +7,7 @@
  */
 import type { Bytes } from './bytes';
 import { AuthenticationError, MalformedMessageError } from './errors';
+import { checkCommitmentPolicy, resolveCommitmentPolicy } from './commitment-policy';
 import { checkExpectedContext } from './expected-context';
 import {
   MAX_SEQUENCE_NUMBER,
@@ -24,6 +25,7 @@ import type { EncryptionContext } from './materials';
 import { type MaterialsManager, materialsManagerFor } from './materials-manager';
 import { beginDecryption, decryptFrame } from './message';
 import { forEachLimited } from './parallel';
+import type { CommitmentPolicy } from './suites';
 
 const FRAMES_IN_FLIGHT = 8;
 
@@ -32,6 +34,17 @@ export interface DecryptOptions {
   readonly expectedContext?: EncryptionContext;
   /** Refuse messages with more encrypted data keys than this (no limit by default). */
   readonly maxEncryptedDataKeys?: number;
+  /**
+   * REQUIRE_ENCRYPT_REQUIRE_DECRYPT (default) reads only committing suites (message format 2);
+   * REQUIRE_ENCRYPT_ALLOW_DECRYPT also reads message format 1, which has no key commitment.
+   */
+  readonly commitmentPolicy?: CommitmentPolicy;
+  /**
+   * The encryption context supplied again by the reader (the spec's "reproduced encryption
+   * context"): entries the message stores must equal it, and entries it does not store (those a
+   * RequiredEncryptionContextCMM kept out of the header) are authenticated by the header tag.
+   */
+  readonly reproducedContext?: EncryptionContext;
 }
 
 export interface DecryptResult {
@@ -48,9 +61,13 @@ export async function decrypt(
 ): Promise<DecryptResult> {
   const manager = materialsManagerFor(keyring);
   assertMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
+  const commitmentPolicy = resolveCommitmentPolicy(options.commitmentPolicy);
   const bytes = await messageBytes(message);
 
-  const parsed = parseHeader(bytes, { maxEncryptedDataKeys: options.maxEncryptedDataKeys });
+  const parsed = parseHeader(bytes, {
+    maxEncryptedDataKeys: options.maxEncryptedDataKeys,
+    checkSuite: (suite) => checkCommitmentPolicy(suite, commitmentPolicy),
+  });
   if (parsed === undefined) throw new MalformedMessageError('message ends inside its header');
   const { header } = parsed;
   // The cheap checks come first, so a message that is for someone else, cut short or padded
@@ -58,7 +75,7 @@ export async function decrypt(
   checkExpectedContext(header.encryptionContext, options.expectedContext);
   const { frames, plaintextLength, bodyEnd, signature } = parseBody(bytes, parsed);
 
-  const session = await beginDecryption(manager, parsed);
+  const session = await beginDecryption(manager, parsed, options.reproducedContext);
   if (signature !== undefined) {
     const verified = session.verifier!.update(bytes.subarray(0, bodyEnd)).verify(signature);
     if (!verified) throw new AuthenticationError('message signature did not verify');
@@ -70,7 +87,7 @@ export async function decrypt(
     const opened: Bytes = await decryptFrame(session, header, frames[index]!);
     plaintext.set(opened, starts[index]!);
   });
-  return { plaintext, encryptionContext: header.encryptionContext, header };
+  return { plaintext, encryptionContext: session.encryptionContext, header };
 }
 
 interface ParsedBody {

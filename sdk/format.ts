@@ -1,6 +1,6 @@
 /**
- * The AWS Encryption SDK message format, version 2: every byte layout the SDK reads or writes,
- * and nothing else (no cryptography). Spec: aws-encryption-sdk-specification, data-format/
+ * The AWS Encryption SDK message format: every byte layout the SDK reads or writes, and nothing
+ * else (no cryptography). Version 2 is written and read; version 1 is read only. Spec: aws-encryption-sdk-specification, data-format/
  * (message-header.md, message-body.md, message-body-aad.md, message-footer.md) and
  * framework/structures.md (encryption context serialization).
  *
@@ -10,6 +10,10 @@
  *   regular = sequence number(4) | IV(12) | ciphertext(frame length) | tag(16)
  *   final   = 0xFFFFFFFF | sequence number(4) | IV(12) | content length(4) | ciphertext | tag(16)
  *   footer  = signature length(2) | DER ECDSA signature          (signed suites only)
+ *   header, version 1 (read only) = version(1)=0x01 | type(1)=0x80 | suite id(2) | message id(16)
+ *             | AAD length(2) | AAD | EDK count(2) | EDKs | content type(1)=0x02 | reserved(4)=0
+ *             | IV length(1)=12 | frame length(4) | header IV(12) | header auth tag(16)
+ *     (its frames and footer are laid out as in version 2)
  *
  * All integers are big-endian. Parsers are written for streaming: given the bytes seen so far
  * they return undefined when a field is not complete yet, and throw as soon as a field is known
@@ -26,10 +30,14 @@ import {
   UnsupportedFormatError,
 } from './errors';
 import type { EncryptedDataKey, EncryptionContext } from './materials';
-import { type AlgorithmSuite, type SuiteId, findSuite } from './suites';
+import { type AlgorithmSuite, type LegacySuiteId, type SuiteId, findSuite } from './suites';
 
 export const MESSAGE_FORMAT_VERSION = 0x02;
 export const MESSAGE_ID_LENGTH = 32;
+/** Message format 1, read only: its type byte (customer authenticated encrypted data) and id length. */
+export const LEGACY_MESSAGE_FORMAT_VERSION = 0x01;
+const LEGACY_MESSAGE_TYPE = 0x80;
+const LEGACY_MESSAGE_ID_LENGTH = 16;
 export const CONTENT_TYPE_NON_FRAMED = 0x01;
 export const CONTENT_TYPE_FRAMED = 0x02;
 /** Marks a final frame where a regular frame has its sequence number. */
@@ -45,14 +53,15 @@ const FINAL_FRAME_LABEL = utf8('AWSKMSEncryptionClient Final Frame');
 
 /** The parsed, public view of a message header. */
 export interface MessageHeader {
-  readonly version: typeof MESSAGE_FORMAT_VERSION;
-  readonly suiteId: SuiteId;
+  readonly version: typeof MESSAGE_FORMAT_VERSION | typeof LEGACY_MESSAGE_FORMAT_VERSION;
+  readonly suiteId: SuiteId | LegacySuiteId;
+  /** 32 bytes (version 2) or 16 (version 1). */
   readonly messageId: Uint8Array;
   readonly encryptionContext: EncryptionContext;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
   readonly contentType: typeof CONTENT_TYPE_FRAMED;
   readonly frameLength: number;
-  /** The algorithm suite data; for the supported suites, the commit key. */
+  /** The algorithm suite data: the commit key (version 2); empty in version 1. */
   readonly suiteData: Uint8Array;
   /** Bytes the header occupies, authentication tag included. */
   readonly headerLength: number;
@@ -63,6 +72,8 @@ export interface ParsedHeader {
   readonly header: MessageHeader;
   readonly suite: AlgorithmSuite;
   readonly body: Bytes;
+  /** The IV of the header tag: all zeros in version 2, stored in the header in version 1. */
+  readonly authIv: Bytes;
   readonly authTag: Bytes;
 }
 
@@ -289,6 +300,11 @@ export function serializeHeaderBody(fields: HeaderFields): Bytes {
 export interface ParseHeaderOptions {
   /** Refuse headers with more encrypted data keys than this (spec: client.md). */
   readonly maxEncryptedDataKeys?: number;
+  /**
+   * Called with the suite as soon as it is read, before the rest of the header; throws to refuse
+   * it (decrypt's commitment policy), so a refused message is refused whatever follows.
+   */
+  readonly checkSuite?: (suite: AlgorithmSuite) => void;
 }
 
 /** No limit unless given; when given, a positive integer (spec: client-apis/client.md). */
@@ -413,18 +429,23 @@ class GrowingReader {
 
 function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Generator<number, ParsedHeader, Bytes> {
   const version = yield* reader.u8();
-  if (version !== MESSAGE_FORMAT_VERSION) {
-    if (version === 0x01) throw new UnsupportedFormatError('message format version 1 is not supported');
+  if (version !== MESSAGE_FORMAT_VERSION && version !== LEGACY_MESSAGE_FORMAT_VERSION) {
     // Both versions' first byte encodes to "A" in base64: a common mistake worth naming.
     if (version === 0x41) throw new MalformedMessageError('not a message: the bytes look base64-encoded');
     throw new MalformedMessageError(`unknown message format version ${version}`);
   }
+  const legacy = version === LEGACY_MESSAGE_FORMAT_VERSION;
+  if (legacy) {
+    const type = yield* reader.u8();
+    if (type !== LEGACY_MESSAGE_TYPE) throw new MalformedMessageError(`unknown message type 0x${type.toString(16)}`);
+  }
   const suiteId = yield* reader.u16();
   const suite = findSuite(suiteId);
-  if (suite === undefined) {
-    throw new UnsupportedFormatError(`unsupported algorithm suite 0x${suiteId.toString(16).padStart(4, '0')}`);
+  if (suite === undefined || suite.messageFormatVersion !== version) {
+    throw new UnsupportedFormatError(`unsupported algorithm suite 0x${suiteId.toString(16).padStart(4, '0')} in message format ${version}`);
   }
-  const messageId = (yield* reader.take(MESSAGE_ID_LENGTH)).slice();
+  options.checkSuite?.(suite);
+  const messageId = (yield* reader.take(legacy ? LEGACY_MESSAGE_ID_LENGTH : MESSAGE_ID_LENGTH)).slice();
   const contextLength = yield* reader.u16();
   const encryptionContext = parseEncryptionContext(yield* reader.take(contextLength));
 
@@ -445,14 +466,20 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   const contentType = yield* reader.u8();
   if (contentType === CONTENT_TYPE_NON_FRAMED) throw new UnsupportedFormatError('non-framed message bodies are not supported');
   if (contentType !== CONTENT_TYPE_FRAMED) throw new MalformedMessageError(`unknown content type ${contentType}`);
+  if (legacy) {
+    if ((yield* reader.u32()) !== 0) throw new MalformedMessageError('reserved header field is not zero');
+    const ivLength = yield* reader.u8();
+    if (ivLength !== suite.ivLength) throw new MalformedMessageError(`header IV length ${ivLength} does not match the suite's ${suite.ivLength}`);
+  }
   const frameLength = yield* reader.u32();
   if (frameLength === 0) throw new MalformedMessageError('framed message with a frame length of 0');
   const suiteData = (yield* reader.take(suite.commitKeyLength)).slice();
   const bodyEnd = reader.offset;
+  const authIv = legacy ? (yield* reader.take(suite.ivLength)).slice() : HEADER_IV;
   const authTag = yield* reader.take(suite.tagLength);
 
   const header: MessageHeader = Object.freeze({
-    version: MESSAGE_FORMAT_VERSION,
+    version: legacy ? LEGACY_MESSAGE_FORMAT_VERSION : MESSAGE_FORMAT_VERSION,
     suiteId: suite.id,
     messageId,
     encryptionContext,
@@ -463,7 +490,7 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
     headerLength: reader.offset,
   });
   // Taken after the last read, so both are views of the same (last) input.
-  return { header, suite, body: reader.prefix(bodyEnd), authTag };
+  return { header, suite, body: reader.prefix(bodyEnd), authIv, authTag };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,9 +12,12 @@ export {
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY,
   SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
   DEFAULT_SUITE_ID,
+  DEFAULT_COMMITMENT_POLICY,
   findSuite,
   type AlgorithmSuite,
   type SuiteId,
+  type LegacySuiteId,
+  type CommitmentPolicy,
 } from './suites';
 export type { Keyring } from './keyring';
 export {
@@ -34,6 +37,7 @@ export {
 } from './materials';
 export { RawAesKeyring, type RawAesKeyringOptions } from './keyrings/raw-aes';
 export { MultiKeyring, type MultiKeyringOptions } from './keyrings/multi';
+export { RawRsaKeyring, type RawRsaKeyringOptions, type RsaPadding, type RsaKeyInput } from './keyrings/raw-rsa';
 export {
   EdgeKmsError,
   MalformedMessageError,
@@ -79,6 +83,10 @@ export {
   type DescribeKeyOutput,
   type KeyMetadata,
 } from './client/index';
+export {
+  RequiredEncryptionContextCMM,
+  type RequiredEncryptionContextCMMOptions,
+} from './required-context-materials-manager';
 export {
   CachingMaterialsManager,
   type CachingMaterialsManagerOptions,

@@ -5,8 +5,9 @@
  * that the keyring kept its side of the contract. The caching manager (caching/) has the same shape.
  */
 import { fromBase64, toBase64 } from './bytes';
+import { checkP256VerificationKey } from './crypto/ecdsa-p256';
 import { checkVerificationKey, generateSigningKeyPair } from './crypto/ecdsa-p384';
-import { InvalidArgumentError, KeyringError, MalformedMessageError } from './errors';
+import { ContextMismatchError, InvalidArgumentError, KeyringError, MalformedMessageError } from './errors';
 import { type Keyring, isKeyring } from './keyring';
 import {
   type DecryptionMaterials,
@@ -24,6 +25,8 @@ export interface EncryptionRequest {
   readonly encryptionContext: EncryptionContext;
   /** Bytes about to be encrypted, when known (a cache uses it to enforce byte limits). */
   readonly plaintextLength?: number;
+  /** Context keys to authenticate without storing them in the message (RequiredEncryptionContextCMM). */
+  readonly requiredContextKeys?: readonly string[];
 }
 
 export interface DecryptionRequest {
@@ -31,6 +34,11 @@ export interface DecryptionRequest {
   /** The context read from the message header (not yet authenticated). */
   readonly encryptionContext: EncryptionContext;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  /**
+   * The context the caller supplied again (decrypt's `reproducedContext`): entries the message
+   * stores must equal it; entries it does not store were authenticated only, and come from here.
+   */
+  readonly reproducedContext?: EncryptionContext;
 }
 
 export interface MaterialsManager {
@@ -60,6 +68,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
   async getEncryptionMaterials(request: EncryptionRequest): Promise<EncryptionMaterials> {
     const { suite } = request;
     const context = checkCallerContext(request.encryptionContext);
+    const required = requiredKeysOf(request.requiredContextKeys, context);
     let materials: EncryptionMaterials;
     if (suite.signed) {
       const { secretKey, publicKey } = generateSigningKeyPair();
@@ -68,9 +77,10 @@ export class DefaultMaterialsManager implements MaterialsManager {
         encryptionContext: Object.freeze({ ...context, [PUBLIC_KEY_CONTEXT_KEY]: toBase64(publicKey) }),
         encryptedDataKeys: Object.freeze([]),
         signingKey: secretKey,
+        ...required,
       });
     } else {
-      materials = Object.freeze({ suite, encryptionContext: Object.freeze({ ...context }), encryptedDataKeys: Object.freeze([]) });
+      materials = Object.freeze({ suite, encryptionContext: Object.freeze({ ...context }), encryptedDataKeys: Object.freeze([]), ...required });
     }
 
     const result = await this.keyring.onEncrypt(materials);
@@ -82,23 +92,26 @@ export class DefaultMaterialsManager implements MaterialsManager {
     }
     if (result.encryptedDataKeys.length === 0) throw new KeyringError('keyring returned no encrypted data key');
     if (result.signingKey !== materials.signingKey) throw new KeyringError('keyring changed the signing key');
+    if (result.requiredContextKeys !== materials.requiredContextKeys) throw new KeyringError('keyring changed the required context keys');
     return result;
   }
 
   async decryptMaterials(request: DecryptionRequest): Promise<DecryptionMaterials> {
-    const { suite, encryptionContext, encryptedDataKeys } = request;
+    const { suite, encryptedDataKeys } = request;
+    const { encryptionContext, required } = withReproducedContext(request.encryptionContext, request.reproducedContext);
     const encodedKey = encryptionContext[PUBLIC_KEY_CONTEXT_KEY];
     let materials: DecryptionMaterials;
     if (suite.signed) {
       if (encodedKey === undefined) throw new MalformedMessageError(`signed message without ${PUBLIC_KEY_CONTEXT_KEY}`);
       const verificationKey = fromBase64(encodedKey);
       if (verificationKey === undefined) throw new MalformedMessageError(`${PUBLIC_KEY_CONTEXT_KEY} is not base64`);
-      checkVerificationKey(verificationKey);
-      materials = Object.freeze({ suite, encryptionContext, verificationKey });
+      if (suite.curve === 'P-256') checkP256VerificationKey(verificationKey);
+      else checkVerificationKey(verificationKey);
+      materials = Object.freeze({ suite, encryptionContext, verificationKey, ...required });
     } else {
       // An unsigned message claiming a verification key was altered or mis-written.
       if (encodedKey !== undefined) throw new MalformedMessageError(`unsigned message with ${PUBLIC_KEY_CONTEXT_KEY}`);
-      materials = Object.freeze({ suite, encryptionContext });
+      materials = Object.freeze({ suite, encryptionContext, ...required });
     }
 
     const result = await this.keyring.onDecrypt(materials, encryptedDataKeys);
@@ -124,4 +137,37 @@ export function checkCallerContext(context: EncryptionContext): EncryptionContex
     }
   }
   return context;
+}
+
+/** The required keys as materials carry them: each one in the context, none reserved. */
+function requiredKeysOf(keys: readonly string[] | undefined, context: EncryptionContext): { requiredContextKeys?: readonly string[] } {
+  if (keys === undefined || keys.length === 0) return {};
+  for (const key of keys) {
+    if (typeof key !== 'string' || !Object.hasOwn(context, key)) {
+      throw new InvalidArgumentError(`encryption context lacks the required key "${String(key)}"`);
+    }
+  }
+  return { requiredContextKeys: Object.freeze([...new Set(keys)]) };
+}
+
+/**
+ * The context a message is decrypted under (spec: framework/default-cmm.md, decrypt materials):
+ * the stored entries, each of which the reproduced context must match where it has the key, plus
+ * the reproduced entries the message does not store, which the header tag then authenticates.
+ */
+function withReproducedContext(
+  stored: EncryptionContext,
+  reproduced: EncryptionContext | undefined,
+): { encryptionContext: EncryptionContext; required: { requiredContextKeys?: readonly string[] } } {
+  if (reproduced === undefined) return { encryptionContext: stored, required: {} };
+  checkCallerContext(reproduced);
+  const onlyAuthenticated: string[] = [];
+  for (const [key, value] of Object.entries(reproduced)) {
+    if (!Object.hasOwn(stored, key)) onlyAuthenticated.push(key);
+    else if (stored[key] !== value) throw new ContextMismatchError(`encryption context entry "${key}" differs from the reproduced context`);
+  }
+  if (onlyAuthenticated.length === 0) return { encryptionContext: stored, required: {} };
+  const merged: Record<string, string> = { ...stored };
+  for (const key of onlyAuthenticated) merged[key] = reproduced[key]!;
+  return { encryptionContext: Object.freeze(merged), required: { requiredContextKeys: Object.freeze(onlyAuthenticated) } };
 }

@@ -35,6 +35,12 @@ export interface EncryptionMaterials {
   /** P-384 secret scalar, present only for signed suites. */
   readonly signingKey?: Uint8Array;
   /**
+   * Context keys that are authenticated but not stored in the message (the required encryption
+   * context CMM's): the header leaves them out and its tag covers them, so a reader must supply
+   * them again (decrypt's `reproducedContext`).
+   */
+  readonly requiredContextKeys?: readonly string[];
+  /**
    * The data key as a non-extractable WebCrypto HKDF key; materials from a cache carry only this.
    * Its bytes cannot be exported, but it derives every message key of the data key.
    */
@@ -46,8 +52,10 @@ export interface DecryptionMaterials {
   readonly encryptionContext: EncryptionContext;
   /** Set by the keyring that unwrapped one of the message's EDKs. */
   readonly plaintextDataKey?: Uint8Array;
-  /** Compressed P-384 point from the context, present only for signed suites. */
+  /** Compressed point from the context, present only for signed suites. */
   readonly verificationKey?: Uint8Array;
+  /** Context keys the header tag covers that the message does not store (from the reproduced context). */
+  readonly requiredContextKeys?: readonly string[];
   /** As EncryptionMaterials.hkdfDataKey: not exportable, but it derives every message key. */
   readonly hkdfDataKey?: CryptoKey;
 }

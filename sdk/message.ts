@@ -6,6 +6,7 @@
  */
 import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
 import { aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
+import { P256MessageVerifier } from './crypto/ecdsa-p256';
 import { MessageSigner, MessageVerifier } from './crypto/ecdsa-p384';
 import { deriveMessageKeys, materialsDataKey } from './crypto/key-derivation';
 import { CommitmentMismatchError, InvalidArgumentError, KeyringError, TooManyEncryptedDataKeysError } from './errors';
@@ -24,6 +25,7 @@ import {
 import { openFrame, sealFrame } from './frames';
 import type { EncryptionContext } from './materials';
 import type { MaterialsManager } from './materials-manager';
+import { headerAuthAad, storedContext } from './required-context';
 import { type AlgorithmSuite, DEFAULT_SUITE_ID, type SuiteId, findSuite } from './suites';
 
 export interface EncryptionParameters {
@@ -39,7 +41,8 @@ export function resolveEncryptionParameters(
   defaultFrameLength: number,
 ): { suite: AlgorithmSuite; frameLength: number } {
   const suite = findSuite(options.suite ?? DEFAULT_SUITE_ID);
-  if (suite === undefined) throw new InvalidArgumentError(`unsupported algorithm suite ${String(options.suite)}`);
+  // Message format 1 is read, never written.
+  if (suite === undefined || suite.messageFormatVersion !== 2) throw new InvalidArgumentError(`unsupported algorithm suite ${String(options.suite)}`);
   const frameLength = options.frameLength ?? defaultFrameLength;
   assertFrameLength(frameLength);
   assertMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
@@ -83,13 +86,15 @@ export async function beginEncryption(
   const headerBody = serializeHeaderBody({
     suite,
     messageId,
-    encryptionContext: materials.encryptionContext,
+    encryptionContext: storedContext(materials.encryptionContext, materials.requiredContextKeys),
     encryptedDataKeys: materials.encryptedDataKeys,
     frameLength,
     commitKey,
   });
-  // The header tag is GCM over an empty plaintext with the header body as AAD: only the tag.
-  const headerTag = await aesGcmSeal(encryptionKey, HEADER_IV, headerBody, new Uint8Array(0));
+  // The header tag is GCM over an empty plaintext with the header body (and any required context
+  // entries, which the header leaves out) as AAD: only the tag.
+  const authAad = headerAuthAad(headerBody, materials.encryptionContext, materials.requiredContextKeys);
+  const headerTag = await aesGcmSeal(encryptionKey, HEADER_IV, authAad, new Uint8Array(0));
   const headerBytes = new Uint8Array(headerBody.byteLength + headerTag.byteLength);
   headerBytes.set(headerBody, 0);
   headerBytes.set(headerTag, headerBody.byteLength);
@@ -123,7 +128,9 @@ export async function encryptFrame(
 export interface DecryptionSession {
   readonly encryptionKey: CryptoKey;
   /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
-  readonly verifier: MessageVerifier | undefined;
+  readonly verifier: MessageVerifier | P256MessageVerifier | undefined;
+  /** The context the message was decrypted under: the stored entries and any reproduced ones it authenticated. */
+  readonly encryptionContext: EncryptionContext;
 }
 
 /**
@@ -131,20 +138,32 @@ export interface DecryptionSession {
  * (constant time) and checks the header tag. The caller has already checked the structure it
  * could and the expected context, so a message that is refused for those costs no unwrap.
  */
-export async function beginDecryption(manager: MaterialsManager, parsed: ParsedHeader): Promise<DecryptionSession> {
+export async function beginDecryption(
+  manager: MaterialsManager,
+  parsed: ParsedHeader,
+  reproducedContext?: EncryptionContext,
+): Promise<DecryptionSession> {
   const { header, suite } = parsed;
   const materials = await manager.decryptMaterials({
     suite,
     encryptionContext: header.encryptionContext,
     encryptedDataKeys: header.encryptedDataKeys,
+    ...(reproducedContext === undefined ? {} : { reproducedContext }),
   });
   const { encryptionKey, commitKey } = await deriveMessageKeys(suite, materialsDataKey(materials), header.messageId);
-  if (!timingSafeEqual(commitKey, header.suiteData)) {
+  // Format 1 suites (read only, when the caller's commitment policy allows) commit to nothing.
+  if (suite.commitKeyLength > 0 && !timingSafeEqual(commitKey, header.suiteData)) {
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }
-  await aesGcmOpen(encryptionKey, HEADER_IV, parsed.body, parsed.authTag, 'header');
-  const verifier = suite.signed ? new MessageVerifier(materials.verificationKey!) : undefined;
-  return { encryptionKey, verifier };
+  const authAad = headerAuthAad(parsed.body, materials.encryptionContext, materials.requiredContextKeys);
+  await aesGcmOpen(encryptionKey, parsed.authIv, authAad, parsed.authTag, 'header');
+  const verifier = suite.signed ? messageVerifier(suite, materials.verificationKey!) : undefined;
+  return { encryptionKey, verifier, encryptionContext: materials.encryptionContext };
+}
+
+/** The signature verifier of a signed suite's curve. */
+function messageVerifier(suite: AlgorithmSuite, verificationKey: Uint8Array): MessageVerifier | P256MessageVerifier {
+  return suite.curve === 'P-256' ? new P256MessageVerifier(verificationKey) : new MessageVerifier(verificationKey);
 }
 
 /** Decrypts and authenticates one parsed frame; AuthenticationError if its tag fails. */

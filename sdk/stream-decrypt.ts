@@ -33,6 +33,8 @@ import type { Keyring } from './keyring';
 import type { EncryptionContext } from './materials';
 import { type MaterialsManager, materialsManagerFor } from './materials-manager';
 import { type DecryptionSession, beginDecryption, decryptFrame } from './message';
+import { checkCommitmentPolicy, resolveCommitmentPolicy } from './commitment-policy';
+import type { CommitmentPolicy } from './suites';
 import { STREAM_FRAMES_IN_FLIGHT } from './stream-encrypt';
 import { streamChunkBytes } from './stream-input';
 import { OrderedWork } from './stream-order';
@@ -67,6 +69,10 @@ export interface DecryptStreamOptions {
   readonly holdUntilSignatureVerified?: boolean;
   /** Called once the header has been authenticated, with its parsed fields. */
   readonly onHeader?: (header: MessageHeader) => void;
+  /** As decrypt's: REQUIRE_ENCRYPT_ALLOW_DECRYPT also reads message format 1. */
+  readonly commitmentPolicy?: CommitmentPolicy;
+  /** As decrypt's: the context supplied again, covering entries the message does not store. */
+  readonly reproducedContext?: EncryptionContext;
 }
 
 type State = 'header' | 'frames' | 'footer' | 'done';
@@ -123,7 +129,11 @@ export function decryptStream(
     return frameSize(suite, true, Math.min(view.getUint32(20), parsed.header.frameLength));
   };
 
-  const headerParser = new HeaderParser({ maxEncryptedDataKeys: options.maxEncryptedDataKeys });
+  const commitmentPolicy = resolveCommitmentPolicy(options.commitmentPolicy);
+  const headerParser = new HeaderParser({
+    maxEncryptedDataKeys: options.maxEncryptedDataKeys,
+    checkSuite: (suite) => checkCommitmentPolicy(suite, commitmentPolicy),
+  });
 
   /**
    * Feeds the header parser, which goes on from where it stopped, and only once the bytes it asked
@@ -152,7 +162,7 @@ export function decryptStream(
     const rest = input.subarray(headerLength);
     carry = new Uint8Array(0);
     carried = 0;
-    session = await beginDecryption(manager, parsed);
+    session = await beginDecryption(manager, parsed, options.reproducedContext);
     session.verifier?.update(headerBytes);
     options.onHeader?.(parsed.header);
     state = 'frames';

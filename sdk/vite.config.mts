@@ -1,11 +1,11 @@
 /**
  * The SDK's builds (Vite library mode), run by scripts/build-sdk.mjs, one format per run:
  *
- * - `--mode esm`:  dist/sdk/edgekms.js, ES module for bundlers, Workers and Node. One file, not
- *   minified (bundlers minify; `"sideEffects": false` in package.json lets them drop what is not
+ * - `--mode esm`:  sdk/dist/edgekms.js, ES module for bundlers, Workers and Node. One file, not
+ *   minified (bundlers minify; `"sideEffects": false` in sdk/package.json lets them drop what is not
  *   imported). The runtime dependencies (`@noble/*`, `idb`) stay external imports, so an
  *   application that also uses them carries one copy, at the version its lockfile chooses.
- * - `--mode iife`: dist/sdk/edgekms.iife.js, minified, for a plain `<script>` tag: defines the
+ * - `--mode iife`: sdk/dist/edgekms.iife.js, minified, for a plain `<script>` tag: defines the
  *   global `EdgeKMS` and bundles every dependency, so it needs nothing else.
  *
  * The `.d.ts` types are bundled separately (rollup-plugin-dts) by scripts/build-sdk.mjs.
@@ -27,7 +27,7 @@ export default defineConfig(({ mode }) => {
     publicDir: false,
     logLevel: 'warn',
     build: {
-      outDir: 'dist/sdk',
+      outDir: 'sdk/dist',
       emptyOutDir: false,
       target: 'es2022',
       sourcemap: true,

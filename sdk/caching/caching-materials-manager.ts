@@ -85,7 +85,8 @@ export class CachingMaterialsManager implements MaterialsManager {
   async getEncryptionMaterials(request: EncryptionRequest): Promise<EncryptionMaterials> {
     const { suite, plaintextLength } = request;
     const encryptionContext = checkCallerContext(request.encryptionContext);
-    if (typeof plaintextLength !== 'number' || !(plaintextLength >= 0) || plaintextLength > this.maxBytesEncrypted) {
+    // Context kept out of the header (RequiredEncryptionContextCMM) is not part of a cache id: uncached.
+    if (typeof plaintextLength !== 'number' || !(plaintextLength >= 0) || plaintextLength > this.maxBytesEncrypted || request.requiredContextKeys?.length) {
       return this.backing.getEncryptionMaterials(request);
     }
     const id = encryptionCacheId(this.partitionHash, suite, encryptionContext);
@@ -130,6 +131,7 @@ export class CachingMaterialsManager implements MaterialsManager {
 
   async decryptMaterials(request: DecryptionRequest): Promise<DecryptionMaterials> {
     const { suite, encryptionContext, encryptedDataKeys } = request;
+    if (request.reproducedContext !== undefined) return this.backing.decryptMaterials(request);
     const id = decryptionCacheId(this.partitionHash, suite, encryptedDataKeys, encryptionContext);
 
     for (;;) {

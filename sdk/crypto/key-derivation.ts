@@ -53,6 +53,7 @@ export async function deriveMessageKeys(
   dataKey: Uint8Array | CryptoKey,
   messageId: Uint8Array,
 ): Promise<MessageKeys> {
+  if (suite.kdf !== 'HKDF-SHA512-COMMIT') return { encryptionKey: await deriveLegacyKey(suite, dataKey, messageId), commitKey: new Uint8Array(0) };
   const salt = asBytes(messageId);
   let hkdfKey: CryptoKey;
   if (dataKey instanceof Uint8Array) {
@@ -78,4 +79,20 @@ export async function deriveMessageKeys(
     ),
   ]);
   return { encryptionKey, commitKey: new Uint8Array(commitKey) };
+}
+
+/**
+ * The message key of a format 1 suite (read only; spec: framework/algorithm-suites.md): the data
+ * key itself for the suites without a KDF, else HKDF (SHA-256 or SHA-384) without salt, with
+ * info = suite id (2 bytes, big-endian) | message id (16 bytes). There is no commit key.
+ */
+async function deriveLegacyKey(suite: AlgorithmSuite, dataKey: Uint8Array | CryptoKey, messageId: Uint8Array): Promise<CryptoKey> {
+  if (!(dataKey instanceof Uint8Array)) throw new KeyringError(`suite ${suite.name} needs the data key as bytes`);
+  if (dataKey.byteLength !== suite.keyLength) throw new KeyringError(`data key must be ${suite.keyLength} bytes, got ${dataKey.byteLength}`);
+  const aes = { name: 'AES-GCM', length: suite.keyLength * 8 };
+  if (suite.kdf === 'NONE') return crypto.subtle.importKey('raw', asBytes(dataKey), aes, false, ['decrypt']);
+  const hkdfKey = await crypto.subtle.importKey('raw', asBytes(dataKey), 'HKDF', false, ['deriveKey']);
+  const info = concatBytes([new Uint8Array([suite.id >> 8, suite.id & 0xff]), messageId]);
+  const hash = suite.kdf === 'HKDF-SHA256' ? 'SHA-256' : 'SHA-384';
+  return crypto.subtle.deriveKey({ name: 'HKDF', hash, salt: new Uint8Array(0), info }, hkdfKey, aes, false, ['decrypt']);
 }

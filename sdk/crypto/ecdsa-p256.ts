@@ -1,0 +1,34 @@
+/**
+ * ECDSA verification with P-256 and SHA-256, for reading messages of the format 1 suite 0x0214
+ * (never written): the same construction as ecdsa-p384.ts on the smaller curve. The signature
+ * covers header and body, DER-encoded; the key is the compressed point in the context.
+ */
+import { p256 } from '@noble/curves/nist.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { MalformedMessageError } from '../errors';
+
+export function checkP256VerificationKey(publicKey: Uint8Array): void {
+  if (!p256.utils.isValidPublicKey(publicKey, true)) {
+    throw new MalformedMessageError('aws-crypto-public-key is not a compressed P-256 point');
+  }
+}
+
+export class P256MessageVerifier {
+  private readonly hash = sha256.create();
+
+  constructor(private readonly publicKey: Uint8Array) {}
+
+  update(bytes: Uint8Array): this {
+    this.hash.update(bytes);
+    return this;
+  }
+
+  /** As MessageVerifier (P-384): high-S signatures are accepted, as OpenSSL accepts them. */
+  verify(signature: Uint8Array): boolean {
+    try {
+      return p256.verify(signature, this.hash.digest(), this.publicKey, { prehash: false, format: 'der', lowS: false });
+    } catch {
+      return false;
+    }
+  }
+}
