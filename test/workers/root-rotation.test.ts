@@ -6,7 +6,7 @@ import type { KeyObject } from '../../worker/key-object/key-object';
 import type { KeyRecord } from '../../worker/key-object/key-record';
 import { KeyVersions } from '../../worker/key-object/versions';
 import { parseCiphertextBlob } from '../../worker/wire/ciphertext-blob';
-import { b64, createKey, eventually, keyStub, ok, utf8 } from './helpers';
+import { asUser, b64, createKey, eventually, keyStub, ok, refused, utf8 } from './helpers';
 
 /**
  * Root key rotation (worker/crypto/root-keys.ts, key-object/versions.ts): the
@@ -223,5 +223,27 @@ describe('root key rotation', () => {
     const { Records } = await ok('ListAuditRecords', { KeyId: keyId, Limit: 50 });
     const reseals = Records.filter((entry: any) => entry.Operation === 'edgekms:ResealKeyMaterial');
     expect(reseals.map((entry: any) => entry.KeyVersion).sort()).toEqual([1, 2]);
+  });
+});
+
+describe('root key operations (GetRootKeyStatus, RetireRootKey)', () => {
+  it('report the versions each root seals, refuse retiring the root they are sealed under, and are for administrators only', async () => {
+    const keyId = await createKey();
+    await ok('RotateKeyOnDemand', { KeyId: keyId });
+    const status = await ok('GetRootKeyStatus', { Limit: 1000 });
+    // This suite's deployment has root 1 only (a key of the test above was moved to root 2 by hand: reported, not configured).
+    expect(status.RootKeys[0]).toMatchObject({ RootKeyId: 1, Newest: true, Configured: true });
+    expect(status.RootKeys[0].SealedKeyVersions).toBeGreaterThanOrEqual(2);
+    for (const other of status.RootKeys.slice(1)) expect(other).toMatchObject({ Newest: false, Configured: false });
+    expect(status.KeysPendingReseal).toBe(status.RootKeys.length > 1 ? 1 : 0);
+    // The newest root seals new material: never retired.
+    await refused('RetireRootKey', { RootKeyId: 1, Limit: 1000 }, 'ValidationException');
+    // A root that seals nothing retires at once, for every key of the page.
+    const retired = await ok('RetireRootKey', { RootKeyId: 7, Limit: 1000 });
+    expect(retired.KeysRetired).toBe(status.KeysReported);
+    await refused('RetireRootKey', { RootKeyId: 0 }, 'ValidationException');
+    // Account-level actions: a user who is no administrator is denied.
+    const denied = await asUser('root-rotation-user', 'GetRootKeyStatus', {});
+    expect(denied.body.__type).toBe('AccessDeniedException');
   });
 });

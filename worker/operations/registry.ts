@@ -5,6 +5,7 @@ import * as grants from './grants';
 import * as keys from './keys';
 import * as policies from './policies';
 import type { Operation } from './operation';
+import * as rootKeyOperations from './root-keys';
 import * as rotation from './rotation';
 
 /** Every KMS operation the service offers, by its AWS name. Both protocol adapters dispatch here. */
@@ -16,6 +17,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...policies,
   ...grants,
   ...audit,
+  ...rootKeyOperations,
 }) as Record<string, Operation>;
 
 export function findOperation(name: string): Operation | undefined {
