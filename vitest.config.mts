@@ -77,6 +77,16 @@ export default defineConfig({
         },
       },
       {
+        // The policy evaluator against an independent one (@cloud-copilot/iam-simulate) in Node:
+        // worker/policy/ is plain TypeScript, so the comparison needs no Worker around it.
+        test: {
+          name: 'policy-node',
+          environment: 'node',
+          include: ['test/policy/**/*.test.ts'],
+          testTimeout: 600_000,
+        },
+      },
+      {
         // The demo page end to end: Debian's Chromium (playwright-core) driving the page that the
         // real Worker serves, with the demo turned on and its state persisted to a temporary
         // directory the tests read. One file at a time: they share the Worker and its demo users.

@@ -4,7 +4,9 @@
 // memory, no Durable Object). Order a, b, c, a: the baseline is measured first
 // and last and the mean of the two is the reference, since the machine is
 // shared and noisy.
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
+import { SignJWT } from 'jose';
 import { measure } from './load.mjs';
 import { fixed, table, writeResults } from './report.mjs';
 import { sourceStamp, startWorker } from './worker-process.mjs';
@@ -33,7 +35,10 @@ export async function run(options) {
   log('service: starting the local server on 127.0.0.1 (fresh storage, random MASTER_KEY and ADMIN_TOKEN)');
   // Throughput, not throttling (the per-principal rate limit, default 200/s, and the isolate's fair
   // share, which costs one principal alone some throughput: bench/fairness.mjs), is what is measured.
-  const worker = await startWorker({ vars: { BENCH_ROUTES: '1', THROTTLE_RATE: '0', THROTTLE_CONCURRENCY: '0' } });
+  // A JWT user too, whose access comes from an identity policy (the default key policy delegates to
+  // it): the path where the Worker reads the caller's identity policies before the key decides.
+  const jwt = { JWT_HS256_SECRET: randomBytes(32).toString('base64url'), JWT_ISSUER: 'edgekms-bench', JWT_AUDIENCE: 'edgekms' };
+  const worker = await startWorker({ vars: { BENCH_ROUTES: '1', THROTTLE_RATE: '0', THROTTLE_CONCURRENCY: '0', ...jwt } });
   log(`service: Worker answering at ${worker.origin} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
     const outcome = await benchmarkService(worker, { ...options, server: 'npm start\'s local server' });
@@ -64,6 +69,12 @@ export async function benchmarkService(worker, { duration, connections, warmup, 
     { label: 'bare-wrap (baseline, 1st)', key: 'bare', role: 'baseline' },
     { label: 'GenerateDataKey', key: 'generateDataKey', role: 'kms' },
     { label: 'Decrypt', key: 'decrypt', role: 'kms' },
+    ...(routes.userGenerateDataKey
+      ? [
+          { label: 'GenerateDataKey (JWT user, identity policy)', key: 'userGenerateDataKey', role: 'kms' },
+          { label: 'Decrypt (JWT user, identity policy)', key: 'userDecrypt', role: 'kms' },
+        ]
+      : []),
     ...(diagnose
       ? [
           { label: 'GenerateRandom (no DO)', key: 'generateRandom', role: 'diagnostic' },
@@ -79,7 +90,7 @@ export async function benchmarkService(worker, { duration, connections, warmup, 
     const target = routes[step.key];
     const request = {
       url: `${worker.origin}${target.path}`,
-      headers: { authorization: `Bearer ${worker.adminToken}` },
+      headers: { authorization: `Bearer ${target.token ?? worker.adminToken}` },
       body: JSON.stringify(target.body),
       connections,
     };
@@ -144,7 +155,32 @@ async function verifyBindings(worker) {
 }
 
 /** Creates the key and one data key, checks a round trip, and returns the request bodies. */
-async function prepareRoutes({ origin, adminToken }) {
+/** A token of the JWT user `bench-user` and an identity policy that lets it use `keyId`, when the Worker accepts JWTs. */
+async function identityUser({ origin, adminToken, vars }, keyId) {
+  if (!vars?.JWT_HS256_SECRET) return undefined;
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: `arn:aws:kms:*:*:key/${keyId}`,
+        Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'bench' } },
+      },
+    ],
+  };
+  await expectOk(origin, adminToken, '/v1/PutUserPolicy', { UserName: 'bench-user', PolicyName: 'bench', PolicyDocument: JSON.stringify(policy) });
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(vars.JWT_ISSUER)
+    .setAudience(vars.JWT_AUDIENCE)
+    .setSubject('bench-user')
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(vars.JWT_HS256_SECRET));
+}
+
+async function prepareRoutes({ origin, adminToken, vars }) {
   const created = await expectOk(origin, adminToken, '/v1/CreateKey', {});
   const keyId = created.KeyMetadata?.KeyId;
   if (typeof keyId !== 'string') throw new Error(`bench: CreateKey returned no KeyId: ${JSON.stringify(created)}`);
@@ -157,6 +193,11 @@ async function prepareRoutes({ origin, adminToken }) {
   const decryptBody = { CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: CONTEXT };
   const decrypted = await expectOk(origin, adminToken, '/v1/Decrypt', decryptBody);
   if (decrypted.Plaintext !== dataKey.Plaintext) throw new Error('bench: Decrypt did not return the data key');
+  const userToken = await identityUser({ origin, adminToken, vars }, keyId);
+  if (userToken) {
+    const asUser = await expectOk(origin, userToken, '/v1/Decrypt', decryptBody);
+    if (asUser.Plaintext !== dataKey.Plaintext) throw new Error('bench: Decrypt as the JWT user did not return the data key');
+  }
 
   return {
     bare: { route: 'POST /bench/bare-wrap', path: '/bench/bare-wrap', body: { EncryptionContext: CONTEXT } },
@@ -166,6 +207,10 @@ async function prepareRoutes({ origin, adminToken }) {
     // Object, and a Durable Object round trip without cryptography.
     generateRandom: { route: 'POST /v1/GenerateRandom', path: '/v1/GenerateRandom', body: { NumberOfBytes: 32 } },
     describeKey: { route: 'POST /v1/DescribeKey', path: '/v1/DescribeKey', body: { KeyId: keyId } },
+    ...(userToken && {
+      userGenerateDataKey: { route: 'POST /v1/GenerateDataKey', path: '/v1/GenerateDataKey', body: dataKeyBody, token: userToken },
+      userDecrypt: { route: 'POST /v1/Decrypt', path: '/v1/Decrypt', body: decryptBody, token: userToken },
+    }),
   };
 }
 

@@ -49,6 +49,10 @@ const ERROR_STATUS = {
   InvalidMarkerException: 400,
   MalformedPolicyDocumentException: 400,
   TagException: 400,
+  /** DryRun: the caller may make the request, which was not carried out. */
+  DryRunOperationException: 400,
+  /** AWS's answer to an alias name under the reserved `alias/aws/` prefix (not in the model's error list). */
+  NotAuthorizedException: 400,
   /** A resource quota (grants per key, on-demand rotations per key) is used up. */
   LimitExceededException: 400,
   ThrottlingException: 429,
@@ -57,14 +61,24 @@ const ERROR_STATUS = {
 
 export type KmsErrorName = keyof typeof ERROR_STATUS;
 
+/**
+ * AWS KMS answers these with an empty message: saying why a ciphertext, a
+ * signature or a MAC is not valid would help whoever forges one.
+ */
+export const WITHOUT_MESSAGE: ReadonlySet<KmsErrorName> = new Set(['InvalidCiphertextException', 'KMSInvalidSignatureException', 'KMSInvalidMacException', 'NotAuthorizedException']);
+
 /** An error class of one name from the table. */
 export type KmsErrorClass<N extends KmsErrorName = KmsErrorName> = new (message: string) => KmsError & { readonly name: N };
 
 function errorClass<N extends KmsErrorName>(name: N): KmsErrorClass<N> {
   const status = ERROR_STATUS[name];
+  const silent = WITHOUT_MESSAGE.has(name);
   const cls = class extends KmsError {
     static override readonly status: number = status;
     override readonly name: N = name;
+    constructor(message: string) {
+      super(silent ? '' : message);
+    }
   };
   Object.defineProperty(cls, 'name', { value: name });
   return cls;
@@ -114,6 +128,8 @@ export const {
   InvalidMarkerException,
   MalformedPolicyDocumentException,
   TagException,
+  DryRunOperationException,
+  NotAuthorizedException,
   LimitExceededException,
   KMSInternalException,
 } = classes;

@@ -22,6 +22,15 @@ export function directory(env: Bindings, account: string) {
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(account));
 }
 
+/**
+ * Where an account's identity policies live: a Directory object of its own,
+ * named by the account alone. Identity policies are global in IAM, so they
+ * must not follow whatever else the Directory is partitioned by.
+ */
+export function identityDirectory(env: Bindings, account: string) {
+  return env.DIRECTORY.get(env.DIRECTORY.idFromName(`identity/${account}`));
+}
+
 export function auditLog(env: Bindings, account: string) {
   return env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(account));
 }

@@ -1,7 +1,8 @@
 /**
  * The demo page end to end, in Debian's Chromium against the real Worker: sign in, encrypt a form
  * and a multi-MiB file in the page, check that storage holds only ciphertext, read it back, deny a
- * second user, rotate and read again, and drive the no-bundler script-tag page.
+ * second user (demo users are no administrators: each may name only their own alias), rotate and
+ * read again, and drive the no-bundler script-tag page.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -95,6 +96,39 @@ describe('the demo page', () => {
     expect(opened.alert).toMatch(/federated-user\/bob/);
     expect(await demo.page.getByTestId('opened-title').count()).toBe(0);
     await demo.page.screenshot({ path: `${SCREENSHOTS}/bob-denied.png`, fullPage: true });
+  });
+
+  it('lets bob, who is no administrator, make his own key and alias/demo-bob, and no alias outside his name', async () => {
+    // Signed in afresh (the last test left its alert on screen): the page creates bob's key and names it alias/demo-bob, as the demo role allows.
+    await signIn(demo.page, 'bob');
+    expect(await ensureKey(demo.page)).toMatch(/^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f-]{36}$/);
+    expect(await keyState(demo.page)).toBe('Enabled');
+    const [bob, alice] = await Promise.all([issueToken('bob'), issueToken('alice')]);
+    const kms = async (token: string, operation: string, body: object) => {
+      const response = await fetch(`${url}v1/${operation}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as { __type?: string; message?: string; KeyMetadata?: { Arn: string } } };
+    };
+    const own = await kms(bob, 'DescribeKey', { KeyId: 'alias/demo-bob' });
+    expect(own.status).toBe(200);
+    const bobsKey = own.body.KeyMetadata!.Arn;
+    for (const [token, operation, AliasName] of [
+      [bob, 'CreateAlias', 'alias/demo-alice'],
+      [bob, 'CreateAlias', 'alias/shared'],
+      [bob, 'CreateAlias', 'alias/demo-bob2'],
+      [bob, 'UpdateAlias', 'alias/demo-alice'],
+      [alice, 'CreateAlias', 'alias/demo-bob-too'],
+      [alice, 'UpdateAlias', 'alias/demo-bob'],
+    ] as const) {
+      const refused = await kms(token, operation, { AliasName, TargetKeyId: bobsKey });
+      expect(refused.body.__type, `${operation} ${AliasName}`).toBe('AccessDeniedException');
+      expect(refused.status).toBe(403);
+    }
+    // Nothing account-wide either.
+    for (const operation of ['ListKeys', 'ListAliases']) expect((await kms(bob, operation, {})).body.__type).toBe('AccessDeniedException');
   });
 
   it('rotates alice’s key and still decrypts the upload made before', async () => {

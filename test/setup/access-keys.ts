@@ -15,7 +15,7 @@ export interface TestAccessKey {
 
 declare module 'vitest' {
   interface ProvidedContext {
-    accessKeys: Record<'admin' | 'app' | 'flood', TestAccessKey>;
+    accessKeys: Record<'admin' | 'app' | 'flood' | 'web', TestAccessKey>;
   }
 }
 
@@ -25,12 +25,14 @@ function randomId(prefix: string, length: number): string {
   return prefix + Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }
 
-export function createTestAccessKeys(): Record<'admin' | 'app' | 'flood', TestAccessKey> {
+export function createTestAccessKeys(): Record<'admin' | 'app' | 'flood' | 'web', TestAccessKey> {
   const secret = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(30))).toString('base64');
   return {
     admin: { accessKeyId: randomId('AKIA', 16), secretAccessKey: secret(), account: '111122223333', user: 'kms-admin', admin: true },
     app: { accessKeyId: randomId('AKIA', 16), secretAccessKey: secret(), account: '111122223333', user: 'app', roles: ['app-user'] },
     // Floods the service in the throttling tests; vitest.config.mts gives it a queue of its own size.
+    // Given identity policies by the identity-policy suites only (a user and a role of its own).
+    web: { accessKeyId: randomId('AKIA', 16), secretAccessKey: secret(), account: '111122223333', user: 'web', roles: ['web-app'] },
     flood: { accessKeyId: randomId('AKIA', 16), secretAccessKey: secret(), account: '111122223333', user: 'flood', admin: true },
   };
 }

@@ -44,6 +44,13 @@ export const WYCHEPROOF_FILES = [
   'rsa_pss_2048_sha256_mgf1_32_test.json',
   'hkdf_sha256_test.json',
   'hkdf_sha512_test.json',
+  // Issue 14's curves and HMAC_224; not yet in ../shared everywhere, so their suites may report themselves skipped.
+  'ecdh_secp256r1_test.json',
+  'ecdh_secp384r1_test.json',
+  'ecdh_secp521r1_test.json',
+  'hmac_sha224_test.json',
+  'ecdsa_secp521r1_sha512_p1363_test.json',
+  'ecdsa_secp256k1_sha256_p1363_test.json',
 ] as const;
 
 export type WycheproofFileName = (typeof WYCHEPROOF_FILES)[number];

@@ -73,10 +73,10 @@ describe('the encryption context a request may carry, and what its audit record 
     const keyId = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId;
     const over = contextOf(MAX_CONTEXT_BYTES + 1);
     const refusals: Array<[string, Body, string]> = [
-      ['Encrypt', { KeyId: keyId, Plaintext: b64(utf8('x')), EncryptionContext: over }, 'EncryptionContext'],
-      ['GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: over }, 'EncryptionContext'],
-      ['Decrypt', { CiphertextBlob: b64(new Uint8Array(64)), EncryptionContext: over }, 'EncryptionContext'],
-      ['CreateGrant', { KeyId: keyId, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:role/x`, Operations: ['Decrypt'], Constraints: { EncryptionContextSubset: over } }, 'Constraints.EncryptionContextSubset'],
+      ['Encrypt', { KeyId: keyId, Plaintext: b64(utf8('x')), EncryptionContext: over }, 'encryptionContext'],
+      ['GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: over }, 'encryptionContext'],
+      ['Decrypt', { CiphertextBlob: b64(new Uint8Array(64)), EncryptionContext: over }, 'encryptionContext'],
+      ['CreateGrant', { KeyId: keyId, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:role/x`, Operations: ['Decrypt'], Constraints: { EncryptionContextSubset: over } }, 'constraints.encryptionContextSubset'],
     ];
     for (const [operation, body, field] of refusals) {
       const response = await call(admin, operation, body);

@@ -57,7 +57,7 @@ describe('demo mode off', () => {
 });
 
 describe('demo sign-in', () => {
-  it('issues a short-lived HS256 token for a demo user, with the admin role and the account claim', async () => {
+  it('issues a short-lived HS256 token for a demo user, with the demo role (no admin role) and the account claim', async () => {
     const before = Math.floor(Date.now() / 1000);
     const response = await demo('/token', { method: 'POST', body: { user: 'alice' } });
     expect(response.status).toBe(200);
@@ -68,26 +68,26 @@ describe('demo sign-in', () => {
     expect(principal).toBe(arn('alice'));
     expect(decodeProtectedHeader(token).alg).toBe('HS256');
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, sub: 'alice', groups: ['kms-admin'], account: ACCOUNT });
+    expect(claims).toMatchObject({ iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, sub: 'alice', groups: ['edgekms-demo-user'], account: ACCOUNT });
     expect(claims.exp).toBe(expiresAt);
     expect(claims.exp! - claims.iat!).toBe(900);
     expect(claims.iat).toBeGreaterThanOrEqual(before);
 
     // The ordinary JWT path accepts it and sees the principal the response named.
     const verified = await authenticateJwt(token, env);
-    expect(verified).toMatchObject({ arn: principal, account: ACCOUNT, kind: 'jwt', isAccountAdmin: true });
+    expect(verified).toMatchObject({ arn: principal, account: ACCOUNT, kind: 'jwt', roles: ['edgekms-demo-user'], isAccountAdmin: false });
   });
 
-  it('follows the configured roles claim, admin role and account claim', async () => {
+  it('follows the configured roles claim and account claim, and never grants the configured admin role', async () => {
     const changed = { JWT_ROLES_CLAIM: 'roles', KMS_ADMIN_ROLE: 'demo-admins', JWT_ACCOUNT_CLAIM: undefined };
     const response = await demo('/token', { method: 'POST', body: { user: 'bob' }, env: changed });
     expect(response.status).toBe(200);
     const claims = decodeJwt(response.body.token);
-    expect(claims.roles).toEqual(['demo-admins']);
+    expect(claims.roles).toEqual(['edgekms-demo-user']);
     expect(claims).not.toHaveProperty('groups');
     expect(claims).not.toHaveProperty('account');
     const verified = await authenticateJwt(response.body.token, { ...env, ...changed });
-    expect(verified).toMatchObject({ arn: arn('bob'), isAccountAdmin: true });
+    expect(verified).toMatchObject({ arn: arn('bob'), isAccountAdmin: false });
   });
 
   it('a demo user can create a key, and bob is denied a key whose policy names only alice', async () => {
@@ -116,6 +116,38 @@ describe('demo sign-in', () => {
       expect(response.body.__type, `${operation} as bob`).toBe('AccessDeniedException');
       expect(response.status).toBe(403);
     }
+  });
+
+  it('a demo user (no administrator) may create keys and alias/demo-<self> only, and nothing account-wide', async () => {
+    const alice = await demoToken('alice');
+    const bob = await demoToken('bob');
+    const ownerOnly = (user: string) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: arn(user) }, Action: 'kms:*', Resource: '*' }] });
+    const created = await kms('CreateKey', { Policy: ownerOnly('alice') }, { token: alice });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const keyId = created.body.KeyMetadata.KeyId as string;
+    await kms('DeleteAlias', { AliasName: 'alias/demo-alice' });
+    expect((await kms('CreateAlias', { AliasName: 'alias/demo-alice', TargetKeyId: keyId }, { token: alice })).status).toBe(200);
+    expect((await kms('Encrypt', { KeyId: 'alias/demo-alice', Plaintext: b64(utf8('x')) }, { token: alice })).status).toBe(200);
+
+    const deniedTo = async (token: string, operation: string, body: Record<string, unknown>) => {
+      const response = await kms(operation, body, { token });
+      expect(response.body.__type, `${operation} ${JSON.stringify(body)}`).toBe('AccessDeniedException');
+      return response.body.message as string;
+    };
+    for (const other of ['alias/demo-bob', 'alias/demo-alice2', 'alias/payments', 'alias/demo-alice/x']) {
+      expect(await deniedTo(alice, 'CreateAlias', { AliasName: other, TargetKeyId: keyId })).toContain('because no identity-based policy allows the kms:CreateAlias action');
+    }
+    expect(await deniedTo(alice, 'ListKeys', {})).toBe(
+      `User: ${arn('alice')} is not authorized to perform: kms:ListKeys on resource: * because no identity-based policy allows the kms:ListKeys action`,
+    );
+    await deniedTo(alice, 'ListAliases', {});
+    await deniedTo(alice, 'ListAuditRecords', {});
+    await deniedTo(alice, 'PutRolePolicy', { RoleName: 'edgekms-demo-user', PolicyName: 'edgekms-demo', PolicyDocument: '{}' });
+    // bob may not use alice's alias, nor her key by its id, nor re-point her alias.
+    expect(await deniedTo(bob, 'Encrypt', { KeyId: 'alias/demo-alice', Plaintext: b64(utf8('x')) })).toContain('with an explicit deny in an identity-based policy');
+    expect(await deniedTo(bob, 'Encrypt', { KeyId: keyId, Plaintext: b64(utf8('x')) })).toContain('because no resource-based policy allows the kms:Encrypt action');
+    await deniedTo(bob, 'UpdateAlias', { AliasName: 'alias/demo-alice', TargetKeyId: keyId });
   });
 
   it('refuses users who are not demo users with 400', async () => {

@@ -505,6 +505,7 @@ function sameContext(a: Record<string, string> | undefined, b: Record<string, st
 const DIGEST_LENGTH: Record<SigningAlgorithm, number> = {
   ECDSA_SHA_256: 32,
   ECDSA_SHA_384: 48,
+  ECDSA_SHA_512: 64,
   RSASSA_PSS_SHA_256: 32,
   RSASSA_PSS_SHA_384: 48,
   RSASSA_PSS_SHA_512: 64,
@@ -691,11 +692,15 @@ const KEY_SPECS = [
   'HMAC_512',
   'ECC_NIST_P256',
   'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'HMAC_224',
   'ECC_NIST_EDWARDS25519',
   'RSA_2048',
   'RSA_3072',
   'RSA_4096',
 ];
+const DATA_KEY_PAIR_SPECS = ['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'ECC_NIST_EDWARDS25519', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2'];
 
 /** Every operation's fields, with the types the AWS KMS JSON API gives them. */
 const OPERATION_FIELDS: Record<string, Record<string, FieldSpec>> = {
@@ -724,12 +729,16 @@ const OPERATION_FIELDS: Record<string, Record<string, FieldSpec>> = {
     GrantTokens: grantsField,
   },
   GetPublicKey: { KeyId: keyIdField, GrantTokens: grantsField },
+  GenerateDataKeyPair: { KeyId: keyIdField, KeyPairSpec: enumField(...DATA_KEY_PAIR_SPECS), EncryptionContext: contextField, GrantTokens: grantsField },
+  GenerateDataKeyPairWithoutPlaintext: { KeyId: keyIdField, KeyPairSpec: enumField(...DATA_KEY_PAIR_SPECS), EncryptionContext: contextField, GrantTokens: grantsField },
+  DeriveSharedSecret: { KeyId: keyIdField, KeyAgreementAlgorithm: enumField('ECDH'), PublicKey: blobField(8192), GrantTokens: grantsField },
+  GetKeyLastUsage: { KeyId: keyIdField },
   GenerateMac: { KeyId: keyIdField, Message: blobField(4096), MacAlgorithm: enumField(...MACS), GrantTokens: grantsField },
   VerifyMac: { KeyId: keyIdField, Message: blobField(4096), Mac: blobField(6144), MacAlgorithm: enumField(...MACS), GrantTokens: grantsField },
   CreateKey: {
     KeySpec: enumField(...KEY_SPECS),
     CustomerMasterKeySpec: enumField(...KEY_SPECS),
-    KeyUsage: enumField('ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC'),
+    KeyUsage: enumField('ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'),
     Description: { kind: { type: 'string', max: 8192 }, valid: () => 'fuzz' },
     Tags: { kind: { type: 'tags' }, valid: () => [{ TagKey: 'k', TagValue: 'v' }] },
     MultiRegion: { kind: { type: 'bool' }, valid: () => false },

@@ -2,7 +2,7 @@ import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../worker/auth/principal';
 import { parsePolicy } from '../../worker/policy/document';
-import { evaluatePolicy } from '../../worker/policy/evaluate';
+import { evaluatePolicy } from '../../worker/policy/access';
 import { requestKeys, type RequestFacts } from '../../worker/policy/request-keys';
 import { ADMIN_TOKEN, asUser, createKey, mintToken, ok, refused } from './helpers';
 

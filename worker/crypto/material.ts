@@ -1,3 +1,4 @@
+import { generateEcPair } from './ecc';
 import { KEY_SPECS, type KeySpec, type KeyUsage } from './key-specs';
 
 /**
@@ -26,13 +27,11 @@ export async function generateKeyMaterial(spec: KeySpec, usage: KeyUsage): Promi
     case 'aes':
     case 'hmac':
       return { secret: crypto.getRandomValues(new Uint8Array(info.keyBytes)) };
-    case 'ecdsa':
-      return exportPair(
-        (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: info.namedCurve }, true, [
-          'sign',
-          'verify',
-        ])) as CryptoKeyPair,
-      );
+    case 'ecc': {
+      // One PKCS#8 serves ECDSA and ECDH alike (id-ecPublicKey): the key usage decides which it does.
+      const { pkcs8, spki } = await generateEcPair(info.namedCurve);
+      return { secret: pkcs8, publicKey: spki };
+    }
     case 'ed25519':
       return exportPair(
         (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair,

@@ -1,7 +1,7 @@
-import { p256, p384 } from '@noble/curves/nist.js';
 import { InvalidKeyUsageException, ValidationException } from '../errors';
 import { derToP1363, p1363ToDer } from '../wire/ecdsa-signature';
-import { HASH_LENGTH, KEY_SPECS, type HashName, type KeySpec, type SigningAlgorithm } from './key-specs';
+import { CURVE_BYTES, ecPrivateScalar, ecPublicPoint, isWebCryptoCurve, nobleCurve } from './ecc';
+import { HASH_LENGTH, KEY_SPECS, type CurveName, type HashName, type KeySpec, type SigningAlgorithm } from './key-specs';
 import { rsaPrivate, rsaPublic } from './raw-rsa';
 import { equalBytes } from '../auth/constant-time';
 import { encodePkcs1, encodePss, verifyPss } from './rsa-padding';
@@ -10,7 +10,8 @@ import { encodePkcs1, encodePss, verifyPss } from './rsa-padding';
  * Sign and Verify for every asymmetric key spec, for MessageType RAW (the
  * service hashes) and DIGEST (the caller hashed). RAW runs on WebCrypto;
  * DIGEST needs the bare primitive: @noble/curves for ECDSA, the RSA primitive
- * plus RFC 8017 padding for RSA. Verification takes only the public key, so
+ * plus RFC 8017 padding for RSA. secp256k1 is not in WebCrypto: it hashes
+ * with WebCrypto and signs the digest with @noble/curves. Verification takes only the public key, so
  * the same function checks external test vectors.
  */
 export type MessageType = 'RAW' | 'DIGEST';
@@ -20,6 +21,7 @@ type Scheme = 'ecdsa' | 'pss' | 'pkcs1' | 'ed25519';
 const ALGORITHMS: Record<SigningAlgorithm, { scheme: Scheme; hash: HashName }> = {
   ECDSA_SHA_256: { scheme: 'ecdsa', hash: 'SHA-256' },
   ECDSA_SHA_384: { scheme: 'ecdsa', hash: 'SHA-384' },
+  ECDSA_SHA_512: { scheme: 'ecdsa', hash: 'SHA-512' },
   RSASSA_PSS_SHA_256: { scheme: 'pss', hash: 'SHA-256' },
   RSASSA_PSS_SHA_384: { scheme: 'pss', hash: 'SHA-384' },
   RSASSA_PSS_SHA_512: { scheme: 'pss', hash: 'SHA-512' },
@@ -29,14 +31,12 @@ const ALGORITHMS: Record<SigningAlgorithm, { scheme: Scheme; hash: HashName }> =
   ED25519_SHA_512: { scheme: 'ed25519', hash: 'SHA-512' },
 };
 
-const CURVES = { 'P-256': { noble: p256, size: 32 }, 'P-384': { noble: p384, size: 48 } } as const;
-
 function webCryptoParams(spec: KeySpec, algorithm: SigningAlgorithm) {
   const { scheme, hash } = ALGORITHMS[algorithm];
   const info = KEY_SPECS[spec];
   switch (scheme) {
     case 'ecdsa':
-      if (info.family !== 'ecdsa') throw new Error('unreachable');
+      if (info.family !== 'ecc') throw new Error('unreachable');
       return { importParams: { name: 'ECDSA', namedCurve: info.namedCurve }, signParams: { name: 'ECDSA', hash } };
     case 'pss':
       return { importParams: { name: 'RSA-PSS', hash }, signParams: { name: 'RSA-PSS', saltLength: HASH_LENGTH[hash] } };
@@ -77,15 +77,14 @@ function modulusBits(spec: KeySpec): number {
   return info.modulusLength;
 }
 
-async function ecPrivateScalar(pkcs8: Uint8Array, namedCurve: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve }, true, ['sign']);
-  const jwk = (await crypto.subtle.exportKey('jwk', key)) as JsonWebKey;
-  return Uint8Array.fromBase64(jwk.d!, { alphabet: 'base64url' });
+/** The digest ECDSA signs: the caller's (DIGEST), or the message hashed here (RAW). */
+async function ecdsaDigest(hash: HashName, messageType: MessageType, message: Uint8Array): Promise<Uint8Array> {
+  return messageType === 'DIGEST' ? message : new Uint8Array(await crypto.subtle.digest(hash, message));
 }
 
-async function ecPublicPoint(spki: Uint8Array, namedCurve: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('spki', spki, { name: 'ECDSA', namedCurve }, true, ['verify']);
-  return new Uint8Array((await crypto.subtle.exportKey('raw', key)) as ArrayBuffer);
+/** Whether the signature needs @noble/curves: a caller's digest, or a curve WebCrypto does not have. */
+function signsDigestWithNoble(curve: CurveName, messageType: MessageType): boolean {
+  return messageType === 'DIGEST' || !isWebCryptoCurve(curve);
 }
 
 export async function signMessage(
@@ -98,15 +97,16 @@ export async function signMessage(
   checkSigningRequest(spec, algorithm, messageType, message);
   const { scheme, hash } = ALGORITHMS[algorithm];
   const info = KEY_SPECS[spec];
-  if (messageType === 'DIGEST') {
-    if (scheme === 'ecdsa' && info.family === 'ecdsa') {
-      const scalar = await ecPrivateScalar(pkcs8, info.namedCurve);
-      try {
-        return CURVES[info.namedCurve].noble.sign(message, scalar, { prehash: false, format: 'der' });
-      } finally {
-        scalar.fill(0);
-      }
+  if (scheme === 'ecdsa' && info.family === 'ecc' && signsDigestWithNoble(info.namedCurve, messageType)) {
+    const digest = await ecdsaDigest(hash, messageType, message);
+    const scalar = await ecPrivateScalar(info.namedCurve, pkcs8);
+    try {
+      return nobleCurve(info.namedCurve).sign(digest, scalar, { prehash: false, format: 'der' });
+    } finally {
+      scalar.fill(0);
     }
+  }
+  if (messageType === 'DIGEST') {
     const bits = modulusBits(spec);
     const em = scheme === 'pss' ? await encodePss(hash, message, bits) : encodePkcs1(hash, message, bits);
     return rsaPrivate(pkcs8, em);
@@ -129,13 +129,15 @@ export async function verifySignature(
   const { scheme, hash } = ALGORITHMS[algorithm];
   const info = KEY_SPECS[spec];
   try {
-    if (scheme === 'ecdsa' && info.family === 'ecdsa') {
-      const curve = CURVES[info.namedCurve];
-      const p1363 = derToP1363(signature, curve.size);
+    if (scheme === 'ecdsa' && info.family === 'ecc') {
+      const p1363 = derToP1363(signature, CURVE_BYTES[info.namedCurve]);
       if (!p1363) return false;
-      if (messageType === 'DIGEST') {
-        const point = await ecPublicPoint(spki, info.namedCurve);
-        return curve.noble.verify(p1363, message, point, { prehash: false, lowS: false, format: 'compact' });
+      if (signsDigestWithNoble(info.namedCurve, messageType)) {
+        const point = await ecPublicPoint(info.namedCurve, spki);
+        if (!point) return false;
+        const digest = await ecdsaDigest(hash, messageType, message);
+        // Either S: OpenSSL and AWS KMS accept high-S signatures, and secp256k1 signers often produce them.
+        return nobleCurve(info.namedCurve).verify(p1363, digest, point, { prehash: false, lowS: false, format: 'compact' });
       }
       const key = await crypto.subtle.importKey('spki', spki, { name: 'ECDSA', namedCurve: info.namedCurve }, false, ['verify']);
       return await crypto.subtle.verify({ name: 'ECDSA', hash }, key, p1363, message);

@@ -9,6 +9,7 @@ import { readBoundedBody } from '../wire/body';
 import { demoModeOn, requireDemoMode, uploadsBucket } from './gate';
 import { requireLoopbackHost, requireLoopbackOrigin } from './loopback';
 import { MAX_FIELDS_BYTES, MAX_PART_BYTES, MAX_PARTS, parsePartNumber, parseUploadId } from './layout';
+import { installDemoRolePolicy } from './role-policy';
 import { issueDemoToken } from './token';
 import { completeUpload, deleteUpload, listUploads, openFields, openFile, putFields, putPart } from './uploads';
 import { DEMO_USERS, findDemoUser } from './users';
@@ -52,7 +53,10 @@ demo.post('/token', async (c) => {
   const { user } = await readJsonObject(c.req.raw);
   const known = findDemoUser(user);
   if (!known) throw new ValidationException(`user must be one of: ${DEMO_USERS.map(({ name }) => name).join(', ')}.`);
-  return c.json(await issueDemoToken(known, c.env));
+  const token = await issueDemoToken(known, c.env);
+  // The token means only what the demo role's policy says: it must be in place before the page uses it.
+  await installDemoRolePolicy(c.env);
+  return c.json(token);
 });
 
 demo.put('/uploads/:id/fields', signedIn, async (c) => {

@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import type { Bindings } from '../env';
 import { KMSInternalException } from '../errors';
+import { DEMO_ROLE } from './role-policy';
 import { demoUserArn, type DemoUser } from './users';
 
 export interface DemoToken {
@@ -19,9 +20,9 @@ const LIFETIME_SECONDS = 15 * 60;
  * HS256 secret, so that it takes the ordinary authenticateJwt path; nothing
  * downstream knows it came from the demo.
  *
- * Demo users hold the admin role because creating their key needs an account
- * administrator; their key policies name only the user (not the account
- * root), so the role does not open one user's key to another.
+ * Demo users hold only the demo role (role-policy.ts): they may create keys
+ * and their own `alias/demo-<user>`, and are no administrators. Their key
+ * policies name only the user, so nothing opens one user's key to another.
  */
 export async function issueDemoToken(user: DemoUser, env: Bindings, now = Date.now()): Promise<DemoToken> {
   const missing = (['JWT_HS256_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE'] as const).filter((name) => !env[name]);
@@ -30,7 +31,7 @@ export async function issueDemoToken(user: DemoUser, env: Bindings, now = Date.n
   }
   const issuedAt = Math.floor(now / 1000);
   const expiresAt = issuedAt + LIFETIME_SECONDS;
-  const claims: Record<string, unknown> = { [env.JWT_ROLES_CLAIM ?? 'groups']: [env.KMS_ADMIN_ROLE ?? 'kms-admin'] };
+  const claims: Record<string, unknown> = { [env.JWT_ROLES_CLAIM ?? 'groups']: [DEMO_ROLE] };
   if (env.JWT_ACCOUNT_CLAIM) claims[env.JWT_ACCOUNT_CLAIM] = env.KMS_ACCOUNT_ID;
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -4,6 +4,7 @@ import { AlreadyExistsException, NotFoundException } from '../errors';
 import { capture, type Result } from '../result';
 import { readRetirableGrant, type AwsShapedGrant, type RetirableGrant } from '../key-object/stored-grant';
 import { decodeMarker, pageFromLookahead, type Page } from '../wire/pagination';
+import { IdentityPolicyStore, type IdentityKind } from './identity-policy-store';
 
 /**
  * One Directory per account: which keys the account has and which aliases
@@ -13,7 +14,9 @@ import { decodeMarker, pageFromLookahead, type Page } from '../wire/pagination';
  * Each table has one writer. The key list and the retirable-grant index
  * follow a key's own state, so only the key's object writes them
  * (key-object/directory-index.ts says why it must be the object); aliases
- * are the account's, written only by operations/aliases.ts.
+ * are the account's, written only by operations/aliases.ts. The identity
+ * policies live in a Directory object of their own per account (stubs.ts,
+ * `identityDirectory`), written only by operations/identity-policies.ts.
  */
 export interface AliasEntry {
   aliasName: string;
@@ -24,10 +27,12 @@ export interface AliasEntry {
 
 export class Directory extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
+  private readonly identityPolicies: IdentityPolicyStore;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.identityPolicies = new IdentityPolicyStore(this.sql);
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS keys (key_id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS deleted_keys (key_id TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL);
@@ -197,5 +202,26 @@ export class Directory extends DurableObject<Bindings> {
       }));
       return { ...page, items: aliases };
     });
+  }
+
+  putIdentityPolicy(kind: IdentityKind, identity: string, policyName: string, document: string): Promise<Result<void>> {
+    return capture(() => this.identityPolicies.put(kind, identity, policyName, document));
+  }
+
+  getIdentityPolicy(kind: IdentityKind, identity: string, policyName: string): Promise<Result<string>> {
+    return capture(() => this.identityPolicies.get(kind, identity, policyName));
+  }
+
+  deleteIdentityPolicy(kind: IdentityKind, identity: string, policyName: string): Promise<Result<void>> {
+    return capture(() => this.identityPolicies.delete(kind, identity, policyName));
+  }
+
+  listIdentityPolicies(kind: IdentityKind, identity: string, limit: number, marker: string | undefined): Promise<Result<Page<string>>> {
+    return capture(() => this.identityPolicies.names(kind, identity, limit, marker));
+  }
+
+  /** The documents attached to this user and these roles: one call per request (operations/identity-resolution.ts). */
+  applicableIdentityPolicies(user: string | undefined, roles: readonly string[]): string[] {
+    return this.identityPolicies.applicable(user, roles);
   }
 }

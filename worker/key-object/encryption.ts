@@ -90,3 +90,21 @@ export async function generateDataKey(
   plaintext.fill(0);
   return { ciphertext };
 }
+
+/**
+ * The private key of a data key pair (PKCS#8, made by the Worker: see
+ * operations/data-key-pairs.ts) encrypted under the key's current version with
+ * the encryption context, exactly as Encrypt would, so Decrypt returns it.
+ * Returns the version, which the response names (KeyMaterialId).
+ */
+export async function encryptDataKeyPair(
+  versions: KeyVersions,
+  record: KeyRecord,
+  privateKey: Uint8Array,
+  context: EncryptionContext | undefined,
+): Promise<{ ciphertext: Uint8Array; version: number }> {
+  requireUsage(record, 'ENCRYPT_DECRYPT');
+  if (KEY_SPECS[record.keySpec].family !== 'aes') throw wrongAlgorithm(record, 'SYMMETRIC_DEFAULT');
+  const version = record.currentVersion;
+  return { ciphertext: await encryptBlob(await versions.keys(record, version).derivation(), record.keyId, version, privateKey, context), version };
+}

@@ -97,7 +97,7 @@ export function requireRetirer(record: KeyRecord, grant: Grant, caller: Caller):
   const entitled =
     isRetiringPrincipal(grant, caller) ||
     (isGrantee(grant, caller) && grant.operations.includes('RetireGrant')) ||
-    decide(caller, 'kms:RetireGrant', record) === 'Allow';
+    decide(caller, 'kms:RetireGrant', record).decision === 'Allow';
   if (!entitled) {
     throw new AccessDeniedException(`${caller.principal.arn} may not retire grant ${grant.grantId}.`);
   }

@@ -25,6 +25,9 @@ export const GRANT_OPERATIONS = [
   'DescribeKey',
   'CreateGrant',
   'RetireGrant',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'DeriveSharedSecret',
 ] as const;
 export type GrantOperation = (typeof GRANT_OPERATIONS)[number];
 
@@ -34,6 +37,8 @@ const CONTEXT_REQUESTS = new Set<string>([
   'Encrypt',
   'GenerateDataKey',
   'GenerateDataKeyWithoutPlaintext',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
   'ReEncryptFrom',
   'ReEncryptTo',
 ]);

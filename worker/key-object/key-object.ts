@@ -1,23 +1,27 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Caller } from '../auth/caller';
-import type { EncryptionAlgorithm, MacAlgorithm, SigningAlgorithm } from '../crypto/key-specs';
+import type { DataKeyPairSpec } from '../crypto/data-key-pair';
+import type { EncryptionAlgorithm, KeyAgreementAlgorithm, KeyUsage, MacAlgorithm, SigningAlgorithm } from '../crypto/key-specs';
 import type { MessageType } from '../crypto/signing';
 import type { Bindings } from '../env';
-import { AlreadyExistsException } from '../errors';
+import { AlreadyExistsException, DryRunOperationException } from '../errors';
 import type { AuditFilter, ChainPage, ChainProgress, ChainVerificationPage } from '../audit/chain';
 import { capture, type Result } from '../result';
 import type { Ciphertext } from '../wire/ciphertext-blob';
 import type { EncryptionContext } from '../wire/encryption-context';
 import type { Page } from '../wire/pagination';
 import { defaultKeyPolicy } from '../policy/default-policy';
+import type { RequestFacts } from '../policy/request-keys';
 import { indexGrant, listKey, unindexGrant, unlistKey } from './directory-index';
-import { decrypt, encrypt, generateDataKey } from './encryption';
+import { decrypt, encrypt, encryptDataKeyPair, generateDataKey } from './encryption';
 import { grantFacts, issueGrant, namedGrant, requireRetirer, type CreateGrantRequest } from './grant-actions';
 import { GrantStore } from './grant-store';
 import type { Grant } from './grants';
 import { keyName, type KeyName, type KeyRecord, type Tag } from './key-record';
 import type { StateRequirement } from './key-state';
-import { requireSymmetric } from './key-usage';
+import { sharedSecret } from './key-agreement';
+import { requireSymmetric, requireUsage } from './key-usage';
+import { LastUsage, type LastUsageReport, type TrackedOperation } from './last-usage';
 import * as lifecycle from './lifecycle';
 import type { CreateKeyRequest } from './lifecycle';
 import { checkMac, mac, publicKey, sign, verify } from './signing';
@@ -38,14 +42,17 @@ export class KeyObject extends DurableObject<Bindings> {
   private readonly grants: GrantStore;
   private readonly tx: KeyTransactions;
   private readonly versions: KeyVersions;
+  private readonly lastUsage: LastUsage;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.grants = new GrantStore(ctx.storage.sql);
     this.tx = new KeyTransactions(ctx, this.grants);
     this.versions = new KeyVersions(ctx.storage, env);
+    this.lastUsage = new LastUsage(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       await this.tx.load();
+      await this.lastUsage.load();
       await this.grants.moveLegacyGrants(ctx.storage);
       // After a root rotation every key starts its re-seal the first time its object starts.
       await this.checkReseal();
@@ -58,6 +65,7 @@ export class KeyObject extends DurableObject<Bindings> {
       const record = lifecycle.newRecord(caller, request);
       await this.versions.create(record, 1, undefined);
       await this.tx.persist(record);
+      await this.lastUsage.start(record.createdAt);
       await listKey(this.env, record);
       return record;
     }, { caller, action: 'kms:CreateKey' });
@@ -74,6 +82,19 @@ export class KeyObject extends DurableObject<Bindings> {
    */
   admitAction(caller: Caller, action: string, requirement: StateRequirement): Promise<Result<KeyRecord>> {
     return capture(() => this.tx.admit(caller, action, requirement));
+  }
+
+  /**
+   * DryRun: the request is authorized as the operation would authorize it
+   * (key state, policy, grants, the request's facts, the key's usage) and,
+   * where it would have gone ahead, refused with DryRunOperationException.
+   * Recorded in the key's chain like the request itself.
+   */
+  dryRun(caller: Caller, action: string, requirement: StateRequirement, facts: RequestFacts | undefined, usage: KeyUsage | undefined): Promise<Result<never>> {
+    return this.tx.read({ caller, action, facts }, requirement, (record) => {
+      if (usage !== undefined) requireUsage(record, usage);
+      throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
+    });
   }
 
   enable(caller: Caller): Promise<Result<void>> {
@@ -126,43 +147,60 @@ export class KeyObject extends DurableObject<Bindings> {
 
   encrypt(caller: Caller, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Encrypt' | 'kms:ReEncryptTo' = 'kms:Encrypt') {
     const facts = { encryptionContext: context, encryptionAlgorithm: algorithm };
-    return this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
+    return this.used(action === 'kms:Encrypt' ? 'Encrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
       key: keyName(record),
       ciphertext: await encrypt(this.versions, record, plaintext, context, algorithm),
-    }));
+    })));
   }
 
   /** The ciphertext comes read by the operation layer; the audit trail names the version a blob was made under. */
   decrypt(caller: Caller, ciphertext: Ciphertext, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt') {
     const facts = { encryptionContext: context, encryptionAlgorithm: algorithm };
     const keyVersion = ciphertext.kind === 'blob' ? ciphertext.blob.version : ciphertext.claimedVersion;
-    return this.tx.read({ caller, action, facts, keyVersion }, 'enabled', async (record) => ({
+    return this.used(action === 'kms:Decrypt' ? 'Decrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts, keyVersion }, 'enabled', async (record) => ({
       key: keyName(record),
       plaintext: await decrypt(this.versions, record, ciphertext, context, algorithm),
-    }));
+    })));
   }
 
   generateDataKey(caller: Caller, numberOfBytes: number, context: EncryptionContext | undefined, action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext') {
     const withPlaintext = action === 'kms:GenerateDataKey';
-    return this.tx.read({ caller, action, facts: { encryptionContext: context } }, 'enabled', async (record) => ({
+    return this.used(withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext', caller, this.tx.read({ caller, action, facts: { encryptionContext: context } }, 'enabled', async (record) => ({
       key: keyName(record),
       ...(await generateDataKey(this.versions, record, numberOfBytes, context, withPlaintext)),
-    }));
+    })));
+  }
+
+  /** The pair comes made by the Worker: generating an RSA pair takes long, and here it would hold up every request to the key. */
+  encryptDataKeyPair(caller: Caller, spec: DataKeyPairSpec, privateKey: Uint8Array, context: EncryptionContext | undefined, action: 'kms:GenerateDataKeyPair' | 'kms:GenerateDataKeyPairWithoutPlaintext') {
+    const facts = { encryptionContext: context, 'kms:DataKeyPairSpec': spec };
+    return this.used(action === 'kms:GenerateDataKeyPair' ? 'GenerateDataKeyPair' : 'GenerateDataKeyPairWithoutPlaintext', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
+      key: keyName(record),
+      ...(await encryptDataKeyPair(this.versions, record, privateKey, context)),
+    })));
+  }
+
+  deriveSharedSecret(caller: Caller, algorithm: KeyAgreementAlgorithm, peerPublicKey: Uint8Array) {
+    const facts = { 'kms:KeyAgreementAlgorithm': algorithm };
+    return this.used('DeriveSharedSecret', caller, this.tx.read({ caller, action: 'kms:DeriveSharedSecret', facts }, 'enabled', async (record) => ({
+      key: keyName(record),
+      sharedSecret: await sharedSecret(this.versions, record, peerPublicKey),
+    })));
   }
 
   sign(caller: Caller, message: Uint8Array, messageType: MessageType, algorithm: SigningAlgorithm) {
-    return this.tx.read({ caller, action: 'kms:Sign', facts: { signingAlgorithm: algorithm, messageType } }, 'enabled', async (record) => ({
+    return this.used('Sign', caller, this.tx.read({ caller, action: 'kms:Sign', facts: { signingAlgorithm: algorithm, messageType } }, 'enabled', async (record) => ({
       key: keyName(record),
       signature: await sign(this.versions, record, message, messageType, algorithm),
-    }));
+    })));
   }
 
   /** Answers only for a valid signature (KMSInvalidSignatureException otherwise). */
   verify(caller: Caller, message: Uint8Array, messageType: MessageType, signature: Uint8Array, algorithm: SigningAlgorithm): Promise<Result<KeyName>> {
-    return this.tx.read({ caller, action: 'kms:Verify', facts: { signingAlgorithm: algorithm, messageType } }, 'enabled', async (record) => {
+    return this.used('Verify', caller, this.tx.read({ caller, action: 'kms:Verify', facts: { signingAlgorithm: algorithm, messageType } }, 'enabled', async (record) => {
       await verify(this.versions, record, message, messageType, signature, algorithm);
       return keyName(record);
-    });
+    }));
   }
 
   getPublicKey(caller: Caller): Promise<Result<{ record: KeyRecord; publicKey: Uint8Array }>> {
@@ -170,18 +208,29 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   generateMac(caller: Caller, message: Uint8Array, algorithm: MacAlgorithm) {
-    return this.tx.read({ caller, action: 'kms:GenerateMac', facts: { macAlgorithm: algorithm } }, 'enabled', async (record) => ({
+    return this.used('GenerateMac', caller, this.tx.read({ caller, action: 'kms:GenerateMac', facts: { macAlgorithm: algorithm } }, 'enabled', async (record) => ({
       key: keyName(record),
       mac: await mac(this.versions, record, message, algorithm),
-    }));
+    })));
   }
 
   /** Answers only for a valid MAC (KMSInvalidMacException otherwise). */
   verifyMac(caller: Caller, message: Uint8Array, tag: Uint8Array, algorithm: MacAlgorithm): Promise<Result<KeyName>> {
-    return this.tx.read({ caller, action: 'kms:VerifyMac', facts: { macAlgorithm: algorithm } }, 'enabled', async (record) => {
+    return this.used('VerifyMac', caller, this.tx.read({ caller, action: 'kms:VerifyMac', facts: { macAlgorithm: algorithm } }, 'enabled', async (record) => {
       await checkMac(this.versions, record, message, tag, algorithm);
       return keyName(record);
-    });
+    }));
+  }
+
+  getLastUsage(caller: Caller): Promise<Result<{ record: KeyRecord; usage: LastUsageReport }>> {
+    return this.tx.read({ caller, action: 'kms:GetKeyLastUsage' }, 'exists', (record) => ({ record, usage: this.lastUsage.current() }));
+  }
+
+  /** Notes a successful cryptographic operation for GetKeyLastUsage (last-usage.ts), and passes its result on. */
+  private async used<T>(operation: TrackedOperation, caller: Caller, pending: Promise<Result<T>>): Promise<Result<T>> {
+    const result = await pending;
+    if (!result.error) this.lastUsage.note(operation, caller.request.requestId);
+    return result;
   }
 
   createGrant(caller: Caller, request: CreateGrantRequest): Promise<Result<{ grantId: string; grantToken: string }>> {
@@ -199,11 +248,12 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   /** Authorized by the grant itself (grant-actions.ts), not only by the key policy. */
-  retireGrant(caller: Caller, grantId: string, grantToken: string | undefined): Promise<Result<void>> {
+  retireGrant(caller: Caller, grantId: string, grantToken: string | undefined, dryRun = false): Promise<Result<void>> {
     return this.tx.mutate(async () => {
       const record = this.tx.existing(caller);
       const grant = namedGrant(this.grants, grantId, grantToken);
       requireRetirer(record, grant, caller);
+      if (dryRun) throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
       await this.dropGrant(record, grant);
     }, { caller, action: 'kms:RetireGrant' });
   }
@@ -247,7 +297,8 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   rotationStatus(caller: Caller): Promise<Result<KeyRecord>> {
-    return this.tx.read({ caller, action: 'kms:GetKeyRotationStatus' }, 'exists', (record) => requireSymmetric(record));
+    // Asymmetric and HMAC keys never rotate: AWS KMS answers KeyRotationEnabled false for them, not an error.
+    return this.tx.read({ caller, action: 'kms:GetKeyRotationStatus' }, 'exists', (record) => record);
   }
 
   rotateOnDemand(caller: Caller): Promise<Result<KeyName>> {
@@ -335,6 +386,7 @@ export class KeyObject extends DurableObject<Bindings> {
     await unlistKey(this.env, record);
     this.grants.deleteAll();
     await this.versions.destroyAll();
+    await this.lastUsage.forget();
     await this.tx.persist(lifecycle.tombstone(record));
     this.tx.recordSystemEvent(record, 'edgekms:DeleteKeyMaterial');
   }

@@ -35,6 +35,11 @@ export interface KeyRecord {
     enabled: boolean;
     periodDays: number;
     nextRotation?: number;
+    /**
+     * Set by records stored before on-demand rotation was known to finish within its request;
+     * never read: an on-demand rotation here is done when RotateKeyOnDemand answers, and AWS KMS
+     * reports OnDemandRotationStartDate only while one is in progress.
+     */
     onDemandStartedAt?: number;
   };
 }

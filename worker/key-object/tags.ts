@@ -6,6 +6,8 @@ const MAX_TAGS = 50;
 
 /** Adds or overwrites tags; AWS KMS reserves the `aws:` prefix and caps a key at 50 tags. */
 export function applyTags(existing: Tag[], tags: Tag[]): Tag[] {
+  // AWS KMS refuses a request that names a tag key twice rather than keep either value.
+  if (new Set(tags.map((tag) => tag.key)).size !== tags.length) throw new TagException('Duplicate tag keys');
   const merged = new Map(existing.map((tag) => [tag.key, tag.value]));
   for (const { key, value } of tags) {
     if (key.toLowerCase().startsWith('aws:')) throw new TagException(`Tag key '${key}' uses the reserved prefix aws:.`);

@@ -77,7 +77,6 @@ export class KeyVersions {
   async rotateOnDemand(record: KeyRecord): Promise<void> {
     const done = [...(await this.storage.list<VersionRecord>({ prefix: PREFIX })).values()].filter((v) => v.rotationType === 'ON_DEMAND').length;
     requireWithinQuota('On-demand rotations per key', ON_DEMAND_ROTATIONS_PER_KEY, done);
-    record.rotation.onDemandStartedAt = Date.now();
     await this.rotate(record, 'ON_DEMAND');
   }
 

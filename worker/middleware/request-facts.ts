@@ -9,6 +9,7 @@ export function requestFacts(via: RequestMeta['via']): MiddlewareHandler<AppEnv>
       requestId: c.get('requestId'),
       sourceIp: c.req.header('cf-connecting-ip'),
       userAgent: c.req.header('user-agent'),
+      origin: c.req.header('origin'),
       // The scheme the client used to reach the Worker (on Cloudflare, to its edge); headers could claim anything.
       secureTransport: new URL(c.req.url).protocol === 'https:',
       via,

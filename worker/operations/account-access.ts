@@ -1,13 +1,23 @@
-import type { Principal } from '../auth/principal';
 import { AccessDeniedException } from '../errors';
+import { accessDeniedMessage, decideAccess } from '../policy/access';
+import { identityPoliciesOf } from '../policy/identity-policies';
+import { requestKeys, type RequestFacts } from '../policy/request-keys';
+import type { OperationContext } from './context';
 
 /**
- * Account-level actions (CreateKey, ListKeys, ListAliases, GenerateRandom)
- * name no key, so no key policy decides them. EdgeKMS has no IAM: only the
- * account's administrators may take them, everyone else is denied.
+ * Actions that no key policy decides, because they name no key or not only a
+ * key: CreateKey, ListKeys, ListAliases, GenerateRandom, ListRetirableGrants
+ * and the account's audit trail (resource `*`, as in AWS KMS), and the alias
+ * half of CreateAlias / UpdateAlias / DeleteAlias (the alias ARN). As in AWS,
+ * the caller's identity policies alone decide them; an administrator holds
+ * the equivalent of AdministratorAccess (policy/identity-policies.ts).
  */
-export function requireAccountAdmin(principal: Principal, action: string): void {
-  if (!principal.isAccountAdmin) {
-    throw new AccessDeniedException(`${principal.arn} is not authorized to perform ${action}.`);
-  }
+export function requireIdentityAllows(ctx: OperationContext, action: string, resource = '*', facts: RequestFacts = {}): void {
+  const decision = decideAccess(undefined, identityPoliciesOf(ctx.caller), {
+    principal: ctx.principal,
+    action,
+    resource,
+    keys: requestKeys(ctx.caller, facts),
+  });
+  if (decision.decision !== 'Allow') throw new AccessDeniedException(accessDeniedMessage(ctx.principal.arn, action, resource, decision));
 }

@@ -9,7 +9,7 @@ import { rootKeys } from '../crypto/root-keys';
 import { InvalidMarkerException } from '../errors';
 import { unwrap } from '../result';
 import { decodeMarker, encodeMarker } from '../wire/pagination';
-import { requireAccountAdmin } from './account-access';
+import { requireIdentityAllows } from './account-access';
 import { resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
 import { keyIdField, marker } from './schema';
@@ -96,7 +96,7 @@ export const ListAuditRecords = defineOperation({
         ...(found.resumeAfter !== undefined && { next: { source: keyId, afterSequence: found.resumeAfter } }),
       };
     } else {
-      requireAccountAdmin(ctx.principal, 'kms:ListAuditRecords');
+      requireIdentityAllows(ctx, 'kms:ListAuditRecords');
       page = await listAccountTrail(ctx.env, ctx.principal.account, filter, cursor, limit);
     }
     return {
@@ -145,7 +145,7 @@ async function verifyKeyChain(ctx: OperationContext, reference: string, marker: 
 }
 
 async function verifyAccount(ctx: OperationContext, marker: string | undefined) {
-  requireAccountAdmin(ctx.principal, 'kms:VerifyAuditChain');
+  requireIdentityAllows(ctx, 'kms:VerifyAuditChain');
   const account = ctx.principal.account;
   const scope = verificationScope(account);
   const state = await decodeVerificationMarker(rootKeys(ctx.env), scope, marker);

@@ -3,9 +3,9 @@ import type { Caller } from '../auth/caller';
 import type { Principal } from '../auth/principal';
 import type { Bindings } from '../env';
 import { NotFoundException } from '../errors';
-import { recordedBy } from '../result';
+import { recordedBy, unwrap } from '../result';
 import { directory, keyObject } from '../stubs';
-import { parseKeyReference, type ArnScope } from '../wire/key-reference';
+import { aliasArn, parseKeyReference, type ArnScope } from '../wire/key-reference';
 import { requireCreatedKey } from './known-keys';
 
 /** What every operation receives besides its input: who asks, and the Worker's bindings. */
@@ -43,17 +43,18 @@ export async function resolveReference(
   ctx: OperationContext,
   reference: string,
   { aliases = true }: { aliases?: boolean },
-): Promise<{ keyId: string; account: string }> {
+): Promise<{ keyId: string; account: string; aliasName?: string }> {
   const parsed = parseKeyReference(reference);
   if (parsed.region !== undefined && parsed.region !== ctx.env.KMS_REGION) {
     throw new NotFoundException(`Key '${reference}' is not in region ${ctx.env.KMS_REGION}.`);
   }
   const account = parsed.account ?? ctx.principal.account;
   if (parsed.kind === 'key') return { keyId: parsed.keyId, account };
-  if (!aliases) throw new NotFoundException(`Specify a key id or key ARN, not the alias '${reference}'.`);
+  // AWS KMS's wording: an alias where only a key will do is an invalid key id; an unknown alias is named by its ARN.
+  if (!aliases) throw new NotFoundException(`Invalid keyId ${reference}`);
   const keyId = await directory(ctx.env, account).resolveAlias(parsed.aliasName);
-  if (keyId === undefined) throw new NotFoundException(`Alias ${parsed.aliasName} is not found.`);
-  return { keyId, account };
+  if (keyId === undefined) throw new NotFoundException(`Alias ${aliasArn({ region: ctx.env.KMS_REGION, account }, parsed.aliasName)} is not found.`);
+  return { keyId, account, aliasName: parsed.aliasName };
 }
 
 type KeyStub = ReturnType<typeof keyObject>;
@@ -82,14 +83,37 @@ export function keyHandle(ctx: OperationContext, keyId: string): KeyStub {
  * Only for a key that was created in that account: any other key id is
  * refused before its object is addressed (known-keys.ts says why).
  */
-export async function keyInAccount(ctx: OperationContext, keyId: string, account = ctx.principal.account) {
+export async function keyInAccount(ctx: OperationContext, keyId: string, account = ctx.principal.account, requestAlias?: string) {
   await requireCreatedKey(ctx.env, account, keyId);
-  return { keyId, key: keyHandle(ctx, keyId), caller: { ...ctx.caller, keyAccount: account } as Caller };
+  const caller: Caller = { ...ctx.caller, keyAccount: account, ...(requestAlias !== undefined && { requestAlias }) };
+  if (readsResourceAliases(caller)) caller.resourceAliases = await aliasesOf(ctx, account, keyId);
+  return { keyId, key: keyHandle(ctx, keyId), caller };
 }
 
 export async function resolveKey(ctx: OperationContext, reference: string, options: { aliases?: boolean } = {}) {
-  const { keyId, account } = await resolveReference(ctx, reference, options);
-  return keyInAccount(ctx, keyId, account);
+  const { keyId, account, aliasName } = await resolveReference(ctx, reference, options);
+  return keyInAccount(ctx, keyId, account, aliasName);
+}
+
+/**
+ * `kms:ResourceAliases` costs a Directory read, so only a request whose
+ * identity policies name it pays for it. As in AWS KMS, where alias changes
+ * reach authorization eventually, the list is read before the key's object
+ * decides, not inside its decision. A key policy that names the key is
+ * evaluated without it (docs/api.md says so).
+ */
+const RESOURCE_ALIASES = 'kms:resourcealiases';
+
+function readsResourceAliases(caller: Caller): boolean {
+  return (caller.identityPolicies ?? []).some((policy) =>
+    policy.statements.some((statement) => statement.conditions.some((clause) => clause.key === RESOURCE_ALIASES)),
+  );
+}
+
+async function aliasesOf(ctx: OperationContext, account: string, keyId: string): Promise<string[]> {
+  // A key has at most 50 aliases in AWS KMS; one page of them is all of them.
+  const page = unwrap(await directory(ctx.env, account).listAliases(keyId, 50, undefined));
+  return page.items.map((alias) => alias.aliasName);
 }
 
 /** Management operations take a key id or key ARN only; AWS KMS refuses aliases there. */

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { IncorrectKeyException, InvalidCiphertextException, ValidationException } from '../errors';
 import { unwrap } from '../result';
 import { blobKeyVersion, isSymmetricBlob, parseCiphertextBlob, type Ciphertext } from '../wire/ciphertext-blob';
-import { requireAccountAdmin } from './account-access';
+import { requireIdentityAllows } from './account-access';
 import { keyInAccount, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
+import { refuseDryRun } from './dry-run';
 import { arnOf, publicKeyResponse } from './shapes';
 import {
   blob,
+  dryRun,
   encryptionAlgorithm,
   encryptionContext,
   grantTokens,
@@ -62,9 +64,12 @@ export const Encrypt = defineOperation({
     EncryptionContext: encryptionContext,
     EncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
     GrantTokens: grantTokens,
+    DryRun: dryRun,
   }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
+    const facts = { encryptionContext: input.EncryptionContext, encryptionAlgorithm: input.EncryptionAlgorithm };
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:Encrypt', facts, 'ENCRYPT_DECRYPT');
     const encrypted = unwrap(await key.encrypt(caller, input.Plaintext, input.EncryptionContext, input.EncryptionAlgorithm));
     return { CiphertextBlob: encrypted.ciphertext, KeyId: arnOf(encrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
   },
@@ -77,10 +82,13 @@ export const Decrypt = defineOperation({
     KeyId: keyIdField.optional(),
     EncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
     GrantTokens: grantTokens,
+    DryRun: dryRun,
   }),
   async run(input, ctx) {
     const ciphertext = readCiphertext(input.CiphertextBlob, input.EncryptionAlgorithm);
     const { key, caller } = await keyForCiphertext(ctx, ciphertext, input.KeyId, input.EncryptionAlgorithm);
+    const facts = { encryptionContext: input.EncryptionContext, encryptionAlgorithm: input.EncryptionAlgorithm };
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:Decrypt', facts, 'ENCRYPT_DECRYPT');
     const decrypted = unwrap(await key.decrypt(caller, ciphertext, input.EncryptionContext, input.EncryptionAlgorithm));
     return { Plaintext: decrypted.plaintext, KeyId: arnOf(decrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
   },
@@ -96,11 +104,21 @@ export const ReEncrypt = defineOperation({
     SourceEncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
     DestinationEncryptionAlgorithm: encryptionAlgorithm.default('SYMMETRIC_DEFAULT'),
     GrantTokens: grantTokens,
+    DryRun: dryRun,
   }),
   async run(input, ctx) {
     const ciphertext = readCiphertext(input.CiphertextBlob, input.SourceEncryptionAlgorithm);
     const source = await keyForCiphertext(ctx, ciphertext, input.SourceKeyId, input.SourceEncryptionAlgorithm);
     const destination = await resolveKey(ctx, input.DestinationKeyId);
+    if (input.DryRun) {
+      // Both halves must be allowed: the source key's ReEncryptFrom (answered only if it would fail) and the destination's ReEncryptTo.
+      const from = { encryptionContext: input.SourceEncryptionContext, encryptionAlgorithm: input.SourceEncryptionAlgorithm };
+      await refuseDryRun(source, 'kms:ReEncryptFrom', from, 'ENCRYPT_DECRYPT').catch((error: unknown) => {
+        if ((error as Error).name !== 'DryRunOperationException') throw error;
+      });
+      const to = { encryptionContext: input.DestinationEncryptionContext, encryptionAlgorithm: input.DestinationEncryptionAlgorithm };
+      return refuseDryRun(destination, 'kms:ReEncryptTo', to, 'ENCRYPT_DECRYPT');
+    }
     const decrypted = unwrap(
       await source.key.decrypt(source.caller, ciphertext, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, 'kms:ReEncryptFrom'),
     );
@@ -128,6 +146,7 @@ const dataKeyInput = z
     KeySpec: z.enum(['AES_256', 'AES_128']).optional(),
     NumberOfBytes: z.number().int().min(1).max(1024).optional(),
     GrantTokens: grantTokens,
+    DryRun: dryRun,
   });
 
 function dataKeyLength(input: z.output<typeof dataKeyInput>): number {
@@ -142,6 +161,7 @@ export const GenerateDataKey = defineOperation({
   async run(input, ctx) {
     const length = dataKeyLength(input);
     const { key, caller } = await resolveKey(ctx, input.KeyId);
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:GenerateDataKey', { encryptionContext: input.EncryptionContext }, 'ENCRYPT_DECRYPT');
     const { key: named, ciphertext, plaintext } = unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey'));
     return { CiphertextBlob: ciphertext, Plaintext: plaintext, KeyId: arnOf(named) };
   },
@@ -152,6 +172,7 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
   async run(input, ctx) {
     const length = dataKeyLength(input);
     const { key, caller } = await resolveKey(ctx, input.KeyId);
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:GenerateDataKeyWithoutPlaintext', { encryptionContext: input.EncryptionContext }, 'ENCRYPT_DECRYPT');
     const { key: named, ciphertext } = unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'));
     return { CiphertextBlob: ciphertext, KeyId: arnOf(named) };
   },
@@ -160,7 +181,7 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
 export const GenerateRandom = defineOperation({
   input: z.object({ NumberOfBytes: z.number().int().min(1).max(1024) }),
   async run(input, ctx) {
-    requireAccountAdmin(ctx.principal, 'kms:GenerateRandom');
+    requireIdentityAllows(ctx, 'kms:GenerateRandom');
     return { Plaintext: crypto.getRandomValues(new Uint8Array(input.NumberOfBytes)) };
   },
 });
@@ -172,9 +193,12 @@ export const Sign = defineOperation({
     MessageType: messageType,
     SigningAlgorithm: signingAlgorithm,
     GrantTokens: grantTokens,
+    DryRun: dryRun,
   }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
+    const facts = { signingAlgorithm: input.SigningAlgorithm, messageType: input.MessageType };
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:Sign', facts, 'SIGN_VERIFY');
     const signed = unwrap(await key.sign(caller, input.Message, input.MessageType, input.SigningAlgorithm));
     return { KeyId: arnOf(signed.key), Signature: signed.signature, SigningAlgorithm: input.SigningAlgorithm };
   },
@@ -188,9 +212,12 @@ export const Verify = defineOperation({
     Signature: blob(1, 6144),
     SigningAlgorithm: signingAlgorithm,
     GrantTokens: grantTokens,
+    DryRun: dryRun,
   }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
+    const facts = { signingAlgorithm: input.SigningAlgorithm, messageType: input.MessageType };
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:Verify', facts, 'SIGN_VERIFY');
     const verifier = unwrap(await key.verify(caller, input.Message, input.MessageType, input.Signature, input.SigningAlgorithm));
     return { KeyId: arnOf(verifier), SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
   },
@@ -206,9 +233,10 @@ export const GetPublicKey = defineOperation({
 });
 
 export const GenerateMac = defineOperation({
-  input: z.object({ KeyId: keyIdField, Message: message, MacAlgorithm: macAlgorithm, GrantTokens: grantTokens }),
+  input: z.object({ KeyId: keyIdField, Message: message, MacAlgorithm: macAlgorithm, GrantTokens: grantTokens, DryRun: dryRun }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:GenerateMac', { macAlgorithm: input.MacAlgorithm }, 'GENERATE_VERIFY_MAC');
     const made = unwrap(await key.generateMac(caller, input.Message, input.MacAlgorithm));
     return { KeyId: arnOf(made.key), Mac: made.mac, MacAlgorithm: input.MacAlgorithm };
   },
@@ -221,9 +249,11 @@ export const VerifyMac = defineOperation({
     Mac: blob(1, 6144),
     MacAlgorithm: macAlgorithm,
     GrantTokens: grantTokens,
+    DryRun: dryRun,
   }),
   async run(input, ctx) {
     const { key, caller } = await resolveKey(ctx, input.KeyId);
+    if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:VerifyMac', { macAlgorithm: input.MacAlgorithm }, 'GENERATE_VERIFY_MAC');
     const verifier = unwrap(await key.verifyMac(caller, input.Message, input.Mac, input.MacAlgorithm));
     return { KeyId: arnOf(verifier), MacValid: true, MacAlgorithm: input.MacAlgorithm };
   },

@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { AccessDeniedException, NotFoundException, ValidationException } from '../errors';
+import { NotFoundException, ValidationException } from '../errors';
+import { grantFacts } from '../key-object/grant-actions';
 import { GRANT_OPERATIONS, GRANT_PRINCIPAL, parseGrantToken } from '../key-object/grants';
 import { unwrap } from '../result';
-import { keyInAccount, onKey } from './context';
+import { keyInAccount, onKey, resolveKey } from './context';
+import { refuseDryRun } from './dry-run';
+import { requireIdentityAllows } from './account-access';
 import { directory } from '../stubs';
 import { defineOperation } from './operation';
 import { grantConstraints, grantListEntry, listPage } from './shapes';
-import { encryptionContext, grantTokens, keyIdField, limit, marker } from './schema';
+import { dryRun, encryptionContext, grantTokens, keyIdField, limit, marker } from './schema';
 
 /** Grants: CreateGrant, ListGrants, RetireGrant, RevokeGrant, ListRetirableGrants. */
 
@@ -26,19 +29,18 @@ export const CreateGrant = defineOperation({
       .optional(),
     GrantTokens: grantTokens,
     Name: z.string().min(1).max(256).regex(/^[a-zA-Z0-9:/_-]+$/).optional(),
+    DryRun: dryRun,
   }),
   async run(input, ctx) {
-    const { grantId, grantToken } = unwrap(
-      await onKey(ctx, input.KeyId, (key, caller) =>
-        key.createGrant(caller, {
-          granteePrincipal: input.GranteePrincipal,
-          operations: [...new Set(input.Operations)],
-          ...(input.RetiringPrincipal !== undefined && { retiringPrincipal: input.RetiringPrincipal }),
-          ...(input.Constraints !== undefined && { constraints: grantConstraints(input.Constraints) }),
-          ...(input.Name !== undefined && { name: input.Name }),
-        }),
-      ),
-    );
+    const request = {
+      granteePrincipal: input.GranteePrincipal,
+      operations: [...new Set(input.Operations)],
+      ...(input.RetiringPrincipal !== undefined && { retiringPrincipal: input.RetiringPrincipal }),
+      ...(input.Constraints !== undefined && { constraints: grantConstraints(input.Constraints) }),
+      ...(input.Name !== undefined && { name: input.Name }),
+    };
+    if (input.DryRun) return refuseDryRun(await resolveKey(ctx, input.KeyId, { aliases: false }), 'kms:CreateGrant', grantFacts(request));
+    const { grantId, grantToken } = unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.createGrant(caller, request)));
     return { GrantId: grantId, GrantToken: grantToken };
   },
 });
@@ -68,7 +70,7 @@ export const ListGrants = defineOperation({
 });
 
 export const RetireGrant = defineOperation({
-  input: z.object({ GrantToken: grantToken.optional(), KeyId: keyIdField.optional(), GrantId: grantId.optional() }),
+  input: z.object({ GrantToken: grantToken.optional(), KeyId: keyIdField.optional(), GrantId: grantId.optional(), DryRun: dryRun }),
   async run(input, ctx) {
     const fromToken = input.GrantToken === undefined ? undefined : parseGrantToken(input.GrantToken);
     if (input.GrantToken !== undefined && !fromToken) throw new NotFoundException('The grant token is not valid.');
@@ -81,24 +83,26 @@ export const RetireGrant = defineOperation({
     }
     if (fromToken) {
       const { key, caller } = await keyInAccount(ctx, fromToken.keyId);
-      unwrap(await key.retireGrant(caller, id, input.GrantToken));
+      unwrap(await key.retireGrant(caller, id, input.GrantToken, input.DryRun));
     } else {
-      unwrap(await onKey(ctx, input.KeyId!, (key, caller) => key.retireGrant(caller, id, input.GrantToken)));
+      unwrap(await onKey(ctx, input.KeyId!, (key, caller) => key.retireGrant(caller, id, input.GrantToken, input.DryRun)));
     }
   },
 });
 
 export const RevokeGrant = defineOperation({
-  input: z.object({ KeyId: keyIdField, GrantId: grantId }),
-  run: async (input, ctx) => void unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.revokeGrant(caller, input.GrantId))),
+  input: z.object({ KeyId: keyIdField, GrantId: grantId, DryRun: dryRun }),
+  async run(input, ctx) {
+    if (input.DryRun) return refuseDryRun(await resolveKey(ctx, input.KeyId, { aliases: false }), 'kms:RevokeGrant', undefined, undefined, 'exists');
+    unwrap(await onKey(ctx, input.KeyId, (key, caller) => key.revokeGrant(caller, input.GrantId)));
+  },
 });
 
 export const ListRetirableGrants = defineOperation({
   input: z.object({ RetiringPrincipal: principalField, Limit: limit, Marker: marker }),
   async run(input, ctx) {
-    if (!ctx.principal.isAccountAdmin && ctx.principal.arn !== input.RetiringPrincipal) {
-      throw new AccessDeniedException(`${ctx.principal.arn} may list only the grants it can retire.`);
-    }
+    // Listing the grants one may retire oneself needs no policy; anyone else's, kms:ListRetirableGrants (an identity policy's).
+    if (ctx.principal.arn !== input.RetiringPrincipal) requireIdentityAllows(ctx, 'kms:ListRetirableGrants');
     const page = unwrap(
       await directory(ctx.env, ctx.principal.account).listRetirableGrants(input.RetiringPrincipal, input.Limit ?? 100, input.Marker),
     );

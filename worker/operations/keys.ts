@@ -4,7 +4,7 @@ import { InvalidKeyUsageException, UnsupportedOperationException } from '../erro
 import { unwrap } from '../result';
 import { MAX_POLICY_LENGTH } from '../policy/document';
 import { keyArn } from '../wire/key-reference';
-import { requireAccountAdmin } from './account-access';
+import { requireIdentityAllows } from './account-access';
 import { callerScope, keyHandle, onKey, resolveKey } from './context';
 import { directory } from '../stubs';
 import { rememberKey } from './known-keys';
@@ -28,7 +28,7 @@ export const CreateKey = defineOperation({
     BypassPolicyLockoutSafetyCheck: z.boolean().default(false),
   }),
   async run(input, ctx) {
-    requireAccountAdmin(ctx.principal, 'kms:CreateKey');
+    requireIdentityAllows(ctx, 'kms:CreateKey');
     if (input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
     if (input.MultiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
     const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
@@ -68,7 +68,7 @@ export const DescribeKey = defineOperation({
 export const ListKeys = defineOperation({
   input: z.object({ Limit: limit, Marker: marker }),
   async run(input, ctx) {
-    requireAccountAdmin(ctx.principal, 'kms:ListKeys');
+    requireIdentityAllows(ctx, 'kms:ListKeys');
     const page = unwrap(await directory(ctx.env, ctx.principal.account).listKeys(input.Limit ?? 100, input.Marker));
     const scope = callerScope(ctx);
     return listPage('Keys', page, (KeyId) => ({ KeyId, KeyArn: keyArn(scope, KeyId) }));

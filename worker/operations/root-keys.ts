@@ -3,7 +3,7 @@ import { rootKeys } from '../crypto/root-keys';
 import { KMSInvalidStateException } from '../errors';
 import { unwrap } from '../result';
 import { directory } from '../stubs';
-import { requireAccountAdmin } from './account-access';
+import { requireIdentityAllows } from './account-access';
 import { keyHandle } from './context';
 import { defineOperation } from './operation';
 import { limit, marker } from './schema';
@@ -21,7 +21,7 @@ const rootKeyId = z.number().int().min(1).max(999_999_999);
 export const GetRootKeyStatus = defineOperation({
   input: z.object({ Limit: limit, Marker: marker }),
   async run(input, ctx) {
-    requireAccountAdmin(ctx.principal, 'edgekms:GetRootKeyStatus');
+    requireIdentityAllows(ctx, 'kms:GetRootKeyStatus');
     const roots = rootKeys(ctx.env);
     const page = unwrap(await directory(ctx.env, ctx.principal.account).listKeys(input.Limit ?? 100, input.Marker));
     const sealed = new Map<number, number>(roots.ids.map((id) => [id, 0]));
@@ -52,7 +52,7 @@ export const GetRootKeyStatus = defineOperation({
 export const RetireRootKey = defineOperation({
   input: z.object({ RootKeyId: rootKeyId, Limit: limit, Marker: marker }),
   async run(input, ctx) {
-    requireAccountAdmin(ctx.principal, 'edgekms:RetireRootKey');
+    requireIdentityAllows(ctx, 'kms:RetireRootKey');
     const page = unwrap(await directory(ctx.env, ctx.principal.account).listKeys(input.Limit ?? 100, input.Marker));
     for (const keyId of page.items) {
       const result = await keyHandle(ctx, keyId).retireRootKey(input.RootKeyId);

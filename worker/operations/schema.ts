@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { ENCRYPTION_ALGORITHMS, KEY_SPEC_NAMES, KEY_USAGES, MAC_ALGORITHMS, SIGNING_ALGORITHMS } from '../crypto/key-specs';
+import { DATA_KEY_PAIR_SPECS } from '../crypto/data-key-pair';
+import { ENCRYPTION_ALGORITHMS, KEY_AGREEMENT_ALGORITHMS, KEY_SPEC_NAMES, KEY_USAGES, MAC_ALGORITHMS, SIGNING_ALGORITHMS } from '../crypto/key-specs';
 import { ValidationException } from '../errors';
 import { contextBytes, MAX_CONTEXT_BYTES } from '../wire/encryption-context';
+import { validationMessage } from './validation-message';
 
 /**
  * Field types shared by the operations' input schemas, with the AWS KMS
@@ -49,18 +51,22 @@ export const keyUsage = z.enum(KEY_USAGES);
 export const encryptionAlgorithm = z.enum(ENCRYPTION_ALGORITHMS);
 export const signingAlgorithm = z.enum(SIGNING_ALGORITHMS);
 export const macAlgorithm = z.enum(MAC_ALGORITHMS);
+export const keyAgreementAlgorithm = z.enum(KEY_AGREEMENT_ALGORITHMS);
+export const dataKeyPairSpec = z.enum(DATA_KEY_PAIR_SPECS);
+/** A Nitro Enclaves attestation (RecipientInfo); the service has no attestation verifier, so a request naming one is refused. */
+export const recipient = z.object({ KeyEncryptionAlgorithm: z.string().optional(), AttestationDocument: z.string().optional() }).optional();
 export const messageType = z.enum(['RAW', 'DIGEST']).default('RAW');
 export const tag = z.object({ TagKey: z.string().min(1).max(128), TagValue: z.string().max(256) });
-export const tags = z.array(tag).max(50);
-export const aliasName = z.string().min(1).max(256);
+/** No length limit in the model: more than 50 tags on a key is a TagException (key-object/tags.ts). */
+export const tags = z.array(tag);
+export const aliasName = z.string().min(1).max(256).regex(/^[a-zA-Z0-9:/_-]+$/);
+/** The DryRun flag of the operations whose model has one (operations/dry-run.ts). */
+export const dryRun = z.boolean().default(false);
 
 /** Parses a request body against an operation's schema, or names every violation as AWS KMS does. */
 export function parseInput<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
+  // The input of each issue is kept so that the message can quote it, as AWS KMS does (validation-message.ts).
+  const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
-  const issues = result.error.issues;
-  const details = issues
-    .map((issue) => `Value at '${issue.path.join('.') || 'body'}' failed to satisfy constraint: ${issue.message}`)
-    .join('; ');
-  throw new ValidationException(`${issues.length} validation error${issues.length === 1 ? '' : 's'} detected: ${details}`);
+  throw new ValidationException(validationMessage(result.error.issues));
 }

@@ -1,8 +1,11 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { keyAlgorithms, type KeyAlgorithms } from '../crypto/key-specs';
 import type { AliasEntry } from '../directory/directory';
 import type { GrantConstraints } from '../key-object/grants';
 import type { RetirableGrant } from '../key-object/stored-grant';
 import type { KeyName, KeyRecord, Tag } from '../key-object/key-record';
+import type { LastUsageReport } from '../key-object/last-usage';
 import type { Rotation } from '../key-object/versions';
 import { aliasArn, keyArn, type ArnScope } from '../wire/key-reference';
 import { pageFields, type Page } from '../wire/pagination';
@@ -15,6 +18,15 @@ import { pageFields, type Page } from '../wire/pagination';
 
 const seconds = (ms: number) => ms / 1000;
 
+/**
+ * The AWS `KeyMaterialId` of a key version: 64 hex digits (botocore's
+ * BackingKeyIdType), the SHA-256 of the key id and version, so it names one
+ * version of one key and says nothing about the material.
+ */
+export function keyMaterialId(key: KeyName, version: number): string {
+  return bytesToHex(sha256(new TextEncoder().encode(`edgekms key material id ${key.keyId} v${version}`)));
+}
+
 /** A key's ARN, the `KeyId` of most responses. */
 export function arnOf(key: KeyName): string {
   return keyArn(key, key.keyId);
@@ -26,6 +38,7 @@ function algorithmFields(algorithms: KeyAlgorithms) {
     ...(algorithms.encryption && { EncryptionAlgorithms: algorithms.encryption }),
     ...(algorithms.signing && { SigningAlgorithms: algorithms.signing }),
     ...(algorithms.mac && { MacAlgorithms: algorithms.mac }),
+    ...(algorithms.keyAgreement && { KeyAgreementAlgorithms: algorithms.keyAgreement }),
   };
 }
 
@@ -50,7 +63,8 @@ export function keyMetadata(record: KeyRecord) {
     KeySpec: record.keySpec,
     ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
     MultiRegion: false,
-    CurrentKeyMaterialId: String(record.currentVersion),
+    // Only keys whose material can rotate have a current key material (AWS: symmetric encryption keys).
+    ...(record.keySpec === 'SYMMETRIC_DEFAULT' && { CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion) }),
   };
 }
 
@@ -69,27 +83,26 @@ export function deletionSchedule(record: KeyRecord) {
 }
 
 export function rotationStatus(record: KeyRecord) {
-  const { enabled, periodDays, nextRotation, onDemandStartedAt } = record.rotation;
+  const { enabled, periodDays, nextRotation } = record.rotation;
   return {
     KeyId: arnOf(record),
     KeyRotationEnabled: enabled,
     ...(enabled && { RotationPeriodInDays: periodDays }),
     ...(enabled && nextRotation !== undefined && { NextRotationDate: seconds(nextRotation) }),
-    ...(onDemandStartedAt !== undefined && { OnDemandRotationStartDate: seconds(onDemandStartedAt) }),
   };
 }
 
 export function rotationEntry(key: KeyName, rotation: Rotation) {
   return {
     KeyId: arnOf(key),
-    KeyMaterialId: String(rotation.version),
+    KeyMaterialId: keyMaterialId(key, rotation.version),
     RotationDate: seconds(rotation.createdAt),
     RotationType: rotation.rotationType,
   };
 }
 
 export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
-  const { encryption, signing } = keyAlgorithms(record.keySpec, record.keyUsage);
+  const { encryption, signing, keyAgreement } = keyAlgorithms(record.keySpec, record.keyUsage);
   return {
     KeyId: arnOf(record),
     PublicKey: publicKey,
@@ -98,6 +111,17 @@ export function publicKeyResponse(record: KeyRecord, publicKey: Uint8Array) {
     KeyUsage: record.keyUsage,
     EncryptionAlgorithms: encryption,
     SigningAlgorithms: signing,
+    KeyAgreementAlgorithms: keyAgreement,
+  };
+}
+
+/** GetKeyLastUsage's answer; `KeyLastUsage` is empty while the key has no use since tracking began. */
+export function keyLastUsage(record: KeyRecord, usage: LastUsageReport) {
+  return {
+    KeyId: record.keyId,
+    KeyLastUsage: usage.last ? { Operation: usage.last.operation, Timestamp: seconds(usage.last.time), KmsRequestId: usage.last.requestId } : {},
+    TrackingStartDate: seconds(usage.trackingStart),
+    KeyCreationDate: seconds(record.createdAt),
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * Condition key names. IAM treats them as case-insensitive, except for the
  * part a caller chooses: the encryption context key in
- * `kms:EncryptionContext:<key>` and the claim in `jwt:<claim>`, which stay
- * case-sensitive so that `user` and `User` never stand in for each other.
+ * `kms:EncryptionContext:<key>`, the claim in `jwt:<claim>` and the tag in
+ * `aws:PrincipalTag/<tag>`, which stay case-sensitive so that `user` and
+ * `User` never stand in for each other.
  */
-const CALLER_CHOSEN = /^(kms:encryptioncontext:|jwt:)(.+)$/i;
+const CALLER_CHOSEN = /^(kms:encryptioncontext:|jwt:|aws:principaltag\/)(.+)$/i;
 
 export function normalizeConditionKey(key: string): string {
   const chosen = CALLER_CHOSEN.exec(key);
@@ -20,6 +21,8 @@ const KNOWN = new Set(
     'kms:EncryptionAlgorithm',
     'kms:SigningAlgorithm',
     'kms:MacAlgorithm',
+    'kms:KeyAgreementAlgorithm',
+    'kms:DataKeyPairSpec',
     'kms:MessageType',
     'kms:KeySpec',
     'kms:KeyUsage',
@@ -29,6 +32,9 @@ const KNOWN = new Set(
     'kms:GrantConstraintType',
     'kms:RotationPeriodInDays',
     'kms:ScheduleKeyDeletionPendingWindowInDays',
+    'kms:RequestAlias',
+    'kms:ResourceAliases',
+    'edgekms:Origin',
     'aws:PrincipalArn',
     'aws:PrincipalAccount',
     'aws:username',

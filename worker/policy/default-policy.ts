@@ -1,4 +1,7 @@
-/** The policy a key gets when CreateKey names none: the account's administrators, and nobody else. */
+/**
+ * The policy a key gets when CreateKey names none: the account's administrators, and nobody else.
+ * Worded as AWS KMS's default key policy (its Sid too), which tools compare against.
+ */
 export function defaultKeyPolicy(account: string): string {
   return JSON.stringify(
     {
@@ -6,7 +9,7 @@ export function defaultKeyPolicy(account: string): string {
       Id: 'key-default-1',
       Statement: [
         {
-          Sid: 'Enable account administrators',
+          Sid: 'Enable IAM User Permissions',
           Effect: 'Allow',
           Principal: { AWS: `arn:aws:iam::${account}:root` },
           Action: 'kms:*',

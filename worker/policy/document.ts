@@ -2,11 +2,15 @@ import { MalformedPolicyDocumentException } from '../errors';
 import { isKnownConditionKey, normalizeConditionKey } from './condition-keys';
 
 /**
- * Key policy documents in the AWS IAM policy language, parsed once (on
- * PutKeyPolicy / CreateKey) into a normalized form that the evaluator reads.
+ * Policy documents in the AWS IAM policy language, parsed once (on
+ * PutKeyPolicy / CreateKey for key policies, PutUserPolicy / PutRolePolicy
+ * for identity policies) into a normalized form that the evaluator reads.
  * Anything the evaluator would not understand is refused here, so a policy
- * never silently means less, or more, than it says.
+ * never silently means less, or more, than it says. The two kinds share the
+ * grammar; as in IAM, a key policy must say whom it speaks of (Principal)
+ * and an identity policy must not (it speaks of the identity it is attached to).
  */
+export type PolicyKind = 'key' | 'identity';
 export type Effect = 'Allow' | 'Deny';
 
 export interface ConditionClause {
@@ -36,6 +40,8 @@ export interface PolicyDocument {
 }
 
 export const MAX_POLICY_LENGTH = 32_768;
+/** IAM's quota for a role's inline policies; one document here is at most this long. */
+export const MAX_IDENTITY_POLICY_LENGTH = 10_240;
 
 export const STRING_OPERATORS = [
   'StringEquals',
@@ -126,7 +132,7 @@ function parseConditions(value: unknown): ConditionClause[] {
   return clauses;
 }
 
-function parseStatement(raw: unknown, index: number): Statement {
+function parseStatement(raw: unknown, index: number, kind: PolicyKind): Statement {
   if (!isObject(raw)) malformed(`Statement ${index} must be an object.`);
   for (const element of Object.keys(raw)) {
     if (!STATEMENT_ELEMENTS.has(element)) malformed(`Statement ${index} has an unknown element ${element}.`);
@@ -135,7 +141,10 @@ function parseStatement(raw: unknown, index: number): Statement {
   const exactlyOne = (a: string, b: string) => {
     if ((raw[a] === undefined) === (raw[b] === undefined)) malformed(`Statement ${index} needs exactly one of ${a} and ${b}.`);
   };
-  exactlyOne('Principal', 'NotPrincipal');
+  if (kind === 'key') exactlyOne('Principal', 'NotPrincipal');
+  else if (raw.Principal !== undefined || raw.NotPrincipal !== undefined) {
+    malformed(`Statement ${index}: an identity policy has no Principal or NotPrincipal; it applies to the identity it is attached to.`);
+  }
   exactlyOne('Action', 'NotAction');
   exactlyOne('Resource', 'NotResource');
   if (raw.Sid !== undefined && (typeof raw.Sid !== 'string' || !/^[A-Za-z0-9 _-]*$/.test(raw.Sid))) {
@@ -164,8 +173,9 @@ function parseStatement(raw: unknown, index: number): Statement {
   return statement;
 }
 
-export function parsePolicy(text: string): PolicyDocument {
-  if (text.length > MAX_POLICY_LENGTH) malformed(`A key policy is at most ${MAX_POLICY_LENGTH} characters.`);
+export function parsePolicy(text: string, kind: PolicyKind = 'key'): PolicyDocument {
+  const max = kind === 'key' ? MAX_POLICY_LENGTH : MAX_IDENTITY_POLICY_LENGTH;
+  if (text.length > max) malformed(`A${kind === 'key' ? ' key' : 'n identity'} policy is at most ${max} characters.`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -179,5 +189,5 @@ export function parsePolicy(text: string): PolicyDocument {
   if (raw.Version !== '2012-10-17') malformed('Version must be "2012-10-17".');
   const statements = Array.isArray(raw.Statement) ? raw.Statement : [raw.Statement];
   if (raw.Statement === undefined || statements.length === 0) malformed('The policy has no Statement.');
-  return { statements: statements.map(parseStatement) };
+  return { statements: statements.map((statement, index) => parseStatement(statement, index, kind)) };
 }

@@ -30,7 +30,8 @@ export function parseKeyReference(value: string): KeyReference {
     const aliasName = `alias/${rest}`;
     if (type === 'alias' && isAliasName(aliasName)) return { kind: 'alias', aliasName, account, region };
   }
-  throw new NotFoundException(`Invalid keyId '${value}'.`);
+  // AWS KMS's wording, the reference unquoted.
+  throw new NotFoundException(`Invalid keyId ${value}`);
 }
 
 export interface ArnScope {

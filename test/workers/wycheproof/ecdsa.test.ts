@@ -1,9 +1,11 @@
 /**
- * ECDSA P-256/SHA-256 and P-384/SHA-384 (IEEE P1363 vectors) through the
+ * ECDSA P-256/SHA-256, P-384/SHA-384, P-521/SHA-512 and secp256k1/SHA-256
+ * (IEEE P1363 vectors) through the
  * service's `verifySignature`: RAW (WebCrypto) and DIGEST (@noble/curves).
  * The service speaks DER, so each r||s of the right length is re-encoded with
  * the strict converter below; a P1363 signature of the wrong length is handed
- * over as given and must be rejected.
+ * over as given and must be rejected. secp256k1 runs on @noble/curves in
+ * both modes; a P-521 DER signature has a long-form (0x81) length.
  */
 import { expect } from 'vitest';
 import type { KeySpec, SigningAlgorithm } from '../../../worker/crypto/key-specs';
@@ -36,12 +38,15 @@ function derInteger(value: Uint8Array): number[] {
   return [0x02, body.length, ...body];
 }
 
+/** A DER SEQUENCE: its length in short form below 128, else as 0x81 n (the longest here is P-521's). */
+function derSequence(body: number[]): Uint8Array {
+  return new Uint8Array([0x30, ...(body.length < 0x80 ? [body.length] : [0x81, body.length]), ...body]);
+}
+
 /** SEQUENCE { INTEGER r, INTEGER s } from r || s, each `size` bytes. */
 function p1363ToDer(signature: Uint8Array, size: number): Uint8Array {
   if (signature.length !== 2 * size) throw new Error('not a P1363 signature of this curve');
-  const body = [...derInteger(signature.subarray(0, size)), ...derInteger(signature.subarray(size))];
-  if (body.length >= 0x80) throw new Error('SEQUENCE too long for a short-form length');
-  return new Uint8Array([0x30, body.length, ...body]);
+  return derSequence([...derInteger(signature.subarray(0, size)), ...derInteger(signature.subarray(size))]);
 }
 
 /**
@@ -51,16 +56,21 @@ function p1363ToDer(signature: Uint8Array, size: number): Uint8Array {
 function nonCanonicalVariants(p1363: Uint8Array, size: number): [string, Uint8Array][] {
   const r = derInteger(p1363.subarray(0, size));
   const s = derInteger(p1363.subarray(size));
-  const sequence = (body: number[]) => new Uint8Array([0x30, body.length, ...body]);
+  const sequence = derSequence;
   const padded = (integer: number[]) => [0x02, integer[1]! + 1, 0x00, ...integer.slice(2)];
+  const length = r.length + s.length;
   const variants: [string, Uint8Array][] = [
     ['r with a superfluous leading 0x00', sequence([...padded(r), ...s])],
     ['s with a superfluous leading 0x00', sequence([...r, ...padded(s)])],
-    ['long-form SEQUENCE length', new Uint8Array([0x30, 0x81, r.length + s.length, ...r, ...s])],
+    // One form longer than DER's: 0x81 n where n < 128 fits in short form; 0x82 00 n where 0x81 n does.
+    ['a SEQUENCE length longer than needed', new Uint8Array([0x30, ...(length < 0x80 ? [0x81, length] : [0x82, 0x00, length]), ...r, ...s])],
     ['long-form INTEGER length of r', sequence([0x02, 0x81, ...r.slice(1), ...s])],
     ['indefinite-length SEQUENCE (BER)', new Uint8Array([0x30, 0x80, ...r, ...s, 0x00, 0x00])],
     ['a trailing byte after the SEQUENCE', new Uint8Array([...sequence([...r, ...s]), 0x00])],
-    ['a stray 0x00 inside the SEQUENCE', new Uint8Array([0x30, r.length + s.length + 1, ...r, ...s, 0x00])],
+    ['a stray 0x00 inside the SEQUENCE', (() => {
+      const honest = sequence([...r, ...s]);
+      return new Uint8Array([...honest, 0x00]).map((byte, i) => (i === honest.length - length - 1 ? byte + 1 : byte));
+    })()],
     ['r and s as OCTET STRINGs', sequence([0x04, ...r.slice(1), 0x04, ...s.slice(1)])],
   ];
   // Without its 0x00 sign byte, an r or s with the top bit set is a negative INTEGER.
@@ -88,6 +98,24 @@ const CURVES = {
     spec: 'ECC_NIST_P384',
     algorithm: 'ECDSA_SHA_384',
     spkiPrefix: '3076301006072a8648ce3d020106052b81040022036200',
+  },
+  'P-521': {
+    file: 'ecdsa_secp521r1_sha512_p1363_test.json',
+    wycheproofCurve: 'secp521r1',
+    hash: 'SHA-512',
+    size: 66,
+    spec: 'ECC_NIST_P521',
+    algorithm: 'ECDSA_SHA_512',
+    spkiPrefix: '30819b301006072a8648ce3d020106052b8104002303818600',
+  },
+  secp256k1: {
+    file: 'ecdsa_secp256k1_sha256_p1363_test.json',
+    wycheproofCurve: 'secp256k1',
+    hash: 'SHA-256',
+    size: 32,
+    spec: 'ECC_SECG_P256K1',
+    algorithm: 'ECDSA_SHA_256',
+    spkiPrefix: '3056301006072a8648ce3d020106052b8104000a034200',
   },
 } as const satisfies Record<string, { spec: KeySpec; algorithm: SigningAlgorithm; [k: string]: unknown }>;
 
