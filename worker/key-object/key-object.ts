@@ -49,12 +49,14 @@ export class KeyObject extends DurableObject<Bindings> {
     super(ctx, env);
     this.grants = new GrantStore(ctx.storage.sql);
     this.tx = new KeyTransactions(ctx, this.grants);
-    this.versions = new KeyVersions(ctx.storage, env.MASTER_KEY);
+    this.versions = new KeyVersions(ctx.storage, env);
     this.lastUsage = new LastUsage(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       await this.tx.load();
       await this.lastUsage.load();
       await this.grants.moveLegacyGrants(ctx.storage);
+      // After a root rotation every key starts its re-seal the first time its object starts.
+      await this.checkReseal();
     });
   }
 
@@ -327,7 +329,24 @@ export class KeyObject extends DurableObject<Bindings> {
     }));
   }
 
-  /** Automatic rotation and the end of a deletion window. */
+  /**
+   * Root key rotation: how many versions of this key each root seals, and the
+   * roots the key retired. Not audited per key: the Worker checked the caller
+   * (an account administrator) and records the request in the account's chain.
+   */
+  rootKeyStatus(): Promise<Result<{ sealed: Record<string, number>; retired: number[] }>> {
+    return capture(async () => ({
+      sealed: Object.fromEntries(await this.versions.census()),
+      retired: await this.versions.retiredRoots(),
+    }));
+  }
+
+  /** Refused while any version of this key is sealed under the root (versions.ts); alone, so no re-seal step runs meanwhile. */
+  retireRootKey(root: number): Promise<Result<void>> {
+    return this.tx.mutate(() => this.versions.retire(root));
+  }
+
+  /** Automatic rotation, the end of a deletion window, and the re-seal after a root rotation: all on the one alarm. */
   override async alarm(): Promise<void> {
     const result = await this.tx.mutate(async () => {
       // A copy: requests already in flight keep the record they started with.
@@ -335,6 +354,29 @@ export class KeyObject extends DurableObject<Bindings> {
     });
     // A failed alarm is retried by the runtime; rethrowing asks for that.
     if (result.error) throw new Error(`${result.error.name}: ${result.error.message}`);
+    await this.resealStep();
+  }
+
+  /**
+   * One version per alarm, so a step is short and requests interleave with
+   * the re-seal; the alarm re-arms at once while versions remain. A step that
+   * fails throws, and the runtime retries the alarm.
+   */
+  private async resealStep(): Promise<void> {
+    const record = this.tx.record;
+    if (!record || record.state === 'Deleted' || !this.tx.resealPending) return;
+    const moved = await this.versions.resealNext(record.keyId);
+    if (moved !== undefined) this.tx.recordSystemEvent(record, 'edgekms:ResealKeyMaterial', moved);
+    await this.checkReseal();
+  }
+
+  /** Whether a version awaits the re-seal, and the alarm armed if one does. A missing root secret is left to the requests that need it. */
+  private async checkReseal(): Promise<void> {
+    const record = this.tx.record;
+    const wanted = record !== undefined && record.state !== 'Deleted' && (await this.versions.needsReseal().catch(() => false));
+    if (wanted === this.tx.resealPending && !wanted) return;
+    this.tx.resealPending = wanted;
+    await this.tx.armAlarm();
   }
 
   private async onSchedule(record: KeyRecord, now: number): Promise<void> {
