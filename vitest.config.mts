@@ -102,6 +102,16 @@ export default defineConfig({
         },
       },
       {
+        // The deploy check: `wrangler deploy --dry-run` of the shipping configuration, refused if demo
+        // mode or a development secret would ship (scripts/check-deploy.mjs).
+        test: {
+          name: 'deploy-node',
+          environment: 'node',
+          include: ['test/deploy/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
         // The SDK's suites in plain Node, on the package's Node build (its `node` condition:
         // AES-GCM on node:crypto, sdk/node-build.mjs). The same files are written to run unchanged
         // in workerd and Chromium; files named *.node.test.ts are Node-only (interop with the

@@ -13,8 +13,10 @@ export interface Bindings extends JwtSettings, ThrottleSettings, FairShareSettin
   DIRECTORY: DurableObjectNamespace<Directory>;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;
   ASSETS: Fetcher;
-  /** Base64 of at least 32 random bytes; root of the key-material sealing keys. */
+  /** Base64 of at least 32 random bytes: root key 1 of the sealing keys (crypto/root-keys.ts). */
   MASTER_KEY: string;
+  /** The later root keys, JSON of root id to base64 secret; the newest seals (crypto/root-keys.ts). */
+  MASTER_KEYS?: string;
   /** Development administrator bearer token. */
   ADMIN_TOKEN?: string;
   /** The default region: the native protocol's when a request names none, and the one whose storage predates regions. */

@@ -1,5 +1,6 @@
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { parseRootKeys } from '../../worker/crypto/root-keys';
 import { unseal } from '../../worker/crypto/sealing';
 import { encodeEncryptionContext } from '../../worker/wire/encryption-context';
 import { b64, blobVersion, concat, createKey, keyStub, kms, ok, refused, unb64, utf8 } from './helpers';
@@ -52,7 +53,7 @@ async function rootKey(keyId: string, version = 1): Promise<Uint8Array> {
     const entry = await state.storage.get<{ sealed: Uint8Array }>(`version:${String(version).padStart(10, '0')}`);
     return entry!.sealed;
   });
-  return unseal(env.MASTER_KEY, keyId, version, sealed);
+  return unseal(parseRootKeys(env), keyId, version, sealed);
 }
 
 /** The blob key exactly as docs/ciphertext-format.md defines it, computed independently of the service. */

@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { parseRootKeys } from '../../worker/crypto/root-keys';
 import { unseal } from '../../worker/crypto/sealing';
 import { secp256k1ScalarOfPkcs8 } from '../../worker/wire/secp256k1-keys';
 import { createKey, indexOfBytes, keyStub, ok } from './helpers';
@@ -81,7 +82,7 @@ describe('key material at rest', () => {
     const stored = flatten([entries, rows]);
     for (const { version, sealed } of versions) {
       // The test opens the seal itself (it holds MASTER_KEY) to learn what must not be visible.
-      const secret = await unseal(env.MASTER_KEY, keyId, version, sealed);
+      const secret = await unseal(parseRootKeys(env), keyId, version, sealed);
       const secrets = [secret];
       if (KeySpec === 'ECC_NIST_P256') secrets.push(await privateScalar(secret, { name: 'ECDSA', namedCurve: 'P-256' }));
       if (KeySpec === 'ECC_NIST_EDWARDS25519') secrets.push(await privateScalar(secret, { name: 'Ed25519' }));
@@ -99,11 +100,11 @@ describe('key material at rest', () => {
     await ok('RotateKeyOnDemand', { KeyId: keyId });
     const { entries } = await dumpStorage(keyId);
     const sealed = (entries.find(([name]) => name === 'version:0000000001')![1] as { sealed: Uint8Array }).sealed;
-    await expect(unseal(env.MASTER_KEY, keyId, 1, sealed)).resolves.toHaveLength(32);
-    await expect(unseal(env.MASTER_KEY, keyId, 2, sealed)).rejects.toMatchObject({ name: 'KMSInternalException' });
-    await expect(unseal(env.MASTER_KEY, crypto.randomUUID(), 1, sealed)).rejects.toMatchObject({ name: 'KMSInternalException' });
+    await expect(unseal(parseRootKeys(env), keyId, 1, sealed)).resolves.toHaveLength(32);
+    await expect(unseal(parseRootKeys(env), keyId, 2, sealed)).rejects.toMatchObject({ name: 'KMSInternalException' });
+    await expect(unseal(parseRootKeys(env), crypto.randomUUID(), 1, sealed)).rejects.toMatchObject({ name: 'KMSInternalException' });
     const otherMaster = new Uint8Array(32).fill(7).toBase64();
-    await expect(unseal(otherMaster, keyId, 1, sealed)).rejects.toMatchObject({ name: 'KMSInternalException' });
+    await expect(unseal(parseRootKeys({ MASTER_KEY: otherMaster }), keyId, 1, sealed)).rejects.toMatchObject({ name: 'KMSInternalException' });
   });
 
   it('no API response carries the material', async () => {
@@ -115,7 +116,7 @@ describe('key material at rest', () => {
     ]);
     const { entries } = await dumpStorage(keyId);
     const { version, sealed } = entries.find(([name]) => name.startsWith('version:'))![1] as { version: number; sealed: Uint8Array };
-    const secret = await unseal(env.MASTER_KEY, keyId, version, sealed);
+    const secret = await unseal(parseRootKeys(env), keyId, version, sealed);
     const scalar = await privateScalar(secret, { name: 'ECDSA', namedCurve: 'P-384' });
     for (const candidate of [...encodings(secret), ...encodings(scalar)]) {
       expect(indexOfBytes(new TextEncoder().encode(responses), candidate) >= 0).toBe(false);

@@ -1,4 +1,5 @@
 import { openMarker, sealMarker } from '../crypto/marker-mac';
+import type { RootKeySet } from '../crypto/root-keys';
 import { InvalidMarkerException } from '../errors';
 import type { VerificationState } from './account-trail';
 
@@ -27,7 +28,7 @@ export function verificationScope(account: string, keyId?: string): string {
   return keyId === undefined ? `audit verification of account ${account}` : `audit verification of key ${account}/${keyId}`;
 }
 
-export function encodeVerificationMarker(masterKey: string | undefined, scope: string, state: VerificationState): Promise<string> {
+export function encodeVerificationMarker(roots: RootKeySet, scope: string, state: VerificationState): Promise<string> {
   const { firstInvalid } = state;
   const wire: Wire = {
     v: VERSION,
@@ -45,15 +46,15 @@ export function encodeVerificationMarker(masterKey: string | undefined, scope: s
       },
     }),
   };
-  return sealMarker(masterKey, scope, new TextEncoder().encode(JSON.stringify(wire)));
+  return sealMarker(roots, scope, new TextEncoder().encode(JSON.stringify(wire)));
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
-export async function decodeVerificationMarker(masterKey: string | undefined, scope: string, marker: string | undefined): Promise<VerificationState | undefined> {
+export async function decodeVerificationMarker(roots: RootKeySet, scope: string, marker: string | undefined): Promise<VerificationState | undefined> {
   if (marker === undefined) return undefined;
   const invalid = () => new InvalidMarkerException('The Marker is not one this service issued.');
-  const payload = await openMarker(masterKey, scope, marker);
+  const payload = await openMarker(roots, scope, marker);
   if (!payload) throw invalid();
   let wire: Wire;
   try {

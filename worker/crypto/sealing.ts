@@ -1,75 +1,91 @@
 import { KMSInternalException } from '../errors';
 import { gcmOpen, gcmSeal } from './aes-gcm';
 import { concatBytes } from '../wire/bytes';
+import type { RootKeySet } from './root-keys';
 
 /**
  * Key material at rest is sealed with AES-256-GCM under a key derived by HKDF
- * from the Worker secret MASTER_KEY. The derivation and the AAD both name the
- * key id and version, so a sealed blob copied onto another key or version
- * does not open, and a dump of Durable Object storage reveals no key.
+ * from one root secret of the versioned set (root-keys.ts). The derivation and
+ * the AAD both name the key id, the version and the root, so a sealed blob
+ * copied onto another key, version or root does not open, and a dump of
+ * Durable Object storage reveals no key.
  *
- * Sealed layout: format byte (1) | IV (12) | ciphertext and tag.
+ * Sealed layouts:
+ *   format 1 (before root rotation, always root 1): 0x01 | IV (12) | ciphertext and tag
+ *   format 2: 0x02 | root id (4, big-endian) | IV (12) | ciphertext and tag
  */
-const SEAL_FORMAT = 1;
+const LEGACY_FORMAT = 1;
+const ROOTED_FORMAT = 2;
 const SALT = new TextEncoder().encode('edgekms/sealing/v1');
 
-let cachedMasterKey: { secret: string; key: Promise<CryptoKey> } | undefined;
+const imported = new Map<string, Promise<CryptoKey>>();
 
-/** MASTER_KEY as an HKDF key: the root every service-side key is derived from. */
+/** A root secret as an HKDF key: the root every service-side key is derived from. */
 export function importMasterKey(secret: string | undefined): Promise<CryptoKey> {
   if (!secret) throw new KMSInternalException('MASTER_KEY is not configured.');
-  if (cachedMasterKey?.secret !== secret) {
+  let key = imported.get(secret);
+  if (!key) {
     let bytes: Uint8Array;
     try {
       bytes = Uint8Array.fromBase64(secret);
     } catch {
-      throw new KMSInternalException('MASTER_KEY is not base64.');
+      throw new KMSInternalException('A root key (MASTER_KEY or MASTER_KEYS) is not base64.');
     }
-    if (bytes.length < 32) throw new KMSInternalException('MASTER_KEY must hold at least 32 bytes.');
-    const key = crypto.subtle.importKey('raw', bytes, 'HKDF', false, ['deriveKey']);
-    cachedMasterKey = { secret, key };
+    if (bytes.length < 32) throw new KMSInternalException('A root key (MASTER_KEY or MASTER_KEYS) must hold at least 32 bytes.');
+    key = crypto.subtle.importKey('raw', bytes, 'HKDF', false, ['deriveKey']);
+    imported.set(secret, key);
   }
-  return cachedMasterKey.key;
+  return key;
 }
 
-function bindingLabel(keyId: string, version: number): Uint8Array {
-  return new TextEncoder().encode(`edgekms key material ${keyId} v${version}`);
+/** Format 1 has no root in its label, so that material sealed before root rotation still opens. */
+function bindingLabel(keyId: string, version: number, root: number | undefined): Uint8Array {
+  const rooted = root === undefined ? '' : ` root ${root}`;
+  return new TextEncoder().encode(`edgekms key material ${keyId} v${version}${rooted}`);
 }
 
-async function sealingKey(masterKey: string | undefined, label: Uint8Array): Promise<CryptoKey> {
+async function sealingKey(secret: string | undefined, label: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: SALT, info: label },
-    await importMasterKey(masterKey),
+    await importMasterKey(secret),
     { name: 'AES-GCM', length: 256 },
     false,
     ['encrypt', 'decrypt'],
   );
 }
 
-export async function seal(
-  masterKey: string | undefined,
-  keyId: string,
-  version: number,
-  material: Uint8Array,
-): Promise<Uint8Array> {
-  const label = bindingLabel(keyId, version);
+/** Seals under the newest root of the set. */
+export async function seal(roots: RootKeySet, keyId: string, version: number, material: Uint8Array): Promise<Uint8Array> {
+  const root = roots.newest;
+  const label = bindingLabel(keyId, version, root);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ciphertext = await gcmSeal(await sealingKey(masterKey, label), iv, label, material);
-  return concatBytes([Uint8Array.of(SEAL_FORMAT), iv, ciphertext]);
+  const header = new Uint8Array(5);
+  header[0] = ROOTED_FORMAT;
+  new DataView(header.buffer).setUint32(1, root);
+  const ciphertext = await gcmSeal(await sealingKey(roots.secret(root), label), iv, concatBytes([header, label]), material);
+  return concatBytes([header, iv, ciphertext]);
 }
 
-export async function unseal(
-  masterKey: string | undefined,
-  keyId: string,
-  version: number,
-  sealed: Uint8Array,
-): Promise<Uint8Array> {
-  if (sealed[0] !== SEAL_FORMAT || sealed.length < 1 + 12 + 16) {
-    throw new KMSInternalException(`Sealed material of ${keyId} v${version} is malformed.`);
-  }
-  const label = bindingLabel(keyId, version);
-  const material = await gcmOpen(await sealingKey(masterKey, label), sealed.subarray(1, 13), label, sealed.subarray(13));
-  // Wrong MASTER_KEY or a tampered store: an operator problem, never the caller's.
+/** The root a sealed blob was sealed under (format 1 is root 1), or undefined if it is malformed. */
+export function sealedUnder(sealed: Uint8Array): number | undefined {
+  if (sealed[0] === LEGACY_FORMAT && sealed.length >= 1 + 12 + 16) return 1;
+  if (sealed[0] === ROOTED_FORMAT && sealed.length >= 5 + 12 + 16) return new DataView(sealed.buffer, sealed.byteOffset, 5).getUint32(1);
+  return undefined;
+}
+
+export async function unseal(roots: RootKeySet, keyId: string, version: number, sealed: Uint8Array): Promise<Uint8Array> {
+  const root = sealedUnder(sealed);
+  if (root === undefined) throw new KMSInternalException(`Sealed material of ${keyId} v${version} is malformed.`);
+  const secret = roots.secret(root);
+  // A root removed from the configuration while material is still sealed under it: the operator's to fix.
+  if (!secret) throw new KMSInternalException(`Sealed material of ${keyId} v${version} is sealed under root key ${root}, which is not configured.`);
+  const legacy = sealed[0] === LEGACY_FORMAT;
+  const label = bindingLabel(keyId, version, legacy ? undefined : root);
+  const headerLength = legacy ? 1 : 5;
+  const aad = legacy ? label : concatBytes([sealed.subarray(0, headerLength), label]);
+  const iv = sealed.subarray(headerLength, headerLength + 12);
+  const material = await gcmOpen(await sealingKey(secret, label), iv, aad, sealed.subarray(headerLength + 12));
+  // Wrong root secret or a tampered store: an operator problem, never the caller's.
   if (!material) throw new KMSInternalException(`Sealed material of ${keyId} v${version} does not open.`);
   return material;
 }

@@ -12,23 +12,28 @@ import type { EncryptionContext } from '../wire/encryption-context';
 import type { Page } from '../wire/pagination';
 import { defaultKeyPolicy } from '../policy/default-policy';
 import type { RequestFacts } from '../policy/request-keys';
-import { indexGrant, listKey, unindexGrant, unlistKey } from './directory-index';
+import { listKey } from './directory-index';
 import { decrypt, encrypt, encryptDataKeyPair, generateDataKey } from './encryption';
 import type { RecipientFacts } from '../operations/recipient';
-import { grantFacts, issueGrant, namedGrant, requireRetirer, type CreateGrantRequest } from './grant-actions';
+import type { CreateGrantRequest } from './grant-actions';
 import { GrantStore } from './grant-store';
 import type { Grant } from './grants';
 import { keyName, type KeyName, type KeyRecord, type Tag } from './key-record';
 import type { StateRequirement } from './key-state';
 import { sharedSecret } from './key-agreement';
 import { requireSymmetric, requireUsage } from './key-usage';
-import { LastUsage, type LastUsageReport, type TrackedOperation } from './last-usage';
+import { LastUsage, type LastUsageReport } from './last-usage';
 import * as lifecycle from './lifecycle';
 import type { CreateKeyRequest } from './lifecycle';
 import { checkMac, mac, publicKey, sign, verify } from './signing';
 import { applyTags, removeTags, tagPage } from './tags';
+import { KeyGrants } from './key-grants';
+import { KeySchedule } from './schedule';
 import { KeyTransactions } from './transaction';
 import { KeyVersions, type Rotation } from './versions';
+
+type DecryptAction = 'kms:Decrypt' | 'kms:ReEncryptFrom';
+type DataKeyAction = 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext';
 
 /**
  * One Durable Object per KMS key: the key's "hardware security module". Its
@@ -36,7 +41,7 @@ import { KeyVersions, type Rotation } from './versions';
  * material live here, and every operation with the root key runs here, after
  * the caller is authorized and the key state checked, so that check and use
  * are atomic (transaction.ts). Each method is that pattern around one step of
- * versions.ts, encryption.ts, signing.ts or grant-actions.ts, and returns
+ * versions.ts, encryption.ts, signing.ts, key-grants.ts or schedule.ts, and returns
  * domain values; operations/ turns them into AWS KMS responses.
  */
 export class KeyObject extends DurableObject<Bindings> {
@@ -44,17 +49,23 @@ export class KeyObject extends DurableObject<Bindings> {
   private readonly tx: KeyTransactions;
   private readonly versions: KeyVersions;
   private readonly lastUsage: LastUsage;
+  private readonly schedule: KeySchedule;
+  private readonly keyGrants: KeyGrants;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.grants = new GrantStore(ctx.storage.sql);
     this.tx = new KeyTransactions(ctx, this.grants);
-    this.versions = new KeyVersions(ctx.storage, env.MASTER_KEY);
+    this.versions = new KeyVersions(ctx.storage, env);
     this.lastUsage = new LastUsage(ctx.storage);
+    this.keyGrants = new KeyGrants(env, this.tx, this.grants);
+    this.schedule = new KeySchedule({ env, tx: this.tx, versions: this.versions, grants: this.grants, lastUsage: this.lastUsage });
     void ctx.blockConcurrencyWhile(async () => {
       await this.tx.load();
       await this.lastUsage.load();
       await this.grants.moveLegacyGrants(ctx.storage);
+      // After a root rotation every key starts its re-seal the first time its object starts.
+      await this.schedule.checkReseal();
     });
   }
 
@@ -146,38 +157,25 @@ export class KeyObject extends DurableObject<Bindings> {
 
   encrypt(caller: Caller, plaintext: Uint8Array, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: 'kms:Encrypt' | 'kms:ReEncryptTo' = 'kms:Encrypt') {
     const facts = { encryptionContext: context, encryptionAlgorithm: algorithm };
-    return this.used(action === 'kms:Encrypt' ? 'Encrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
+    return this.lastUsage.track(action === 'kms:Encrypt' ? 'Encrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
       key: keyName(record),
       ciphertext: await encrypt(this.versions, record, plaintext, context, algorithm),
     })));
   }
 
   /** The ciphertext comes read by the operation layer; the audit trail names the version a blob was made under. */
-  decrypt(
-    caller: Caller,
-    ciphertext: Ciphertext,
-    context: EncryptionContext | undefined,
-    algorithm: EncryptionAlgorithm,
-    action: 'kms:Decrypt' | 'kms:ReEncryptFrom' = 'kms:Decrypt',
-    recipient?: RecipientFacts,
-  ) {
+  decrypt(caller: Caller, ciphertext: Ciphertext, context: EncryptionContext | undefined, algorithm: EncryptionAlgorithm, action: DecryptAction = 'kms:Decrypt', recipient?: RecipientFacts) {
     const facts = { encryptionContext: context, encryptionAlgorithm: algorithm, ...recipient };
     const keyVersion = ciphertext.kind === 'blob' ? ciphertext.blob.version : ciphertext.claimedVersion;
-    return this.used(action === 'kms:Decrypt' ? 'Decrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts, keyVersion }, 'enabled', async (record) => ({
+    return this.lastUsage.track(action === 'kms:Decrypt' ? 'Decrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts, keyVersion }, 'enabled', async (record) => ({
       key: keyName(record),
       plaintext: await decrypt(this.versions, record, ciphertext, context, algorithm),
     })));
   }
 
-  generateDataKey(
-    caller: Caller,
-    numberOfBytes: number,
-    context: EncryptionContext | undefined,
-    action: 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext',
-    recipient?: RecipientFacts,
-  ) {
+  generateDataKey(caller: Caller, numberOfBytes: number, context: EncryptionContext | undefined, action: DataKeyAction, recipient?: RecipientFacts) {
     const withPlaintext = action === 'kms:GenerateDataKey';
-    return this.used(withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext', caller, this.tx.read({ caller, action, facts: { encryptionContext: context, ...recipient } }, 'enabled', async (record) => ({
+    return this.lastUsage.track(withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext', caller, this.tx.read({ caller, action, facts: { encryptionContext: context, ...recipient } }, 'enabled', async (record) => ({
       key: keyName(record),
       ...(await generateDataKey(this.versions, record, numberOfBytes, context, withPlaintext)),
     })));
@@ -186,7 +184,7 @@ export class KeyObject extends DurableObject<Bindings> {
   /** The pair comes made by the Worker: generating an RSA pair takes long, and here it would hold up every request to the key. */
   encryptDataKeyPair(caller: Caller, spec: DataKeyPairSpec, privateKey: Uint8Array, context: EncryptionContext | undefined, action: 'kms:GenerateDataKeyPair' | 'kms:GenerateDataKeyPairWithoutPlaintext') {
     const facts = { encryptionContext: context, 'kms:DataKeyPairSpec': spec };
-    return this.used(action === 'kms:GenerateDataKeyPair' ? 'GenerateDataKeyPair' : 'GenerateDataKeyPairWithoutPlaintext', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
+    return this.lastUsage.track(action === 'kms:GenerateDataKeyPair' ? 'GenerateDataKeyPair' : 'GenerateDataKeyPairWithoutPlaintext', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
       key: keyName(record),
       ...(await encryptDataKeyPair(this.versions, record, privateKey, context)),
     })));
@@ -194,14 +192,14 @@ export class KeyObject extends DurableObject<Bindings> {
 
   deriveSharedSecret(caller: Caller, algorithm: KeyAgreementAlgorithm, peerPublicKey: Uint8Array) {
     const facts = { 'kms:KeyAgreementAlgorithm': algorithm };
-    return this.used('DeriveSharedSecret', caller, this.tx.read({ caller, action: 'kms:DeriveSharedSecret', facts }, 'enabled', async (record) => ({
+    return this.lastUsage.track('DeriveSharedSecret', caller, this.tx.read({ caller, action: 'kms:DeriveSharedSecret', facts }, 'enabled', async (record) => ({
       key: keyName(record),
       sharedSecret: await sharedSecret(this.versions, record, peerPublicKey),
     })));
   }
 
   sign(caller: Caller, message: Uint8Array, messageType: MessageType, algorithm: SigningAlgorithm) {
-    return this.used('Sign', caller, this.tx.read({ caller, action: 'kms:Sign', facts: { signingAlgorithm: algorithm, messageType } }, 'enabled', async (record) => ({
+    return this.lastUsage.track('Sign', caller, this.tx.read({ caller, action: 'kms:Sign', facts: { signingAlgorithm: algorithm, messageType } }, 'enabled', async (record) => ({
       key: keyName(record),
       signature: await sign(this.versions, record, message, messageType, algorithm),
     })));
@@ -209,7 +207,7 @@ export class KeyObject extends DurableObject<Bindings> {
 
   /** Answers only for a valid signature (KMSInvalidSignatureException otherwise). */
   verify(caller: Caller, message: Uint8Array, messageType: MessageType, signature: Uint8Array, algorithm: SigningAlgorithm): Promise<Result<KeyName>> {
-    return this.used('Verify', caller, this.tx.read({ caller, action: 'kms:Verify', facts: { signingAlgorithm: algorithm, messageType } }, 'enabled', async (record) => {
+    return this.lastUsage.track('Verify', caller, this.tx.read({ caller, action: 'kms:Verify', facts: { signingAlgorithm: algorithm, messageType } }, 'enabled', async (record) => {
       await verify(this.versions, record, message, messageType, signature, algorithm);
       return keyName(record);
     }));
@@ -220,7 +218,7 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   generateMac(caller: Caller, message: Uint8Array, algorithm: MacAlgorithm) {
-    return this.used('GenerateMac', caller, this.tx.read({ caller, action: 'kms:GenerateMac', facts: { macAlgorithm: algorithm } }, 'enabled', async (record) => ({
+    return this.lastUsage.track('GenerateMac', caller, this.tx.read({ caller, action: 'kms:GenerateMac', facts: { macAlgorithm: algorithm } }, 'enabled', async (record) => ({
       key: keyName(record),
       mac: await mac(this.versions, record, message, algorithm),
     })));
@@ -228,7 +226,7 @@ export class KeyObject extends DurableObject<Bindings> {
 
   /** Answers only for a valid MAC (KMSInvalidMacException otherwise). */
   verifyMac(caller: Caller, message: Uint8Array, tag: Uint8Array, algorithm: MacAlgorithm): Promise<Result<KeyName>> {
-    return this.used('VerifyMac', caller, this.tx.read({ caller, action: 'kms:VerifyMac', facts: { macAlgorithm: algorithm } }, 'enabled', async (record) => {
+    return this.lastUsage.track('VerifyMac', caller, this.tx.read({ caller, action: 'kms:VerifyMac', facts: { macAlgorithm: algorithm } }, 'enabled', async (record) => {
       await checkMac(this.versions, record, message, tag, algorithm);
       return keyName(record);
     }));
@@ -238,48 +236,20 @@ export class KeyObject extends DurableObject<Bindings> {
     return this.tx.read({ caller, action: 'kms:GetKeyLastUsage' }, 'exists', (record) => ({ record, usage: this.lastUsage.current() }));
   }
 
-  /** Notes a successful cryptographic operation for GetKeyLastUsage (last-usage.ts), and passes its result on. */
-  private async used<T>(operation: TrackedOperation, caller: Caller, pending: Promise<Result<T>>): Promise<Result<T>> {
-    const result = await pending;
-    if (!result.error) this.lastUsage.note(operation, caller.request.requestId);
-    return result;
-  }
-
   createGrant(caller: Caller, request: CreateGrantRequest): Promise<Result<{ grantId: string; grantToken: string }>> {
-    const facts = grantFacts(request);
-    return this.tx.mutate(async () => {
-      const { record, grant: parent } = this.tx.admitWithGrant(caller, 'kms:CreateGrant', 'enabled', facts);
-      const { grant, created } = issueGrant(this.grants, record, caller, request, parent);
-      if (created) await indexGrant(this.env, record, grant);
-      return { grantId: grant.grantId, grantToken: grant.token };
-    }, { caller, action: 'kms:CreateGrant', facts });
+    return this.keyGrants.create(caller, request);
   }
 
   listGrants(caller: Caller, filter: { grantId?: string; granteePrincipal?: string }, limit: number | undefined, marker: string | undefined): Promise<Result<Page<Grant>>> {
-    return this.tx.read({ caller, action: 'kms:ListGrants' }, 'exists', () => this.grants.page(filter, limit, marker));
+    return this.keyGrants.list(caller, filter, limit, marker);
   }
 
-  /** Authorized by the grant itself (grant-actions.ts), not only by the key policy. */
   retireGrant(caller: Caller, grantId: string, grantToken: string | undefined, dryRun = false): Promise<Result<void>> {
-    return this.tx.mutate(async () => {
-      const record = this.tx.existing(caller);
-      const grant = namedGrant(this.grants, grantId, grantToken);
-      requireRetirer(record, grant, caller);
-      if (dryRun) throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
-      await this.dropGrant(record, grant);
-    }, { caller, action: 'kms:RetireGrant' });
+    return this.keyGrants.retire(caller, grantId, grantToken, dryRun);
   }
 
   revokeGrant(caller: Caller, grantId: string): Promise<Result<void>> {
-    return this.tx.mutate(async () => {
-      const record = this.tx.admit(caller, 'kms:RevokeGrant', 'exists');
-      await this.dropGrant(record, namedGrant(this.grants, grantId));
-    }, { caller, action: 'kms:RevokeGrant' });
-  }
-
-  private async dropGrant(record: KeyRecord, grant: Grant): Promise<void> {
-    this.grants.delete(grant.grantId);
-    await unindexGrant(this.env, record, grant);
+    return this.keyGrants.revoke(caller, grantId);
   }
 
   listAudit(caller: Caller, filter: AuditFilter, afterSequence: number, limit: number, scanBudget: number): Promise<Result<ChainPage>> {
@@ -327,39 +297,22 @@ export class KeyObject extends DurableObject<Bindings> {
     }));
   }
 
-  /** Automatic rotation and the end of a deletion window. */
-  override async alarm(): Promise<void> {
-    const result = await this.tx.mutate(async () => {
-      // A copy: requests already in flight keep the record they started with.
-      if (this.tx.record && this.tx.record.state !== 'Deleted') await this.onSchedule(structuredClone(this.tx.record), Date.now());
-    });
-    // A failed alarm is retried by the runtime; rethrowing asks for that.
-    if (result.error) throw new Error(`${result.error.name}: ${result.error.message}`);
-  }
-
-  private async onSchedule(record: KeyRecord, now: number): Promise<void> {
-    const due = lifecycle.dueEvent(record, now);
-    if (due === 'delete') return this.destroy(record);
-    if (due === 'rotate') {
-      await this.versions.rotate(record, 'AUTOMATIC');
-      lifecycle.scheduleNextRotation(record, now);
-      this.tx.recordSystemEvent(record, 'edgekms:RotateKey');
-    }
-    // Persisted even when nothing was due: that re-arms the alarm for what is.
-    await this.tx.persist(record);
-  }
-
   /**
-   * Ends a deletion window. The directory forgets the key first: if anything
-   * after that fails, the alarm is retried and every step repeats harmlessly.
-   * What stays is a tombstone (lifecycle.ts).
+   * Root key rotation: how many versions of this key each root seals, and the
+   * roots the key retired. Not audited per key: the Worker checked the caller
+   * (an account administrator) and records the request in the account's chain.
    */
-  private async destroy(record: KeyRecord): Promise<void> {
-    await unlistKey(this.env, record);
-    this.grants.deleteAll();
-    await this.versions.destroyAll();
-    await this.lastUsage.forget();
-    await this.tx.persist(lifecycle.tombstone(record));
-    this.tx.recordSystemEvent(record, 'edgekms:DeleteKeyMaterial');
+  rootKeyStatus(): Promise<Result<{ sealed: Record<string, number>; retired: number[] }>> {
+    return capture(async () => ({ sealed: Object.fromEntries(await this.versions.census()), retired: await this.versions.retiredRoots() }));
+  }
+
+  /** Refused while any version of this key is sealed under the root (versions.ts); alone, so no re-seal step runs meanwhile. */
+  retireRootKey(root: number): Promise<Result<void>> {
+    return this.tx.mutate(() => this.versions.retire(root));
+  }
+
+  /** Automatic rotation, the end of a deletion window, and the re-seal after a root rotation: all on the one alarm (schedule.ts). */
+  override alarm(): Promise<void> {
+    return this.schedule.alarm();
   }
 }

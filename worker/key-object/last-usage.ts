@@ -1,3 +1,6 @@
+import type { Caller } from '../auth/caller';
+import type { Result } from '../result';
+
 /**
  * GetKeyLastUsage: the key's last successful cryptographic operation. It
  * is noted in memory on every such request and written to storage only when
@@ -66,6 +69,13 @@ export class LastUsage {
       // Not awaited: the runtime's output gate holds this request's response until the write is durable.
       void this.storage.put(STORAGE_KEY, report);
     }
+  }
+
+  /** Notes a successful cryptographic operation (for GetKeyLastUsage), and passes its result on. */
+  async track<T>(operation: TrackedOperation, caller: Caller, pending: Promise<Result<T>>): Promise<Result<T>> {
+    const result = await pending;
+    if (!result.error) this.note(operation, caller.request.requestId);
+    return result;
   }
 
   /** The end of a deletion window: the tombstone keeps nothing of the key's use. */

@@ -113,12 +113,28 @@ export class KeyTransactions {
     return record;
   }
 
+  /**
+   * Set by the key object while a version is sealed under an older root key
+   * than the newest: the re-seal then runs on the key's one alarm, at once,
+   * before the deletion window or rotation it shares the alarm with.
+   */
+  resealPending = false;
+
   async persist(record: KeyRecord): Promise<void> {
     await this.ctx.storage.put(RECORD, record);
     this.current = record;
+    await this.armAlarm();
+  }
+
+  /** A Durable Object has one alarm: it is set for the earliest of what the key has due. */
+  async armAlarm(): Promise<void> {
+    const record = this.current;
+    if (!record) return;
     const due = [
       record.state === 'PendingDeletion' ? record.deletionDate : undefined,
       record.state === 'Enabled' && record.rotation.enabled ? record.rotation.nextRotation : undefined,
+      // A moment ahead: an alarm set for the very time of the alarm now running is dropped when it ends.
+      this.resealPending && record.state !== 'Deleted' ? Date.now() + 1 : undefined,
     ].filter((time): time is number => time !== undefined);
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
     else await this.ctx.storage.deleteAlarm();
@@ -140,10 +156,10 @@ export class KeyTransactions {
   }
 
   /** Things the key does on its own schedule are in its trail too. */
-  recordSystemEvent(record: KeyRecord, operation: string): void {
+  recordSystemEvent(record: KeyRecord, operation: string, keyVersion = record.currentVersion): void {
     const request = { requestId: `alarm-${crypto.randomUUID()}`, via: 'native' as const };
     this.trail(record).append({
-      ...auditEntry({ request }, operation, undefined, { keyId: record.keyId, keyVersion: record.currentVersion }),
+      ...auditEntry({ request }, operation, undefined, { keyId: record.keyId, keyVersion }),
       principal: 'edgekms:system',
       account: record.account,
     });

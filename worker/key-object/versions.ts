@@ -1,14 +1,17 @@
 import { importAesKey } from '../crypto/aes-gcm';
 import { generateKeyMaterial } from '../crypto/material';
-import { seal, unseal } from '../crypto/sealing';
+import { rootKeys, type RootKeySet, type RootKeySettings } from '../crypto/root-keys';
+import { seal, sealedUnder, unseal } from '../crypto/sealing';
 import { importDerivationKey, type VersionKeys } from '../crypto/symmetric';
-import { InvalidCiphertextException, UnsupportedOperationException } from '../errors';
+import { InvalidCiphertextException, KMSInternalException, KMSInvalidStateException, UnsupportedOperationException, ValidationException } from '../errors';
 import { paginate, type Page } from '../wire/pagination';
 import type { KeyRecord, VersionRecord } from './key-record';
 import { ON_DEMAND_ROTATIONS_PER_KEY, requireWithinQuota } from './quotas';
 import { UnsealedCache } from './unsealed-cache';
 
 const PREFIX = 'version:';
+/** The roots this key has retired (root-reseal): it opens nothing under them, and seals nothing under them again. */
+const RETIRED_ROOTS = 'roots:retired';
 const versionKey = (version: number) => `${PREFIX}${String(version).padStart(10, '0')}`;
 
 /** A version's material, unsealed for a limited time (unsealed-cache.ts). */
@@ -30,17 +33,24 @@ export interface Rotation {
 }
 
 /**
- * Every version of a key's material: sealed at rest under MASTER_KEY (bound
- * to key id and version), unsealed on first use and cached for at most
- * UNSEALED_LIFETIME_MS. Rotation adds a version; old ones stay, so old blobs decrypt.
+ * Every version of a key's material: sealed at rest under the newest root
+ * key (bound to key id, version and root), unsealed on first use and cached
+ * for at most UNSEALED_LIFETIME_MS. Rotation adds a version; old ones stay,
+ * so old blobs decrypt. After a root rotation, `resealNext` moves the
+ * versions one at a time to the newest root.
  */
 export class KeyVersions {
   private readonly unsealed = new UnsealedCache<UnsealedVersion>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly masterKey: string,
+    private readonly settings: RootKeySettings,
   ) {}
+
+  /** Read on use, not at construction: a missing root is a refused operation, not an object that cannot start. */
+  private get roots(): RootKeySet {
+    return rootKeys(this.settings);
+  }
 
   /** Generates and seals the material of a new version. */
   async create(record: KeyRecord, version: number, rotationType: VersionRecord['rotationType']): Promise<void> {
@@ -48,7 +58,7 @@ export class KeyVersions {
     const entry: VersionRecord = {
       version,
       createdAt: Date.now(),
-      sealed: await seal(this.masterKey, record.keyId, version, material.secret),
+      sealed: await seal(this.roots, record.keyId, version, material.secret),
       ...(material.publicKey && { publicKey: material.publicKey }),
       ...(rotationType && { rotationType }),
     };
@@ -91,6 +101,68 @@ export class KeyVersions {
     for (const pending of this.unsealed.takeAll()) void pending.then((material) => material.secret.fill(0), () => {});
   }
 
+  /** How many of this key's versions each root seals (root id -> versions); a malformed seal counts under 0. */
+  async census(): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    for (const entry of (await this.storage.list<VersionRecord>({ prefix: PREFIX })).values()) {
+      const root = sealedUnder(entry.sealed) ?? 0;
+      counts.set(root, (counts.get(root) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Whether any version is sealed under another root than the newest. */
+  async needsReseal(): Promise<boolean> {
+    return [...(await this.census()).keys()].some((root) => root !== this.roots.newest);
+  }
+
+  /**
+   * One step of the re-seal: the first version not under the newest root is
+   * unsealed and sealed again under it, in one storage write that replaces the
+   * entry. A step interrupted anywhere leaves the version under its old root
+   * or its new one, both readable; repeating a step repeats nothing done.
+   * The retired-root check of `material` does not apply: a version under a
+   * retired root cannot exist here (retire refuses while one does).
+   * Returns the version moved, or undefined when none is left.
+   */
+  async resealNext(keyId: string): Promise<number | undefined> {
+    const newest = this.roots.newest;
+    // The oldest root's versions first, so that the oldest root can be retired first.
+    const next = [...(await this.storage.list<VersionRecord>({ prefix: PREFIX })).entries()]
+      .map(([name, entry]) => ({ name, entry, root: sealedUnder(entry.sealed) ?? 0 }))
+      .filter(({ root }) => root !== newest)
+      .sort((a, b) => a.root - b.root || a.entry.version - b.entry.version)[0];
+    if (!next) return undefined;
+    const { name, entry } = next;
+    const secret = await unseal(this.roots, keyId, entry.version, entry.sealed);
+    try {
+      await this.storage.put(name, { ...entry, sealed: await seal(this.roots, keyId, entry.version, secret) });
+    } finally {
+      secret.fill(0);
+    }
+    return entry.version;
+  }
+
+  /**
+   * Retires a root for this key: refused while any version is still sealed
+   * under it, or when it is the newest (new versions are sealed under it).
+   * Afterwards the key opens nothing sealed under it: a version put back
+   * under it (a restored backup) is refused rather than silently used.
+   */
+  async retire(root: number): Promise<void> {
+    if (root === this.roots.newest) throw new ValidationException(`Root key ${root} is the newest root key: new key material is sealed under it.`);
+    const sealed = (await this.census()).get(root) ?? 0;
+    if (sealed > 0) {
+      throw new KMSInvalidStateException(`Root key ${root} still seals ${sealed} version(s) of this key; retire it once the re-seal has moved them.`);
+    }
+    const retired = await this.retiredRoots();
+    if (!retired.includes(root)) await this.storage.put(RETIRED_ROOTS, [...retired, root].sort((a, b) => a - b));
+  }
+
+  async retiredRoots(): Promise<number[]> {
+    return (await this.storage.get<number[]>(RETIRED_ROOTS)) ?? [];
+  }
+
   /** The SPKI of an asymmetric key, without unsealing its private half. */
   async publicKey(record: KeyRecord): Promise<Uint8Array> {
     const { publicKey } = await this.stored(record, record.currentVersion);
@@ -129,7 +201,11 @@ export class KeyVersions {
   private material(record: KeyRecord, version: number): Promise<UnsealedVersion> {
     return this.unsealed.obtain(version, async () => {
       const entry = await this.stored(record, version);
-      const secret = await unseal(this.masterKey, record.keyId, version, entry.sealed);
+      const root = sealedUnder(entry.sealed);
+      if (root !== undefined && (await this.retiredRoots()).includes(root)) {
+        throw new KMSInternalException(`Sealed material of ${record.keyId} v${version} is under root key ${root}, which this key retired.`);
+      }
+      const secret = await unseal(this.roots, record.keyId, version, entry.sealed);
       return { version, secret, ...(entry.publicKey && { publicKey: entry.publicKey }) };
     });
   }

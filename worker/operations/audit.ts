@@ -5,6 +5,7 @@ import { AUDIT_FIELDS, type AuditField } from '../audit/fields';
 import type { ContextSummary } from '../audit/record';
 import { AUDIT_PAGE_SCAN, AUDIT_PAGE_VERIFY } from '../audit/page-budget';
 import { decodeVerificationMarker, encodeVerificationMarker, verificationScope } from '../audit/verification-marker';
+import { rootKeys } from '../crypto/root-keys';
 import { InvalidMarkerException } from '../errors';
 import { unwrap } from '../result';
 import { decodeMarker, encodeMarker } from '../wire/pagination';
@@ -124,7 +125,7 @@ function wireVerification(chain: ChainVerification) {
 async function verifyKeyChain(ctx: OperationContext, reference: string, marker: string | undefined) {
   const { keyId, key, caller } = await resolveKey(ctx, reference, { aliases: false });
   const scope = markerScope(ctx, caller.keyAccount ?? ctx.principal.account, keyId);
-  const state = (await decodeVerificationMarker(ctx.env.MASTER_KEY, scope, marker)) ?? { source: keyId, chainRecords: 0, chainsVerified: 0, recordsVerified: 0 };
+  const state = (await decodeVerificationMarker(rootKeys(ctx.env), scope, marker)) ?? { source: keyId, chainRecords: 0, chainsVerified: 0, recordsVerified: 0 };
   const page = unwrap(await key.verifyAudit(caller, state.progress, AUDIT_PAGE_VERIFY));
   const chainRecords = state.chainRecords + page.verified;
   const recordsVerified = state.recordsVerified + page.verified;
@@ -146,7 +147,7 @@ async function verifyKeyChain(ctx: OperationContext, reference: string, marker: 
 async function verifyAccount(ctx: OperationContext, marker: string | undefined) {
   requireIdentityAllows(ctx, 'kms:VerifyAuditChain');
   const scope = markerScope(ctx, ctx.principal.account);
-  const state = await decodeVerificationMarker(ctx.env.MASTER_KEY, scope, marker);
+  const state = await decodeVerificationMarker(rootKeys(ctx.env), scope, marker);
   return { ...(await verifyAccountTrail(ctx.env, callerScope(ctx), state)), scope };
 }
 
@@ -179,7 +180,7 @@ export const VerifyAuditChain = defineOperation({
       Chains: chains.map(wireVerification),
       ChainsVerified: state.chainsVerified,
       RecordsVerified: state.recordsVerified,
-      ...(done ? { Truncated: false } : { NextMarker: await encodeVerificationMarker(ctx.env.MASTER_KEY, scope, state), Truncated: true }),
+      ...(done ? { Truncated: false } : { NextMarker: await encodeVerificationMarker(rootKeys(ctx.env), scope, state), Truncated: true }),
     };
   },
 });

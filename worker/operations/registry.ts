@@ -9,6 +9,7 @@ import * as keys from './keys';
 import * as lastUsage from './last-usage';
 import * as policies from './policies';
 import type { Operation } from './operation';
+import * as rootKeyOperations from './root-keys';
 import * as rotation from './rotation';
 import * as unsupported from './unsupported';
 
@@ -25,6 +26,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...grants,
   ...audit,
   ...identityPolicies,
+  ...rootKeyOperations,
   ...unsupported,
 }) as Record<string, Operation>;
 
