@@ -5,6 +5,7 @@ import { decrypt, encrypt } from '../../worker/key-object/encryption';
 import type { KeyObject } from '../../worker/key-object/key-object';
 import type { KeyRecord } from '../../worker/key-object/key-record';
 import { KeyVersions } from '../../worker/key-object/versions';
+import { KeySchedule } from '../../worker/key-object/schedule';
 import { parseCiphertextBlob } from '../../worker/wire/ciphertext-blob';
 import { asUser, b64, createKey, eventually, keyStub, ok, refused, utf8 } from './helpers';
 
@@ -195,7 +196,8 @@ describe('root key rotation', () => {
       const instance = object as any;
       // The deployment gains root 2 (the object as it would start with it configured).
       instance.versions = new KeyVersions(state.storage, ROOTS_12);
-      await instance.checkReseal();
+      instance.schedule = new KeySchedule({ env: instance.env, tx: instance.tx, versions: instance.versions, grants: instance.grants, lastUsage: instance.lastUsage });
+      await instance.schedule.checkReseal();
       expect(await state.storage.getAlarm()).toBeLessThanOrEqual(Date.now() + 1);
       return instance.tx.record.rotation.nextRotation as number;
     });
