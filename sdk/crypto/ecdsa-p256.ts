@@ -6,6 +6,7 @@
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { MalformedMessageError } from '../errors';
+import { DerMessageVerifier } from './der-message-verifier';
 
 export function checkP256VerificationKey(publicKey: Uint8Array): void {
   if (!p256.utils.isValidPublicKey(publicKey, true)) {
@@ -13,22 +14,8 @@ export function checkP256VerificationKey(publicKey: Uint8Array): void {
   }
 }
 
-export class P256MessageVerifier {
-  private readonly hash = sha256.create();
-
-  constructor(private readonly publicKey: Uint8Array) {}
-
-  update(bytes: Uint8Array): this {
-    this.hash.update(bytes);
-    return this;
-  }
-
-  /** As MessageVerifier (P-384): high-S signatures are accepted, as OpenSSL accepts them. */
-  verify(signature: Uint8Array): boolean {
-    try {
-      return p256.verify(signature, this.hash.digest(), this.publicKey, { prehash: false, format: 'der', lowS: false });
-    } catch {
-      return false;
-    }
+export class P256MessageVerifier extends DerMessageVerifier {
+  constructor(publicKey: Uint8Array) {
+    super(p256, sha256.create(), publicKey);
   }
 }

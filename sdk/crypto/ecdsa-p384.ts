@@ -18,6 +18,7 @@
  */
 import { p384 } from '@noble/curves/nist.js';
 import { sha384 } from '@noble/hashes/sha2.js';
+import { DerMessageVerifier } from './der-message-verifier';
 import type { Bytes } from '../bytes';
 import { MalformedMessageError } from '../errors';
 
@@ -143,22 +144,9 @@ export class MessageSigner {
   }
 }
 
-export class MessageVerifier {
-  private readonly hash = sha384.create();
-
-  constructor(private readonly publicKey: Uint8Array) {}
-
-  update(bytes: Uint8Array): this {
-    this.hash.update(bytes);
-    return this;
-  }
-
-  /** Checks a DER signature over everything passed to update; high-S accepted, as verifyMessage. */
-  verify(signature: Uint8Array): boolean {
-    try {
-      return p384.verify(signature, this.hash.digest(), this.publicKey, { prehash: false, format: 'der', lowS: false });
-    } catch {
-      return false;
-    }
+/** Verifies a DER signature over everything passed to update; high-S accepted, as verifyMessage. */
+export class MessageVerifier extends DerMessageVerifier {
+  constructor(publicKey: Uint8Array) {
+    super(p384, sha384.create(), publicKey);
   }
 }
