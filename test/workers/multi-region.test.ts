@@ -1,35 +1,17 @@
-import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test';
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { COMMERCIAL_REGIONS } from '../../worker/regions';
 import { locationHintOf, placementOf } from '../../worker/placement';
 import { keyObject } from '../../worker/stubs';
 import type { Bindings } from '../../worker/env';
 import { b64, unb64, utf8 } from './helpers';
-import { signedKmsRequest } from './sigv4-signer';
+import { inRegion, okIn } from './region-requests';
 
 const admin = inject('accessKeys').admin;
 const ACCOUNT = admin.account;
 const A = 'us-east-1';
 const B = 'eu-west-1';
 const C = 'ap-southeast-2';
-
-interface Answer {
-  status: number;
-  body: Record<string, any>;
-}
-
-/** An AWS-protocol request signed for `region`, as an AWS SDK client of that region sends it. */
-async function inRegion(region: string, operation: string, body: unknown = {}): Promise<Answer> {
-  const request = await signedKmsRequest(admin, operation, JSON.stringify(body), region);
-  const response = await SELF.fetch('https://kms.test/', request);
-  return { status: response.status, body: JSON.parse(await response.text()) as Record<string, any> };
-}
-
-async function okIn(region: string, operation: string, body: unknown = {}): Promise<Record<string, any>> {
-  const answer = await inRegion(region, operation, body);
-  expect(answer.body, `${operation} in ${region}`).not.toHaveProperty('__type');
-  return answer.body;
-}
 
 async function refusedIn(region: string, operation: string, body: unknown, errorName: string): Promise<string> {
   const answer = await inRegion(region, operation, body);
@@ -264,6 +246,12 @@ describe('deletion', () => {
     expect(after).toMatchObject({ KeyState: 'PendingDeletion', PendingDeletionWindowInDays: 7 });
     expect(after.DeletionDate * 1000).toBeGreaterThan(Date.now() + 6 * 86_400_000);
     expect(after.MultiRegionConfiguration.ReplicaKeys).toEqual([]);
+    // Replicating to the region again recreates the replica, with the primary's material.
+    await okIn(A, 'CancelKeyDeletion', { KeyId: keyId });
+    await okIn(A, 'EnableKey', { KeyId: keyId });
+    const blob = (await okIn(A, 'Encrypt', { KeyId: keyId, Plaintext: b64(utf8('again')) })).CiphertextBlob;
+    await okIn(A, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: B });
+    expect(new TextDecoder().decode(unb64((await okIn(B, 'Decrypt', { CiphertextBlob: blob })).Plaintext))).toBe('again');
   });
 });
 

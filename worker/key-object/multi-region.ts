@@ -122,13 +122,15 @@ export class MultiRegionMember {
    * The replica's side of ReplicateKey: its record, in state Creating, under
    * the policy the request gave (the lockout check as at CreateKey), listed
    * in its own region's Directory. A replica left Creating by a failed
-   * ReplicateKey is started again by the next one.
+   * ReplicateKey is started again by the next one; so is a deleted replica
+   * (AWS: replicating to the region again recreates it), whose object keeps
+   * its audit chain.
    */
   createReplica(caller: Caller, seed: KeyRecord, request: ReplicateRequest) {
     const { env, tx, lastUsage } = this.parts;
     return tx.mutate(async () => {
       const existing = tx.record;
-      if (existing && existing.state !== 'Creating') throw new AlreadyExistsException(`Key '${seed.keyId}' already exists in ${seed.region}.`);
+      if (existing && existing.state !== 'Creating' && existing.state !== 'Deleted') throw new AlreadyExistsException(`Key '${seed.keyId}' already exists in ${seed.region}.`);
       const fresh = newRecord(
         caller,
         {
