@@ -167,6 +167,28 @@ describe('ReplicateKey', () => {
   });
 });
 
+describe('key policies of multi-Region keys', () => {
+  it('decide ReplicateKey by kms:ReplicaRegion and UpdatePrimaryRegion by kms:PrimaryRegion', async () => {
+    const root = `arn:aws:iam::${ACCOUNT}:root`;
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' },
+        { Effect: 'Deny', Principal: { AWS: root }, Action: 'kms:ReplicateKey', Resource: '*', Condition: { StringEquals: { 'kms:ReplicaRegion': C } } },
+        { Effect: 'Deny', Principal: { AWS: root }, Action: 'kms:UpdatePrimaryRegion', Resource: '*', Condition: { StringNotEquals: { 'kms:PrimaryRegion': B } } },
+      ],
+    });
+    const keyId = await primaryIn(A, { Policy: policy, BypassPolicyLockoutSafetyCheck: true });
+    await refusedIn(A, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: C }, 'AccessDeniedException');
+    await okIn(A, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: B });
+    await okIn(A, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: 'us-west-2' });
+    await refusedIn(A, 'UpdatePrimaryRegion', { KeyId: keyId, PrimaryRegion: 'us-west-2' }, 'AccessDeniedException');
+    expect((await describeIn(A, keyId)).MultiRegionConfiguration.PrimaryKey.Region).toBe(A);
+    await okIn(A, 'UpdatePrimaryRegion', { KeyId: keyId, PrimaryRegion: B });
+    expect((await describeIn('us-west-2', keyId)).MultiRegionConfiguration.PrimaryKey.Region).toBe(B);
+  });
+});
+
 describe('shared properties', () => {
   it('rotation on the primary reaches its replicas: new material, and the rotation status', async () => {
     const keyId = await primaryIn(A);
