@@ -183,9 +183,7 @@ print(json.dumps(answers))
       expect(answers[operation], operation).toBe('UnsupportedOperationException');
     }
     // Offered operations check their input: an empty body is a ValidationException, not an unknown operation.
-    expect(answers.Encrypt).toBe('ValidationException');
-    expect(answers.ReplicateKey).toBe('ValidationException');
-    expect(answers.UpdatePrimaryRegion).toBe('ValidationException');
+    for (const operation of ['Encrypt', 'ReplicateKey', 'UpdatePrimaryRegion']) expect(answers[operation], operation).toBe('ValidationException');
     expect(answers.ListKeys).toBe('ok');
   });
 
