@@ -31,7 +31,7 @@ function recordingClient() {
     fetch: async (input, init) => {
       const response = await SELF.fetch(input, init);
       const body = await response.clone().text();
-      bodies.push({ operation: new URL(String(input instanceof Request ? input.url : input)).pathname.split('/').pop()!, body });
+      bodies.push({ operation: new URL(String(input)).pathname.split('/').pop()!, body });
       return response;
     },
   });
