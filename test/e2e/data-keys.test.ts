@@ -47,10 +47,13 @@ async function recordResponses(cdp: CDPSession): Promise<{ finish(): Promise<Rec
     const response = responses.get(requestId);
     if (!response) return;
     reads.push(
-      cdp.send('Network.getResponseBody', { requestId }).then(({ body, base64Encoded }) => ({
-        ...response,
-        body: Buffer.from(body, base64Encoded ? 'base64' : 'utf8'),
-      })),
+      cdp.send('Network.getResponseBody', { requestId }).then(
+        ({ body, base64Encoded }) => ({ ...response, body: Buffer.from(body, base64Encoded ? 'base64' : 'utf8') }),
+        (error: Error) => {
+          unread.push(`${response.status} ${response.url}: ${error.message}`);
+          return { ...response, body: Buffer.alloc(0) };
+        },
+      ),
     );
   });
   cdp.on('Network.loadingFailed', ({ requestId, errorText }) => {
