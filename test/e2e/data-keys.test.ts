@@ -100,9 +100,12 @@ async function dataKeys(page: Page): Promise<string[]> {
 /** Signs bob in on a page opened with `query`, uploads a form and a file, opens it again; every body recorded. */
 async function uploadAndDownload(query: string) {
   const context = await browser.newContext();
-  const { page, problems } = await openPage(context, `${url}?${query}`);
+  // Recording starts before the demo page loads: a request sent before Network.enable would have
+  // no body to read.
+  const { page, problems } = await openPage(context, 'about:blank');
   const cdp = await context.newCDPSession(page);
   const recorder = await recordResponses(cdp);
+  await page.goto(`${url}?${query}`);
   await signIn(page, 'bob');
   await ensureKey(page);
   const file = randomBytes(FILE_BYTES);
