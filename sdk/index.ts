@@ -60,6 +60,13 @@ export {
   type DiscoveryFilter,
 } from './keyrings/edgekms';
 export {
+  DEFAULT_RECIPIENT_DATABASE,
+  type RecipientOption,
+  type RecipientRequest,
+  type RecipientPublicJwk,
+} from './keyrings/recipient-key';
+export { openRecipientJwe, RecipientJweError, type OpenRecipientJweOptions } from './crypto/recipient-jwe';
+export {
   createClient,
   KmsServiceError,
   KmsTimeoutError,

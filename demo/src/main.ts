@@ -4,6 +4,7 @@
  * and keeps them in step.
  */
 import { createAuditPanel } from './audit-panel';
+import { clearDataKeyTransport } from './data-key-transport';
 import { issueToken, sessionConfig, type DemoUser } from './demo-api';
 import { byId, el } from './dom';
 import { clearError, onClick, showError } from './feedback';
@@ -11,6 +12,7 @@ import { createKeyPanel } from './key-panel';
 import { endSession, isSignedIn, session, startSession } from './session';
 import { createUploadForm } from './upload-form';
 import { createUploadsPanel } from './uploads-panel';
+import { enableTestHooks } from './test-hooks';
 
 const signInCard = byId('sign-in');
 const workspace = byId('workspace');
@@ -68,6 +70,7 @@ function signOut(): void {
   uploads.clear();
   keys.clear();
   audit.clear();
+  clearDataKeyTransport();
   clearError();
   delete document.body.dataset.user;
   workspace.hidden = true;
@@ -77,6 +80,7 @@ function signOut(): void {
 
 async function start(): Promise<void> {
   const config = await sessionConfig();
+  enableTestHooks(config);
   byId('sign-in-off').hidden = config.demoMode;
   byId('sign-in-users').replaceChildren(
     ...config.users.map((user) => {

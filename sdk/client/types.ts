@@ -4,6 +4,7 @@
  * through `send` with the same conventions.
  */
 import type { EncryptionContext } from '../materials';
+import type { RecipientRequest } from '../keyrings/recipient-key';
 
 /** What the client adds to every output. */
 export interface ResponseMetadata {
@@ -27,10 +28,15 @@ export interface GenerateDataKeyInput {
   NumberOfBytes?: number;
   EncryptionContext?: EncryptionContext;
   GrantTokens?: readonly string[];
+  /** EdgeKMS's recipient: the answer then has CiphertextForRecipient and no Plaintext. */
+  Recipient?: RecipientRequest;
 }
 export interface GenerateDataKeyOutput {
   KeyId: string;
-  Plaintext: Uint8Array;
+  /** Absent when the request named a Recipient. */
+  Plaintext?: Uint8Array;
+  /** The UTF-8 bytes of a compact JWE for the Recipient (sdk/crypto/recipient-jwe.ts opens it). */
+  CiphertextForRecipient?: Uint8Array;
   CiphertextBlob: Uint8Array;
 }
 
@@ -53,10 +59,15 @@ export interface DecryptInput {
   EncryptionContext?: EncryptionContext;
   EncryptionAlgorithm?: string;
   GrantTokens?: readonly string[];
+  /** EdgeKMS's recipient: the answer then has CiphertextForRecipient and no Plaintext. */
+  Recipient?: RecipientRequest;
 }
 export interface DecryptOutput {
   KeyId: string;
-  Plaintext: Uint8Array;
+  /** Absent when the request named a Recipient. */
+  Plaintext?: Uint8Array;
+  /** The UTF-8 bytes of a compact JWE for the Recipient. */
+  CiphertextForRecipient?: Uint8Array;
   EncryptionAlgorithm?: string;
 }
 

@@ -15,6 +15,13 @@
  * Each EDK the keyring accepts can cost one Decrypt request (and one audit record), tried in turn
  * until one unwraps; so a message with more EDKs than `maxEncryptedDataKeys` is refused before
  * the first request, as the AWS Encryption SDK's option of that name does.
+ *
+ * By default every GenerateDataKey and Decrypt names a Recipient, the public half of a
+ * non-extractable ECDH key held by this runtime (recipient-key.ts), and the data key comes back
+ * as a JWE only that key opens (crypto/recipient-jwe.ts): no response body holds a plaintext data
+ * key, in browsers, Workers and Node alike. `recipient: false` asks for the Plaintext instead, as
+ * the AWS Encryption SDK's KMS keyring does; a key whose policy requires a recipient
+ * (edgekms:RecipientRequired) then refuses the keyring.
  */
 import { asBytes, fromUtf8, utf8 } from '../bytes';
 import { InvalidArgumentError, KeyringError, NoDecryptableKeyError, TooManyEncryptedDataKeysError } from '../errors';
@@ -28,6 +35,8 @@ import {
   withPlaintextDataKey,
 } from '../materials';
 import type { KmsClient } from '../client/client';
+import { openRecipientJwe } from '../crypto/recipient-jwe';
+import { type RecipientKey, type RecipientOption, recipientSource } from './recipient-key';
 
 export const KMS_PROVIDER_ID = 'aws-kms';
 
@@ -73,6 +82,14 @@ export interface EdgeKmsKeyringOptions {
    * DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS (10); raise it for messages shared among more keys.
    */
   readonly maxEncryptedDataKeys?: number;
+  /**
+   * How data keys travel from the service. `true` (the default, in every runtime): wrapped to a
+   * non-extractable ECDH P-256 key that this keyring's client holds in memory (one per client
+   * object), never as Plaintext. `{ store: 'indexeddb', databaseName? }`: the same with the key
+   * kept in IndexedDB, so it survives reloads (a key policy may pin its thumbprint). `false`: the
+   * Plaintext, as the AWS Encryption SDK's KMS keyring receives it.
+   */
+  readonly recipient?: RecipientOption;
 }
 
 export class EdgeKmsKeyring implements Keyring {
@@ -82,7 +99,10 @@ export class EdgeKmsKeyring implements Keyring {
   readonly discovery: boolean;
   readonly discoveryFilter: DiscoveryFilter | undefined;
   readonly maxEncryptedDataKeys: number;
+  /** Whether requests name a Recipient (the `recipient` option is not false). */
+  readonly usesRecipient: boolean;
   private readonly client: EdgeKmsKeyringClient;
+  private readonly recipientKey: ((client: object) => Promise<RecipientKey>) | undefined;
 
   constructor(options: EdgeKmsKeyringOptions) {
     const {
@@ -93,6 +113,7 @@ export class EdgeKmsKeyring implements Keyring {
       discovery = false,
       discoveryFilter,
       maxEncryptedDataKeys = DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS,
+      recipient,
     } = options ?? ({} as EdgeKmsKeyringOptions);
     if (
       typeof client !== 'object' ||
@@ -129,6 +150,8 @@ export class EdgeKmsKeyring implements Keyring {
     if (!Number.isSafeInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1) {
       throw new InvalidArgumentError('maxEncryptedDataKeys must be a positive integer');
     }
+    this.recipientKey = recipientSource(recipient);
+    this.usesRecipient = this.recipientKey !== undefined;
     this.client = client;
     this.maxEncryptedDataKeys = maxEncryptedDataKeys;
     this.generatorKeyId = generatorKeyId;
@@ -148,16 +171,16 @@ export class EdgeKmsKeyring implements Keyring {
       if (this.generatorKeyId === undefined) {
         throw new KeyringError('EdgeKmsKeyring without a generatorKeyId needs materials that already hold a data key');
       }
+      const recipient = await this.recipient();
       const generated = await this.client.generateDataKey({
         KeyId: this.generatorKeyId,
         NumberOfBytes: suite.keyLength,
         ...context,
         ...this.grantTokenField(),
+        ...recipientField(recipient),
       });
-      if (!(generated.Plaintext instanceof Uint8Array) || generated.Plaintext.byteLength !== suite.keyLength) {
-        throw new KeyringError(`GenerateDataKey returned no ${suite.keyLength}-byte data key`);
-      }
-      result = withPlaintextDataKey(result, asBytes(generated.Plaintext));
+      const dataKey = await dataKeyOf(generated, recipient, suite.keyLength, 'GenerateDataKey');
+      result = withPlaintextDataKey(result, dataKey);
       result = withEncryptedDataKey(result, this.encryptedDataKey(generated.KeyId, generated.CiphertextBlob, 'GenerateDataKey'));
     } else if (this.generatorKeyId !== undefined) {
       // As a child of a MultiKeyring the generator key wraps the existing data key like any other.
@@ -190,19 +213,18 @@ export class EdgeKmsKeyring implements Keyring {
       const arn = fromUtf8(edk.providerInfo);
       if (arn === undefined || !this.mayDecryptWith(arn)) continue;
       try {
+        const recipient = await this.recipient();
         const output = await this.client.decrypt({
           KeyId: arn,
           CiphertextBlob: edk.ciphertext,
           ...context,
           ...this.grantTokenField(),
+          ...recipientField(recipient),
         });
         // The service must have used the very key the EDK names, or a swapped EDK could make a
         // key the caller never chose supply the data key.
         if (output.KeyId !== arn) throw new KeyringError(`Decrypt used key ${output.KeyId}, not ${arn}`);
-        if (!(output.Plaintext instanceof Uint8Array) || output.Plaintext.byteLength !== suite.keyLength) {
-          throw new KeyringError(`Decrypt with ${arn} returned no ${suite.keyLength}-byte data key`);
-        }
-        return withPlaintextDataKey(materials, asBytes(output.Plaintext));
+        return withPlaintextDataKey(materials, await dataKeyOf(output, recipient, suite.keyLength, `Decrypt with ${arn}`));
       } catch (error) {
         failures.push(error);
       }
@@ -253,6 +275,10 @@ export class EdgeKmsKeyring implements Keyring {
     return Object.freeze({ providerId: KMS_PROVIDER_ID, providerInfo: utf8(keyArn), ciphertext: asBytes(ciphertext) });
   }
 
+  private recipient(): Promise<RecipientKey | undefined> {
+    return this.recipientKey === undefined ? Promise.resolve(undefined) : this.recipientKey(this.client);
+  }
+
   private grantTokenField(): { GrantTokens?: readonly string[] } {
     return this.grantTokens === undefined ? {} : { GrantTokens: this.grantTokens };
   }
@@ -263,6 +289,34 @@ export function parseKeyArn(arn: string): { partition: string; region: string; a
   const match = /^arn:([a-z0-9-]+):kms:([a-z0-9-]+):(\d{12}):key\/([A-Za-z0-9-]+)$/.exec(arn);
   if (match === null) return undefined;
   return { partition: match[1]!, region: match[2]!, account: match[3]!, keyId: match[4]! };
+}
+
+function recipientField(recipient: RecipientKey | undefined): { Recipient?: RecipientKey['request'] } {
+  return recipient === undefined ? {} : { Recipient: recipient.request };
+}
+
+/**
+ * The data key of a GenerateDataKey or Decrypt answer: opened from CiphertextForRecipient when a
+ * Recipient was named, else its Plaintext. With a recipient, an answer that carries a Plaintext
+ * anyway is refused: the service did not do what was asked (an older version, or something in
+ * between rewriting requests), and the caller must learn that data keys are travelling in the clear.
+ */
+async function dataKeyOf(
+  output: { Plaintext?: unknown; CiphertextForRecipient?: unknown },
+  recipient: RecipientKey | undefined,
+  keyLength: number,
+  operation: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  let dataKey: Uint8Array | undefined;
+  if (recipient === undefined) {
+    if (output.Plaintext instanceof Uint8Array) dataKey = asBytes(output.Plaintext);
+  } else {
+    if (output.Plaintext !== undefined) throw new KeyringError(`${operation} answered with a Plaintext although the request named a Recipient`);
+    if (!(output.CiphertextForRecipient instanceof Uint8Array)) throw new KeyringError(`${operation} returned no CiphertextForRecipient`);
+    dataKey = await openRecipientJwe(output.CiphertextForRecipient, recipient.privateKey, { expectedKid: recipient.thumbprint });
+  }
+  if (dataKey === undefined || dataKey.byteLength !== keyLength) throw new KeyringError(`${operation} returned no ${keyLength}-byte data key`);
+  return asBytes(dataKey);
 }
 
 /** Empty contexts are left out of requests, as the service binds "no context" and {} alike. */

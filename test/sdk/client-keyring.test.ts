@@ -3,6 +3,7 @@
  * stores, which EDKs it tries, and what service answers it refuses to trust. The real service
  * is in test/workers/sdk-keyring.test.ts. Web platform only: runs in Node, workerd and Chromium.
  */
+import { CompactEncrypt, calculateJwkThumbprint, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_KEYRING_MAX_ENCRYPTED_DATA_KEYS,
@@ -33,6 +34,19 @@ const fromUtf8 = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const meta = { $metadata: { requestId: 'r', status: 200, attempts: 1 } };
 
 /**
+ * The secret member of an answer, as the service makes it (worker/operations/recipient.ts): with
+ * a Recipient, a compact JWE from jose for its public key and no Plaintext.
+ */
+async function secretAnswer(input: GenerateDataKeyInput | DecryptInput, plaintext: Uint8Array) {
+  if (input.Recipient === undefined) return { Plaintext: plaintext };
+  const jwk = input.Recipient.PublicKey;
+  const jwe = await new CompactEncrypt(plaintext)
+    .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: await calculateJwkThumbprint(jwk) })
+    .encrypt(await importJWK(jwk, 'ECDH-ES+A256KW'));
+  return { CiphertextForRecipient: new TextEncoder().encode(jwe) };
+}
+
+/**
  * A service in memory: a "blob" is the key ARN's index, the data key and the context, so Decrypt
  * can check what the real one checks. `tamper` edits answers before they are returned.
  */
@@ -55,7 +69,7 @@ function fakeService(tamper: { decryptKeyId?: string; plaintextLength?: number }
       calls.push({ op: 'GenerateDataKey', input });
       const arn = resolve(input.KeyId);
       const key = crypto.getRandomValues(new Uint8Array(input.NumberOfBytes ?? 32));
-      return { KeyId: arn, Plaintext: key, CiphertextBlob: wrap(arn, key, input.EncryptionContext), ...meta };
+      return { KeyId: arn, ...(await secretAnswer(input, key)), CiphertextBlob: wrap(arn, key, input.EncryptionContext), ...meta };
     },
     async encrypt(input) {
       calls.push({ op: 'Encrypt', input });
@@ -70,7 +84,7 @@ function fakeService(tamper: { decryptKeyId?: string; plaintextLength?: number }
       }
       if (input.KeyId !== undefined && resolve(input.KeyId) !== blob.arn) throw Object.assign(new Error('wrong key'), { name: 'IncorrectKeyException' });
       const plaintext = tamper.plaintextLength === undefined ? blob.key : new Uint8Array(tamper.plaintextLength);
-      return { KeyId: tamper.decryptKeyId ?? blob.arn, Plaintext: plaintext, ...meta };
+      return { KeyId: tamper.decryptKeyId ?? blob.arn, ...(await secretAnswer(input, plaintext)), ...meta };
     },
   };
   return { client, calls };
@@ -194,12 +208,13 @@ describe('EdgeKmsKeyring', () => {
       ...client,
       generateDataKey: async () => ({ KeyId: ARN_A, Plaintext: new Uint8Array(16), CiphertextBlob: Uint8Array.of(1), ...meta }),
     };
-    await expect(encrypt(new EdgeKmsKeyring({ client: short, generatorKeyId: ARN_A }), 'x')).rejects.toBeInstanceOf(KeyringError);
+    // These two answer as a service does without a Recipient.
+    await expect(encrypt(new EdgeKmsKeyring({ client: short, generatorKeyId: ARN_A, recipient: false }), 'x')).rejects.toBeInstanceOf(KeyringError);
     const noArn: EdgeKmsKeyringClient = {
       ...client,
       generateDataKey: async () => ({ KeyId: 'alias/x', Plaintext: new Uint8Array(32), CiphertextBlob: Uint8Array.of(1), ...meta }),
     };
-    await expect(encrypt(new EdgeKmsKeyring({ client: noArn, generatorKeyId: ARN_A }), 'x')).rejects.toThrow(/no key ARN/);
+    await expect(encrypt(new EdgeKmsKeyring({ client: noArn, generatorKeyId: ARN_A, recipient: false }), 'x')).rejects.toThrow(/no key ARN/);
   });
 
   it('passes service errors through on encrypt, and collects them on decrypt', async () => {

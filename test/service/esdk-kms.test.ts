@@ -93,3 +93,58 @@ describe('AWS Encryption SDK KMS keyring with a key of another region', () => {
     await expect(official.decrypt(new KmsKeyringNode({ keyIds: [keyArn], clientProvider }), ciphertext)).rejects.toThrow();
   });
 });
+
+describe('recipient-wrapped data keys and the official KMS keyring (issue 18)', () => {
+  const ACCOUNT = '111122223333';
+  const admin = { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' };
+  const appUser = (condition?: object) => ({
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/${keys.app.user}` },
+    Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    Resource: '*',
+    ...(condition && { Condition: condition }),
+  });
+  const appCredentials = { accessKeyId: keys.app.accessKeyId, secretAccessKey: keys.app.secretAccessKey };
+  const appProvider = () => new KMS({ endpoint, region: 'us-east-1', credentials: appCredentials, maxAttempts: 1 });
+  const keyWithPolicy = async (...Statement: object[]) => {
+    const kms = new KMSClient({ endpoint, region: 'us-east-1', credentials });
+    const created = await kms.send(new CreateKeyCommand({ Policy: JSON.stringify({ Version: '2012-10-17', Statement }) }));
+    return created.KeyMetadata!.Arn!;
+  };
+  const plaintext = new TextEncoder().encode('a message under a key both keyrings may use');
+
+  it('this SDK names its recipient in Node by default; the official keyring keeps working with a key that does not require one', async () => {
+    const keyArn = await keyWithPolicy(admin, appUser());
+    const bodies: string[] = [];
+    const recording = createClient({
+      endpoint,
+      getToken: () => SERVICE_ADMIN_TOKEN,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        bodies.push(await response.clone().text());
+        return response;
+      },
+    });
+    const keyring = new EdgeKmsKeyring({ client: recording, generatorKeyId: keyArn });
+    expect(keyring.usesRecipient).toBe(true);
+    const { ciphertext } = await encrypt(keyring, plaintext);
+    expect(bodies).toHaveLength(1);
+    expect(JSON.parse(bodies[0]!)).not.toHaveProperty('Plaintext');
+    expect(JSON.parse(bodies[0]!)).toHaveProperty('CiphertextForRecipient');
+    // The official SDK, which sends no Recipient, reads and writes under the same key.
+    const official = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    const { plaintext: clear } = await official.decrypt(new KmsKeyringNode({ keyIds: [keyArn], clientProvider: appProvider }), ciphertext);
+    expect(new Uint8Array(clear)).toEqual(plaintext);
+    const { result } = await official.encrypt(new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: appProvider }), plaintext);
+    expect((await decrypt(keyring, result)).plaintext).toEqual(plaintext);
+  });
+
+  it('a key that requires a recipient refuses the official keyring, which can ask only for a Plaintext', async () => {
+    const keyArn = await keyWithPolicy(admin, appUser({ Bool: { 'edgekms:RecipientRequired': 'true' } }));
+    const official = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    await expect(official.encrypt(new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: appProvider }), plaintext)).rejects.toThrow(/not authorized|AccessDenied/);
+    // A message this SDK wrote under the key does not decrypt through the official keyring either.
+    const { ciphertext } = await encrypt(new EdgeKmsKeyring({ client: ours, generatorKeyId: keyArn }), plaintext);
+    await expect(official.decrypt(new KmsKeyringNode({ keyIds: [keyArn], clientProvider: appProvider }), ciphertext)).rejects.toThrow();
+  });
+});
