@@ -499,6 +499,20 @@ describe('the platform objects the streams are for', () => {
     expectSameBytes(new Uint8Array(await response.arrayBuffer()), data);
   });
 
+  it('passes a reader\'s cancel to the writer and a writer\'s abort to the reader, as a TransformStream does', async () => {
+    for (const stream of [encryptStream(rawKeyring()), decryptStream(rawKeyring())]) {
+      const writer = stream.writable.getWriter();
+      await stream.readable.cancel(new Error('reader stopped'));
+      await expect(writer.closed).rejects.toThrow('reader stopped');
+      await expect(writer.write(randomBytes(10))).rejects.toThrow('reader stopped');
+    }
+    for (const stream of [encryptStream(rawKeyring()), decryptStream(rawKeyring())]) {
+      const reader = stream.readable.getReader();
+      await stream.writable.abort(new Error('writer gave up'));
+      await expect(reader.read()).rejects.toThrow('writer gave up');
+    }
+  });
+
   it('errors the readable side when the keyring fails', async () => {
     const failing: Keyring = {
       onEncrypt: () => Promise.reject(new Error('service unavailable')),
