@@ -10,14 +10,16 @@
 // `buffer` package, and the cases. A loopback HTTP server serves it (WebCrypto needs a secure
 // context, which http://127.0.0.1 is); Chromium runs headless with a fresh profile.
 //
-// Environment: as sdk.mjs (BENCH_SDK_REPS, BENCH_SDK_LARGE_REPS, BENCH_SDK_MIN_TIME), and
+// Environment: as sdk.mjs (BENCH_SDK_REPS, BENCH_SDK_LARGE_REPS, BENCH_SDK_MIN_TIME, BENCH_SDK_GROUPS),
+// BENCH_BROWSER_PROFILE=<file> (a CPU profile of the page while it measures), and
 // CHROMIUM_PATH (default /usr/bin/chromium).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caseGroups } from './sdk-cases.mjs';
 
 export const name = 'browser';
 export const description = 'SDK vs raw WebCrypto and @aws-crypto/client-browser in Chromium';
@@ -106,7 +108,21 @@ export async function run(options = {}) {
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     const version = context.browser()?.version() ?? 'unknown';
     log(`browser: Chromium ${version}; ${reps} rounds (${largeReps} for 64 MiB), median`);
-    const outcome = await page.evaluate((settings) => globalThis.runSdkBench(settings), { reps, largeReps, minTime });
+    // BENCH_BROWSER_PROFILE=<file>: a CPU profile of the page (CDP Profiler) while it measures,
+    // written as a .cpuprofile (Chrome DevTools, or `node bench/profile-summary.mjs <file>`).
+    const profilePath = process.env.BENCH_BROWSER_PROFILE;
+    const cdp = profilePath ? await context.newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
+    const outcome = await page.evaluate((settings) => globalThis.runSdkBench(settings), { reps, largeReps, minTime, groups: caseGroups(process.env.BENCH_SDK_GROUPS) });
+    if (cdp) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(profilePath, JSON.stringify(profile));
+      log(`browser: CPU profile written to ${profilePath}`);
+    }
     for (const failure of outcome.failures) log(`browser: ${failure}`);
     const heading = `SDK in Chromium ${version} (browser build, WebCrypto) vs @aws-crypto/client-browser 4.2.2: median of ${reps} rounds (${largeReps} for 64 MiB); frames: buffer ${outcome.frameLengths.buffer / 1024} KiB, stream ${outcome.frameLengths.stream / 1024} KiB`;
     const { lines, verdicts } = formatResults('chromium', outcome.results, { heading });

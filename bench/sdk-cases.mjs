@@ -332,8 +332,9 @@ export async function defineCases(env) {
       edgekmsStream: { encrypt: (d, keep) => streamApi.encryptStream(keyring, d, keep), decrypt: (m, keep) => streamApi.decryptStream(keyring, m, keep) },
     };
     if (official) pairs.official = official.buffer(theirKeyring, { suite: SIGNED_SUITE });
-    // The ceiling of any stream of this suite: it must hash the whole message as it goes by, in
-    // JavaScript (WebCrypto has no incremental hash), with the SDK's own SHA-384.
+    // The ceiling of a stream of this suite in browsers and Workers: it must hash the whole
+    // message as it goes by, in JavaScript (WebCrypto has no incremental hash), with the SDK's own
+    // SHA-384. (The Node build hashes with node:crypto, sdk/crypto/message-hash.node.ts.)
     pairs.sha384 = { encrypt: async (d) => sha384(d), decrypt: async (m) => sha384(m) };
     await addPair('signed', `${bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / KiB} KiB`}, suite 0x0578`, bytes, pairs);
   }
@@ -377,10 +378,17 @@ function median(values) {
  * is MB/s over a batch of calls lasting at least `minTime` seconds (large cases: one call). The
  * median round counts. runBatch(index, name, count) runs a contender `count` times.
  */
-export async function measureCases(described, { runBatch, now, reps = 7, largeReps = 5, minTime = 0.1, log = () => {} }) {
+/** BENCH_SDK_GROUPS ("stream,signed") as a list of case groups, or undefined for all of them. */
+export function caseGroups(raw) {
+  return raw === undefined || raw === '' ? undefined : raw.split(',').filter(Boolean);
+}
+
+export async function measureCases(described, { runBatch, now, reps = 7, largeReps = 5, minTime = 0.1, groups, log = () => {} }) {
   const results = [];
   for (let index = 0; index < described.length; index++) {
     const c = described[index];
+    // BENCH_SDK_GROUPS: only these case groups (for alternating runs of two branches).
+    if (groups !== undefined && !groups.includes(c.group)) continue;
     const rounds = c.large ? largeReps : reps;
     const counts = {};
     for (const name of c.contenders) {

@@ -30,7 +30,7 @@ const GROUPS = {
     ratios: [['hit vs no cache', 'edgekmsCached', 'edgekms']],
   },
   signed: {
-    title: 'Signed suite 0x0578 (ECDSA P-384), raw AES keyring: edgekms buffer and stream APIs vs the official buffer API; "JS SHA-384": hashing the bytes alone (@noble/hashes), the ceiling of any stream of this suite',
+    title: 'Signed suite 0x0578 (ECDSA P-384), raw AES keyring: edgekms buffer and stream APIs vs the official buffer API; "JS SHA-384": hashing the bytes alone (@noble/hashes), the ceiling of a stream of this suite in browsers and Workers (the Node build hashes natively, node:crypto)',
     ratios: [
       ['buffer vs official', 'edgekms', 'official'],
       ['stream vs off. buffer', 'edgekmsStream', 'official'],

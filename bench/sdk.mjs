@@ -17,7 +17,8 @@
 // Environment: BENCH_SDK_REPS (rounds per case, default 7), BENCH_SDK_LARGE_REPS (rounds for
 // 64 MiB, default 5), BENCH_SDK_MIN_TIME (seconds per small-message sample, default 0.1),
 // BENCH_SDK_RUNTIMES (default "node,workerd"), BENCH_SDK_MEMORY=0 skips the memory children,
-// BENCH_SDK_NODE_BUILD=portable runs Node on the WebCrypto build (what browsers and Workers get).
+// BENCH_SDK_NODE_BUILD=portable runs Node on the WebCrypto build (what browsers and Workers get),
+// BENCH_SDK_GROUPS (e.g. "stream,signed"; default all) measures only those case groups.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { officialNode } from './official-node.mjs';
-import { CONTEXT, MiB, KiB, TARGETS, defineCases, describeCases, measureCases, randomData, runContender, wrappingKeyBytes } from './sdk-cases.mjs';
+import { CONTEXT, MiB, KiB, TARGETS, caseGroups, defineCases, describeCases, measureCases, randomData, runContender, wrappingKeyBytes } from './sdk-cases.mjs';
 
 export const name = 'sdk';
 export const description = 'SDK vs raw WebCrypto and @aws-crypto/client-node, in Node and workerd; stream memory';
@@ -262,7 +263,7 @@ async function runRuntime(runtime, { sdk, reps, largeReps, minTime, log }) {
   }
   try {
     for (const failure of failures) log(`sdk: ${runtime}: ${failure}`);
-    const results = await measureCases(described, { runBatch, now: () => performance.now(), reps, largeReps, minTime, log: (line) => log(`sdk: ${runtime}: ${line}`) });
+    const results = await measureCases(described, { runBatch, now: () => performance.now(), reps, largeReps, minTime, groups: caseGroups(process.env.BENCH_SDK_GROUPS), log: (line) => log(`sdk: ${runtime}: ${line}`) });
     const heading = `SDK in ${runtime === 'node' ? `Node ${process.version} (${process.env.BENCH_SDK_NODE_BUILD === 'portable' ? 'WebCrypto build' : 'node:crypto AES-GCM build'})` : 'workerd (WebCrypto build)'}: MB/s = 10^6 plaintext bytes/s, median of ${reps} rounds (${largeReps} for 64 MiB); frames: buffer ${frameLengths.buffer / KiB} KiB, stream ${frameLengths.stream / KiB} KiB`;
     const { lines, verdicts } = formatResults(runtime, results, { heading });
     console.log(lines.join('\n'));

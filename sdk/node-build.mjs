@@ -1,15 +1,20 @@
 // Which SDK modules the Node build replaces, and the plugins that do it, for every tool that
 // builds or loads the SDK for Node: the package build (sdk/vite.config.mts, the `node` export
-// condition), the Node test project (vitest.config.mts) and the benchmarks (esbuild). One module
-// only: AES-GCM and its HKDF on node:crypto (crypto/aes-gcm.node.ts); browsers and Workers keep
-// WebCrypto, the only crypto path there.
+// condition), the Node test project (vitest.config.mts) and the benchmarks (esbuild). Two modules:
+// AES-GCM and its HKDF on node:crypto (crypto/aes-gcm.node.ts), and the incremental hash a signed
+// stream feeds its message through (crypto/message-hash.node.ts); browsers and Workers keep
+// WebCrypto (and @noble/hashes where WebCrypto has nothing incremental).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SDK_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Absolute path of a portable module -> absolute path of its Node replacement. */
-export const NODE_REPLACEMENTS = new Map([[join(SDK_DIR, 'crypto/aes-gcm.ts'), join(SDK_DIR, 'crypto/aes-gcm.node.ts')]]);
+export const NODE_REPLACEMENTS = new Map(
+  ['crypto/aes-gcm', 'crypto/message-hash'].map((module) => [join(SDK_DIR, `${module}.ts`), join(SDK_DIR, `${module}.node.ts`)]),
+);
+/** Import specifiers that may name a replaced module (matched before resolving). */
+const REPLACED_SPECIFIER = /\/(aes-gcm|message-hash)$/;
 
 const CANDIDATE_SUFFIXES = ['', '.ts'];
 
@@ -26,7 +31,7 @@ export function nodeBuildPlugin() {
   return {
     name: 'edgekms-node-build',
     setup(build) {
-      build.onResolve({ filter: /aes-gcm$/ }, (args) => {
+      build.onResolve({ filter: REPLACED_SPECIFIER }, (args) => {
         if (!args.path.startsWith('.')) return undefined;
         const replacement = replacementFor(join(args.resolveDir, args.path));
         return replacement ? { path: replacement } : undefined;
@@ -41,7 +46,7 @@ export function nodeVitePlugin() {
     name: 'edgekms-node-build',
     enforce: 'pre',
     async resolveId(source, importer, options) {
-      if (!source.endsWith('aes-gcm') || !source.startsWith('.') || importer === undefined) return null;
+      if (!REPLACED_SPECIFIER.test(source) || !source.startsWith('.') || importer === undefined) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       const replacement = resolved ? replacementFor(resolved.id) : undefined;
       return replacement ?? null;

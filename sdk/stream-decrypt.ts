@@ -38,6 +38,7 @@ import type { CommitmentPolicy } from './suites';
 import { STREAM_FRAMES_IN_FLIGHT } from './stream-encrypt';
 import { streamChunkBytes } from './stream-input';
 import { OrderedWork } from './stream-order';
+import { type TransformOutput, orderedTransform } from './stream-transform';
 
 /**
  * The largest frame length decryptStream accepts unless told otherwise: 1 MiB. A stream holds a
@@ -96,7 +97,7 @@ export function decryptStream(
   let parsed!: ParsedHeader;
   let session!: DecryptionSession;
   let work!: OrderedWork<Bytes>;
-  let controller!: TransformStreamDefaultController<Uint8Array>;
+  let controller!: TransformOutput<Uint8Array>;
   let sequenceNumber = 1;
   const held: Bytes[] = [];
 
@@ -218,9 +219,9 @@ export function decryptStream(
     }
   };
 
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(streamController) {
-      controller = streamController;
+  return orderedTransform<Uint8Array, Uint8Array>({
+    start(output) {
+      controller = output;
       work = new OrderedWork<Bytes>(
         STREAM_FRAMES_IN_FLIGHT,
         (plaintext) => {

@@ -16,6 +16,7 @@ import { type MaterialsManager, materialsManagerFor } from './materials-manager'
 import { type EncryptionSession, type SealedFrame, beginEncryption, encryptFrame, resolveEncryptionParameters } from './message';
 import { streamChunkBytes } from './stream-input';
 import { OrderedWork } from './stream-order';
+import { orderedTransform } from './stream-transform';
 import type { SuiteId } from './suites';
 
 /**
@@ -77,7 +78,7 @@ export function encryptStream(
     frame = grown;
   };
 
-  return new TransformStream<Uint8Array, Uint8Array>({
+  return orderedTransform<Uint8Array, Uint8Array>({
     async start(controller) {
       session = await beginEncryption(manager, options, suite, frameLength, undefined);
       const { signer } = session;

@@ -8,7 +8,8 @@
  * Results are released in order as soon as every earlier one is. A failure takes effect in order
  * too: every result before it is released first (so a decryptor gives out each frame that
  * verified before the one that did not), then `onError` is called once, nothing more is released,
- * and every later `add` or `drain` throws the failure.
+ * and every later `add` or `drain` throws the failure. (The streams' orderedTransform hands the
+ * failure to the reader only after it has read what was released.)
  */
 export class OrderedWork<T> {
   private readonly slots: Slot<T>[] = [];

@@ -7,7 +7,8 @@
  *   application that also uses them carries one copy, at the version its lockfile chooses.
  * - `--mode node`: sdk/dist/edgekms.node.js, the ESM build for the package's `node` condition:
  *   the same, with AES-GCM on node:crypto for small inputs (sdk/node-build.mjs swaps in
- *   sdk/crypto/aes-gcm.node.ts, its one difference). Browsers and Workers never load it.
+ *   sdk/crypto/aes-gcm.node.ts, and node:crypto's hash for signed streams, message-hash.node.ts).
+ *   Browsers and Workers never load it.
  * - `--mode iife`: sdk/dist/edgekms.iife.js, minified, for a plain `<script>` tag: defines the
  *   global `EdgeKMS` and bundles every dependency, so it needs nothing else.
  *

@@ -4,7 +4,7 @@ import * as sdk from '../../sdk/index.ts';
 import { officialBrowser } from '../browser-peer/official-browser.mjs';
 import { CONTEXT, defineCases, describeCases, measureCases, runContender, wrappingKeyBytes } from '../sdk-cases.mjs';
 
-globalThis.runSdkBench = async ({ reps, largeReps, minTime }) => {
+globalThis.runSdkBench = async ({ reps, largeReps, minTime, groups }) => {
   const official = officialBrowser({ context: CONTEXT, wrappingKeyBytes });
   const built = await defineCases({ runtime: 'chromium', sdk, official });
   const results = await measureCases(describeCases(built.cases), {
@@ -13,6 +13,7 @@ globalThis.runSdkBench = async ({ reps, largeReps, minTime }) => {
     reps,
     largeReps,
     minTime,
+    groups,
     log: (line) => console.log(`progress: ${line}`),
   });
   return { results, failures: built.failures, frameLengths: built.frameLengths, userAgent: navigator.userAgent };

@@ -4,11 +4,7 @@
  * P-384 suites (ecdsa-p384.ts) and the format 1 P-256 suite (ecdsa-p256.ts), which differ only in
  * curve and hash.
  */
-
-interface IncrementalHash {
-  update(bytes: Uint8Array): unknown;
-  digest(): Uint8Array;
-}
+import type { IncrementalHash } from './message-hash';
 
 interface DerVerifyingCurve {
   verify(signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array, options: { prehash: false; format: 'der'; lowS: false }): boolean;

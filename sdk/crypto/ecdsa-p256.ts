@@ -4,9 +4,9 @@
  * covers header and body, DER-encoded; the key is the compressed point in the context.
  */
 import { p256 } from '@noble/curves/nist.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { MalformedMessageError } from '../errors';
 import { DerMessageVerifier } from './der-message-verifier';
+import { messageHash } from './message-hash';
 
 export function checkP256VerificationKey(publicKey: Uint8Array): void {
   if (!p256.utils.isValidPublicKey(publicKey, true)) {
@@ -16,6 +16,6 @@ export function checkP256VerificationKey(publicKey: Uint8Array): void {
 
 export class P256MessageVerifier extends DerMessageVerifier {
   constructor(publicKey: Uint8Array) {
-    super(p256, sha256.create(), publicKey);
+    super(p256, messageHash('SHA-256'), publicKey);
   }
 }

@@ -9,7 +9,7 @@
  *   signing and verification run in the browser's or runtime's own crypto, several times faster
  *   than JavaScript;
  * - incremental: WebCrypto can only sign a complete message, so a stream hashes its bytes as they
- *   go by (@noble/hashes' SHA-384) and signs or verifies the digest with @noble/curves, never
+ *   go by (message-hash.ts: @noble/hashes' SHA-384, node:crypto's in the Node build) and signs or verifies the digest with @noble/curves, never
  *   holding the message.
  *
  * Key pairs made here keep their WebCrypto private key beside the scalar (a WeakMap keyed by the
@@ -17,8 +17,8 @@
  * scalar from elsewhere (a custom materials manager) is signed incrementally instead.
  */
 import { p384 } from '@noble/curves/nist.js';
-import { sha384 } from '@noble/hashes/sha2.js';
 import { DerMessageVerifier } from './der-message-verifier';
+import { messageHash } from './message-hash';
 import type { Bytes } from '../bytes';
 import { MalformedMessageError } from '../errors';
 
@@ -129,7 +129,7 @@ export async function verifyMessage(publicKey: Uint8Array, message: Bytes, signa
 }
 
 export class MessageSigner {
-  private readonly hash = sha384.create();
+  private readonly hash = messageHash('SHA-384');
 
   constructor(private readonly secretKey: Uint8Array) {}
 
@@ -147,6 +147,6 @@ export class MessageSigner {
 /** Verifies a DER signature over everything passed to update; high-S accepted, as verifyMessage. */
 export class MessageVerifier extends DerMessageVerifier {
   constructor(publicKey: Uint8Array) {
-    super(p384, sha384.create(), publicKey);
+    super(p384, messageHash('SHA-384'), publicKey);
   }
 }

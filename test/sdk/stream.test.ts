@@ -118,6 +118,44 @@ describe.each(SUITES)('streams, suite $label', ({ id }) => {
     if (id === 0x0578) await check(ciphertext.byteLength - 5, 'AuthenticationError', 3); // signature: frames already out
   });
 
+  it('gives a reader that reads only after the failure every frame that verified, then the error', async () => {
+    // The writer sees the failure first; a reader that reads only then must still get both
+    // verified frames before the error (a TransformStream's error() would have dropped the second,
+    // still queued, whatever the timing).
+    const data = randomBytes(3 * FRAME);
+    const { ciphertext, header } = await encrypt(rawKeyring(), data, { suite: id, frameLength: FRAME });
+    const h = header.headerLength;
+    const cases = [
+      { label: 'bad final frame', message: flipBit(ciphertext, h + 2 * REGULAR + 24 + 2), name: 'AuthenticationError' },
+      { label: 'cut inside the final frame', message: ciphertext.slice(0, h + 2 * REGULAR + 30), name: 'MalformedMessageError' },
+    ];
+    for (const { label, message, name } of cases) {
+      const stream = decryptStream(rawKeyring());
+      const reader = stream.readable.getReader();
+      const writer = stream.writable.getWriter();
+      const first = reader.read(); // the decryptor starts once the reader asks, as a TransformStream's would
+      const writerError = await writer
+        .write(message)
+        .then(() => writer.close())
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(writerError, `${label}: the writer sees the failure`).toBeDefined();
+      const parts = [(await first).value!];
+      let readerError: unknown;
+      try {
+        for (let read = await reader.read(); !read.done; read = await reader.read()) parts.push(read.value);
+      } catch (error) {
+        readerError = error;
+      }
+      expect(concat(parts).byteLength, `${label}: bytes released`).toBe(2 * FRAME);
+      expectSameBytes(concat(parts), data.subarray(0, 2 * FRAME));
+      expectStreamError({ released: concat(parts), error: readerError }, name);
+      expect((writerError as Error).name).toBe(name);
+    }
+  });
+
   it('errors when cut short anywhere, releasing only whole authenticated frames', async () => {
     const data = randomBytes(3 * FRAME + 5);
     const message = await streamEncrypt(data, id);
@@ -459,6 +497,20 @@ describe('the platform objects the streams are for', () => {
     const request = new Request('https://edgekms.test/upload', { method: 'POST', body: message, duplex: 'half' } as RequestInit);
     const response = new Response(request.body!.pipeThrough(decryptStream(rawKeyring(), { expectedContext: CONTEXT })));
     expectSameBytes(new Uint8Array(await response.arrayBuffer()), data);
+  });
+
+  it('passes a reader\'s cancel to the writer and a writer\'s abort to the reader, as a TransformStream does', async () => {
+    for (const stream of [encryptStream(rawKeyring()), decryptStream(rawKeyring())]) {
+      const writer = stream.writable.getWriter();
+      await stream.readable.cancel(new Error('reader stopped'));
+      await expect(writer.closed).rejects.toThrow('reader stopped');
+      await expect(writer.write(randomBytes(10))).rejects.toThrow('reader stopped');
+    }
+    for (const stream of [encryptStream(rawKeyring()), decryptStream(rawKeyring())]) {
+      const reader = stream.readable.getReader();
+      await stream.writable.abort(new Error('writer gave up'));
+      await expect(reader.read()).rejects.toThrow('writer gave up');
+    }
   });
 
   it('errors the readable side when the keyring fails', async () => {
