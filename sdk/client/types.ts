@@ -3,6 +3,7 @@
  * with bytes as `Uint8Array` (the codec turns them into base64 and back). Other operations go
  * through `send` with the same conventions.
  */
+import type { AuditInclusionProof, AuditReceipt, ReceiptPublicKey } from '../audit/verify-receipt';
 import type { EncryptionContext } from '../materials';
 
 /** What the client adds to every output. */
@@ -30,6 +31,8 @@ export interface GenerateDataKeyInput {
 }
 export interface GenerateDataKeyOutput {
   KeyId: string;
+  /** The answer's audit record (verifyReceipt): absent from services other than EdgeKMS. */
+  EdgeKmsReceipt?: AuditReceipt;
   Plaintext: Uint8Array;
   CiphertextBlob: Uint8Array;
 }
@@ -43,6 +46,8 @@ export interface EncryptInput {
 }
 export interface EncryptOutput {
   KeyId: string;
+  /** The answer's audit record (verifyReceipt): absent from services other than EdgeKMS. */
+  EdgeKmsReceipt?: AuditReceipt;
   CiphertextBlob: Uint8Array;
   EncryptionAlgorithm?: string;
 }
@@ -56,6 +61,8 @@ export interface DecryptInput {
 }
 export interface DecryptOutput {
   KeyId: string;
+  /** The answer's audit record (verifyReceipt): absent from services other than EdgeKMS. */
+  EdgeKmsReceipt?: AuditReceipt;
   Plaintext: Uint8Array;
   EncryptionAlgorithm?: string;
 }
@@ -78,3 +85,23 @@ export interface KeyMetadata {
 export interface DescribeKeyOutput {
   KeyMetadata: KeyMetadata;
 }
+
+export interface GetReceiptPublicKeyInput {
+  /** A signing key id a signed head names; default: the current key. */
+  SigningKeyId?: string;
+}
+export interface GetReceiptPublicKeyOutput extends ReceiptPublicKey {
+  /** SPKI DER. */
+  PublicKey: Uint8Array;
+  SigningAlgorithm: 'ED25519';
+  Jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' };
+  Account: string;
+  Region: string;
+  CreationDate: number;
+}
+
+export interface GetAuditInclusionProofInput {
+  KeyId: string;
+  Sequence: number;
+}
+export type GetAuditInclusionProofOutput = AuditInclusionProof & { KeyId: string };
