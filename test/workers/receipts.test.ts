@@ -1,9 +1,12 @@
 import { env, runInDurableObject, SELF } from 'cloudflare:test';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { checkReceipt } from '../../sdk/audit/check-receipt';
 import { recordHash } from '../../sdk/audit/record-hash';
 import { AuditChain } from '../../worker/audit/chain';
+import { rootKeys } from '../../worker/crypto/root-keys';
+import { unseal } from '../../worker/crypto/sealing';
 import { verifyReceipt, type AuditReceipt } from '../../sdk/audit/verify-receipt';
 import { b64, keyStub, mintToken, sdkClient, utf8 } from './helpers';
 
@@ -129,9 +132,17 @@ describe('the receipt signing key', () => {
     expect(stored!.keys).toHaveLength(1);
     const sealed = stored!.keys[0].sealed as Uint8Array;
     expect(sealed[0]).toBe(2);
-    const pkcs8Prefix = Uint8Array.fromHex('302e020100300506032b657004220420');
-    const storedBytes = new Uint8Array([...sealed, ...(stored!.keys[0].publicKey as Uint8Array)]);
-    expect(storedBytes.toHex()).not.toContain(pkcs8Prefix.toHex());
+    const pkcs8Prefix = '302e020100300506032b657004220420';
+    expect(bytesToHex(sealed)).not.toContain(pkcs8Prefix);
+    expect(JSON.stringify(stored)).not.toContain('"d"');
+    // It opens under the root key, bound to the account and region, as the published key's private half.
+    const pkcs8 = await unseal(rootKeys(env), `receipt-signing/${ACCOUNT}/${REGION}`, 1, sealed);
+    expect(bytesToHex(pkcs8)).toMatch(new RegExp(`^${pkcs8Prefix}`));
+    await expect(unseal(rootKeys(env), `receipt-signing/${OTHER_ACCOUNT}/${REGION}`, 1, sealed)).rejects.toThrow(/does not open/);
+    const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, 'Ed25519', false, ['sign']);
+    const publicKey = await crypto.subtle.importKey('spki', spki, 'Ed25519', false, ['verify']);
+    const signature = await crypto.subtle.sign('Ed25519', privateKey, utf8('probe'));
+    expect(await crypto.subtle.verify('Ed25519', publicKey, signature, utf8('probe'))).toBe(true);
   });
 });
 
