@@ -21,10 +21,9 @@ export interface AuditHead {
 
 export const HEAD_STATEMENT_LABEL = 'edgekms audit head v1';
 
-export function headStatement(head: AuditHead): Uint8Array {
-  return new TextEncoder().encode(
-    JSON.stringify([HEAD_STATEMENT_LABEL, head.signingKeyId, head.account, head.region, head.chainId, head.sequence, head.hash, head.time]),
-  );
+export function headStatement(head: AuditHead): Uint8Array<ArrayBuffer> {
+  const text = JSON.stringify([HEAD_STATEMENT_LABEL, head.signingKeyId, head.account, head.region, head.chainId, head.sequence, head.hash, head.time]);
+  return new Uint8Array(new TextEncoder().encode(text));
 }
 
 /** A signed head as the API writes it: the head's fields, the time in seconds, and the Ed25519 signature (base64 on the wire). */
