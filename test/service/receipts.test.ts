@@ -1,5 +1,4 @@
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +10,7 @@ import { verifyReceipt } from '../../sdk/audit/verify-receipt';
 import { createClient } from '../../sdk/client/index';
 import type { TestAccessKey } from '../setup/access-keys';
 import { SERVICE_ADMIN_TOKEN } from '../setup/service';
-import { Sha256 } from '../workers/sigv4-signer';
+import { awsCall as signedAwsCall } from './aws-call';
 
 /**
  * Receipts (issue 18) against the real Worker process: the `EdgeKmsReceipt` member is on the
@@ -25,23 +24,8 @@ const keys = inject('accessKeys');
 const kms = new KMSClient({ endpoint, region: 'us-east-1', credentials: keys.admin, maxAttempts: 1 });
 const text = (value: string) => new TextEncoder().encode(value);
 
-/** An AWS-protocol request as the SDKs sign it, read raw: every member of the answer. */
-async function awsCall(key: TestAccessKey, operation: string, input: object): Promise<{ status: number; body: Record<string, any> }> {
-  const url = new URL(endpoint);
-  const body = JSON.stringify(input);
-  const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'kms', sha256: Sha256 });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: '/',
-    headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}` },
-    body,
-  });
-  const response = await fetch(url, { method: 'POST', headers: signed.headers, body });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+/** Every member of the answer, read raw. */
+const awsCall = (key: TestAccessKey, operation: string, input: object) => signedAwsCall(endpoint, key, operation, input);
 
 async function newKeyId(): Promise<string> {
   const created = await awsCall(keys.admin, 'CreateKey', { Description: 'receipts service suite' });

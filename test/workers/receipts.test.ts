@@ -6,7 +6,9 @@ import { checkReceipt } from '../../sdk/audit/check-receipt';
 import { recordHash } from '../../sdk/audit/record-hash';
 import { AuditChain } from '../../worker/audit/chain';
 import { rootKeys } from '../../worker/crypto/root-keys';
-import { unseal } from '../../worker/crypto/sealing';
+import { sealedUnder, unseal } from '../../worker/crypto/sealing';
+import { ReceiptSigner } from '../../worker/audit/receipt-signer';
+import { headStatement } from '../../sdk/audit/signed-head';
 import { verifyReceipt, type AuditReceipt } from '../../sdk/audit/verify-receipt';
 import { b64, keyStub, mintToken, sdkClient, utf8 } from './helpers';
 
@@ -237,5 +239,37 @@ describe('inclusion proofs', () => {
     // The proof request is itself in the key's chain, under its own name.
     const records = (await succeeds(admin, 'ListAuditRecords', { KeyId: keyId, Operation: 'kms:GetAuditInclusionProof' })).body.Records;
     expect(records.map((record: Record<string, unknown>) => record.Outcome)).toEqual(['Denied', 'Failed']);
+  });
+});
+
+describe('the receipt signing key across a root rotation', () => {
+  const secret = (fill: number) => new Uint8Array(32).fill(fill).toBase64();
+  const scope = { account: '737373737373', region: REGION };
+
+  it('moves to the newest root and keeps its key id once the old root is gone', async () => {
+    const scratch = env.AUDIT_LOG.get(env.AUDIT_LOG.newUniqueId());
+    await runInDurableObject(scratch, async (_instance, state) => {
+      const before = new ReceiptSigner(state.storage, { MASTER_KEY: env.MASTER_KEY });
+      const published = await before.publicKey(scope);
+      const storedRoot = async () => sealedUnder((await state.storage.get<Record<string, any>>('receipt-signing-keys'))!.keys[0].sealed);
+      expect(await storedRoot()).toBe(1);
+
+      const rotated = { MASTER_KEY: env.MASTER_KEY, MASTER_KEYS: JSON.stringify({ 2: secret(2) }) };
+      await new ReceiptSigner(state.storage, rotated).reseal();
+      expect(await storedRoot()).toBe(2);
+
+      // Root 1 retired: the key still opens, is the same key, and its signatures verify under the published half.
+      const after = new ReceiptSigner(state.storage, { MASTER_KEYS: JSON.stringify({ 2: secret(2) }) });
+      expect((await after.publicKey(scope)).signingKeyId).toBe(published.signingKeyId);
+      const { head, signature } = await after.sign(scope, { chainId: 'chain', sequence: 1, hash: 'ab'.repeat(32), time: 1 });
+      const verifier = await crypto.subtle.importKey('spki', published.publicKey, 'Ed25519', false, ['verify']);
+      expect(await crypto.subtle.verify('Ed25519', verifier, signature, headStatement(head))).toBe(true);
+      // Nothing stored, nothing made.
+      const empty = env.AUDIT_LOG.get(env.AUDIT_LOG.newUniqueId());
+      await runInDurableObject(empty, async (_i, emptyState) => {
+        await new ReceiptSigner(emptyState.storage, rotated).reseal();
+        expect(await emptyState.storage.get('receipt-signing-keys')).toBeUndefined();
+      });
+    });
   });
 });

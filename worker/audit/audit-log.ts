@@ -81,6 +81,11 @@ export class AuditLog extends DurableObject<Bindings> {
     return capture(() => this.signer.publicKey(scope, signingKeyId));
   }
 
+  /** After a root rotation: the signing key moves to the newest root before an older root may be retired. */
+  resealReceiptKey(): Promise<Result<void>> {
+    return capture(() => this.signer.reseal());
+  }
+
   /**
    * Signs a head of a key's audit chain. Only the service's own code reaches a Durable Object,
    * and only a key's object asks, for the head of its own chain (key-object/audit-proof.ts).

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { headStatement, type AuditHead } from '../../sdk/audit/signed-head';
 import { KMSInternalException, NotFoundException } from '../errors';
-import { rootKeys, type RootKeySettings } from '../crypto/root-keys';
+import { rootKeys, type RootKeySet, type RootKeySettings } from '../crypto/root-keys';
 import { seal, sealedUnder, unseal } from '../crypto/sealing';
 import type { ArnScope } from '../wire/key-reference';
 
@@ -91,21 +91,28 @@ export class ReceiptSigner {
     });
   }
 
+  /**
+   * Moves every stored version to the newest root if it is sealed under an older one, as key
+   * material re-seals after a root rotation; makes no key where there is none. RetireRootKey
+   * runs it before a root may go, and every first use runs it too.
+   */
+  async reseal(): Promise<void> {
+    const stored = await this.storage.get<StoredSigningKeys>(STORAGE_KEY);
+    if (stored && (await resealed(stored, rootKeys(this.settings)))) await this.storage.put(STORAGE_KEY, stored);
+  }
+
   private async load(scope: ArnScope): Promise<LoadedKey> {
     const roots = rootKeys(this.settings);
     let stored = await this.storage.get<StoredSigningKeys>(STORAGE_KEY);
     if (!stored) {
       stored = { account: scope.account, region: scope.region, keys: [await generate(scope, roots)] };
       await this.storage.put(STORAGE_KEY, stored);
+    } else if (await resealed(stored, roots)) {
+      await this.storage.put(STORAGE_KEY, stored);
     }
     const scoped = { account: stored.account, region: stored.region };
     const newest = stored.keys.at(-1)!;
     const pkcs8 = await unseal(roots, sealingName(scoped), newest.version, newest.sealed);
-    // After a root rotation the key moves to the newest root the first time it is used, as key material re-seals.
-    if (sealedUnder(newest.sealed) !== roots.newest) {
-      newest.sealed = await seal(roots, sealingName(scoped), newest.version, pkcs8);
-      await this.storage.put(STORAGE_KEY, stored);
-    }
     try {
       const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, 'Ed25519', false, ['sign']);
       return { info: await describe(scoped, newest), privateKey };
@@ -115,7 +122,24 @@ export class ReceiptSigner {
   }
 }
 
-async function generate(scope: ArnScope, roots: ReturnType<typeof rootKeys>): Promise<StoredSigningKey> {
+/** Re-seals, in place, each version not sealed under the newest root; says whether any was. */
+async function resealed(stored: StoredSigningKeys, roots: RootKeySet): Promise<boolean> {
+  let changed = false;
+  for (const key of stored.keys) {
+    if (sealedUnder(key.sealed) === roots.newest) continue;
+    const name = sealingName(stored);
+    const pkcs8 = await unseal(roots, name, key.version, key.sealed);
+    try {
+      key.sealed = await seal(roots, name, key.version, pkcs8);
+    } finally {
+      pkcs8.fill(0);
+    }
+    changed = true;
+  }
+  return changed;
+}
+
+async function generate(scope: ArnScope, roots: RootKeySet): Promise<StoredSigningKey> {
   const pair = (await crypto.subtle.generateKey('Ed25519', true, ['sign', 'verify'])) as CryptoKeyPair;
   const pkcs8 = new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer);
   const publicKey = new Uint8Array((await crypto.subtle.exportKey('spki', pair.publicKey)) as ArrayBuffer);
