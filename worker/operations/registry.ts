@@ -7,6 +7,7 @@ import * as identityPolicies from './identity-policies';
 import * as keyAgreement from './key-agreement';
 import * as keys from './keys';
 import * as lastUsage from './last-usage';
+import * as multiRegion from './multi-region';
 import * as policies from './policies';
 import { GetAuditInclusionProof, GetReceiptPublicKey, receiptedOperations } from './receipts';
 import type { Operation } from './operation';
@@ -23,6 +24,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze(rec
   ...keyAgreement,
   ...lastUsage,
   ...rotation,
+  ...multiRegion,
   ...policies,
   ...grants,
   ...audit,
