@@ -151,7 +151,7 @@ export default defineConfig({
         // fresh clone (empty node_modules/.vite), one makes Vite re-optimize and reload, and the
         // file being imported then fails with "Failed to fetch dynamically imported module".
         optimizeDeps: {
-          include: ['idb', '@noble/curves/nist.js', '@noble/hashes/sha2.js', 'fast-check', 'jose'],
+          include: ['idb', '@noble/curves/nist.js', '@noble/hashes/sha2.js', '@noble/hashes/utils.js', 'fast-check', 'jose'],
         },
         test: {
           name: 'sdk-browser',

@@ -84,3 +84,12 @@ export class KeyringError extends EdgeKmsError {
 export class FrameLengthLimitError extends EdgeKmsError {
   override name = 'FrameLengthLimitError';
 }
+
+/**
+ * An audit receipt did not verify against its inclusion proof and the service's published
+ * signing key (verifyReceipt): a record was edited, removed, reordered or is not the receipt's,
+ * or the head's signature is not the service key's. `reason` says which check failed.
+ */
+export class ReceiptVerificationError extends EdgeKmsError {
+  override name = 'ReceiptVerificationError';
+}

@@ -50,6 +50,7 @@ export {
   FrameLengthLimitError,
   InvalidArgumentError,
   KeyringError,
+  ReceiptVerificationError,
 } from './errors';
 export {
   EdgeKmsKeyring,
@@ -89,7 +90,22 @@ export {
   type DescribeKeyInput,
   type DescribeKeyOutput,
   type KeyMetadata,
+  type GetReceiptPublicKeyInput,
+  type GetReceiptPublicKeyOutput,
+  type GetAuditInclusionProofInput,
+  type GetAuditInclusionProofOutput,
 } from './client/index';
+export {
+  verifyReceipt,
+  type AuditReceipt,
+  type AuditInclusionProof,
+  type ReceiptPublicKey,
+  type VerifiedReceipt,
+} from './audit/verify-receipt';
+export { checkReceipt } from './audit/check-receipt';
+export type { WireAuditRecord } from './audit/record-wire';
+export type { WireSignedHead, AuditHead } from './audit/signed-head';
+export type { AuditRecord } from './audit/record-hash';
 export {
   RequiredEncryptionContextCMM,
   type RequiredEncryptionContextCMMOptions,

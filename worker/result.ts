@@ -1,4 +1,4 @@
-import type { RequestAudit } from './audit/request-note';
+import type { AuditReceipt, RequestAudit } from './audit/request-note';
 import { reviveError, serializeError, type SerializedError } from './errors';
 
 /**
@@ -11,6 +11,8 @@ export interface Result<T> {
   error?: SerializedError;
   /** Set by a KeyObject when its audit chain recorded the request. */
   audited?: boolean;
+  /** With `audited`: the record's place in the key's chain, for the answer's receipt. */
+  receipt?: AuditReceipt;
 }
 
 export async function capture<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
@@ -23,7 +25,9 @@ export async function capture<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
 
 /** Passes a KeyObject's result through, noting in the request's audit whether the key's chain recorded the request. */
 export function recordedBy<R>(result: R, audit: RequestAudit): R {
-  if ((result as Result<unknown> | undefined)?.audited) audit.recordedByKey = true;
+  const recorded = result as Result<unknown> | undefined;
+  if (recorded?.audited) audit.recordedByKey = true;
+  if (recorded?.receipt) audit.receipts.push(recorded.receipt);
   return result;
 }
 

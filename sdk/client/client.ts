@@ -18,6 +18,10 @@ import type {
   EncryptOutput,
   GenerateDataKeyInput,
   GenerateDataKeyOutput,
+  GetAuditInclusionProofInput,
+  GetAuditInclusionProofOutput,
+  GetReceiptPublicKeyInput,
+  GetReceiptPublicKeyOutput,
   RequestOptions,
   WithMetadata,
 } from './types';
@@ -52,6 +56,10 @@ export interface KmsClient {
   encrypt(input: EncryptInput, options?: RequestOptions): Promise<WithMetadata<EncryptOutput>>;
   decrypt(input: DecryptInput, options?: RequestOptions): Promise<WithMetadata<DecryptOutput>>;
   describeKey(input: DescribeKeyInput, options?: RequestOptions): Promise<WithMetadata<DescribeKeyOutput>>;
+  /** The account's receipt signing key in the client's region (verifyReceipt); pin it rather than fetch it per receipt. */
+  getReceiptPublicKey(input?: GetReceiptPublicKeyInput, options?: RequestOptions): Promise<WithMetadata<GetReceiptPublicKeyOutput>>;
+  /** A receipt's inclusion proof: its key's chain from the receipt's record to a signed head. */
+  getAuditInclusionProof(input: GetAuditInclusionProofInput, options?: RequestOptions): Promise<WithMetadata<GetAuditInclusionProofOutput>>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -132,6 +140,8 @@ export function createClient(options: ClientOptions): KmsClient {
     encrypt: (input, options) => send<EncryptOutput>('Encrypt', input, options),
     decrypt: (input, options) => send<DecryptOutput>('Decrypt', input, options),
     describeKey: (input, options) => send<DescribeKeyOutput>('DescribeKey', input, options),
+    getReceiptPublicKey: (input = {}, options) => send<GetReceiptPublicKeyOutput>('GetReceiptPublicKey', input, options),
+    getAuditInclusionProof: (input, options) => send<GetAuditInclusionProofOutput>('GetAuditInclusionProof', input, options),
   } satisfies KmsClient);
 }
 

@@ -21,6 +21,13 @@ export const BINARY_FIELDS: ReadonlySet<string> = new Set([
   'SourceCiphertextBlob',
 ]);
 
+/**
+ * Response fields that are maps of the caller's own strings (an audit record's encryption
+ * context): never decoded, so a context key that happens to be named like a binary field stays
+ * the string it was, as a receipt's hash needs it.
+ */
+const STRING_MAPS: ReadonlySet<string> = new Set(['EncryptionContext']);
+
 /** Serializes a request body, bytes as base64. */
 export function encodeRequest(input: unknown): string {
   return JSON.stringify(input ?? {}, (_key, value: unknown) => {
@@ -37,7 +44,9 @@ export function decodeResponse(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
     let decoded: unknown;
-    if (typeof field === 'string' && BINARY_FIELDS.has(key)) {
+    if (STRING_MAPS.has(key)) {
+      decoded = field;
+    } else if (typeof field === 'string' && BINARY_FIELDS.has(key)) {
       decoded = fromBase64(field);
       if (decoded === undefined) throw new TypeError(`response field ${key} is not base64`);
     } else {

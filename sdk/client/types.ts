@@ -3,6 +3,7 @@
  * with bytes as `Uint8Array` (the codec turns them into base64 and back). Other operations go
  * through `send` with the same conventions.
  */
+import type { AuditInclusionProof, AuditReceipt, ReceiptPublicKey } from '../audit/verify-receipt';
 import type { EncryptionContext } from '../materials';
 import type { RecipientRequest } from '../keyrings/recipient-key';
 
@@ -33,6 +34,8 @@ export interface GenerateDataKeyInput {
 }
 export interface GenerateDataKeyOutput {
   KeyId: string;
+  /** The answer's audit record (verifyReceipt): absent from services other than EdgeKMS. */
+  EdgeKmsReceipt?: AuditReceipt;
   /** Absent when the request named a Recipient. */
   Plaintext?: Uint8Array;
   /** The UTF-8 bytes of a compact JWE for the Recipient (sdk/crypto/recipient-jwe.ts opens it). */
@@ -49,6 +52,8 @@ export interface EncryptInput {
 }
 export interface EncryptOutput {
   KeyId: string;
+  /** The answer's audit record (verifyReceipt): absent from services other than EdgeKMS. */
+  EdgeKmsReceipt?: AuditReceipt;
   CiphertextBlob: Uint8Array;
   EncryptionAlgorithm?: string;
 }
@@ -64,6 +69,8 @@ export interface DecryptInput {
 }
 export interface DecryptOutput {
   KeyId: string;
+  /** The answer's audit record (verifyReceipt): absent from services other than EdgeKMS. */
+  EdgeKmsReceipt?: AuditReceipt;
   /** Absent when the request named a Recipient. */
   Plaintext?: Uint8Array;
   /** The UTF-8 bytes of a compact JWE for the Recipient. */
@@ -89,3 +96,23 @@ export interface KeyMetadata {
 export interface DescribeKeyOutput {
   KeyMetadata: KeyMetadata;
 }
+
+export interface GetReceiptPublicKeyInput {
+  /** A signing key id a signed head names; default: the current key. */
+  SigningKeyId?: string;
+}
+export interface GetReceiptPublicKeyOutput extends ReceiptPublicKey {
+  /** SPKI DER. */
+  PublicKey: Uint8Array;
+  SigningAlgorithm: 'ED25519';
+  Jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' };
+  Account: string;
+  Region: string;
+  CreationDate: number;
+}
+
+export interface GetAuditInclusionProofInput {
+  KeyId: string;
+  Sequence: number;
+}
+export type GetAuditInclusionProofOutput = AuditInclusionProof & { KeyId: string };

@@ -10,10 +10,9 @@ import {
   ListKeysCommand,
   PutKeyPolicyCommand,
 } from '@aws-sdk/client-kms';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { TestAccessKey } from '../setup/access-keys';
-import { Sha256 } from '../workers/sigv4-signer';
+import { awsCall as signedAwsCall } from './aws-call';
 
 /**
  * Identity policies for SigV4 users, through the official AWS SDK for
@@ -35,23 +34,7 @@ const text = (value: string) => new TextEncoder().encode(value);
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 
 /** An AWS-protocol request the KMS client has no command for, signed as the SDKs sign. */
-async function awsCall(key: TestAccessKey, operation: string, input: object): Promise<{ status: number; body: Record<string, any> }> {
-  const url = new URL(endpoint);
-  const body = JSON.stringify(input);
-  const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'kms', sha256: Sha256 });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: '/',
-    headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}` },
-    body,
-  });
-  const response = await fetch(url, { method: 'POST', headers: signed.headers, body });
-  const answer = await response.text();
-  return { status: response.status, body: answer ? JSON.parse(answer) : {} };
-}
+const awsCall = (key: TestAccessKey, operation: string, input: object) => signedAwsCall(endpoint, key, operation, input);
 
 const attached: Array<{ kind: 'User' | 'Role'; name: string; policy: string }> = [];
 async function attach(kind: 'User' | 'Role', name: string, policy: string, statements: object[]) {

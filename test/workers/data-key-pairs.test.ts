@@ -34,7 +34,7 @@ describe('GenerateDataKeyPair', () => {
     const EncryptionContext = { purpose: 'data key pair', spec: KeyPairSpec };
     const pair = await ok('GenerateDataKeyPair', { KeyId: keyId, KeyPairSpec, EncryptionContext });
     const { KeyMetadata } = await ok('DescribeKey', { KeyId: keyId });
-    expect(Object.keys(pair).sort()).toEqual(['KeyId', 'KeyMaterialId', 'KeyPairSpec', 'PrivateKeyCiphertextBlob', 'PrivateKeyPlaintext', 'PublicKey']);
+    expect(Object.keys(pair).sort()).toEqual(['EdgeKmsReceipt', 'KeyId', 'KeyMaterialId', 'KeyPairSpec', 'PrivateKeyCiphertextBlob', 'PrivateKeyPlaintext', 'PublicKey']);
     expect(pair).toMatchObject({ KeyId: KeyMetadata.Arn, KeyPairSpec });
     expect(pair.KeyMaterialId).toMatch(/^[a-f0-9]{64}$/);
     expect(pair.KeyMaterialId).toBe(KeyMetadata.CurrentKeyMaterialId);
@@ -48,7 +48,7 @@ describe('GenerateDataKeyPair', () => {
     await refused('Decrypt', { CiphertextBlob: pair.PrivateKeyCiphertextBlob, EncryptionContext: { ...EncryptionContext, purpose: 'other' } }, 'InvalidCiphertextException');
 
     const without = await ok('GenerateDataKeyPairWithoutPlaintext', { KeyId: keyId, KeyPairSpec, EncryptionContext });
-    expect(Object.keys(without).sort()).toEqual(['KeyId', 'KeyMaterialId', 'KeyPairSpec', 'PrivateKeyCiphertextBlob', 'PublicKey']);
+    expect(Object.keys(without).sort()).toEqual(['EdgeKmsReceipt', 'KeyId', 'KeyMaterialId', 'KeyPairSpec', 'PrivateKeyCiphertextBlob', 'PublicKey']);
     const privateKey = unb64((await ok('Decrypt', { CiphertextBlob: without.PrivateKeyCiphertextBlob, EncryptionContext })).Plaintext);
     expect(await pairMatches(privateKey, unb64(without.PublicKey), importParams, signParams)).toBe(true);
     expect(without.PublicKey).not.toBe(pair.PublicKey);

@@ -27,7 +27,7 @@ describe('recipient-wrapped answers', () => {
     const tab = await tabKey();
     const answer = await ok('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', Recipient: tab.recipient });
     expect(answer).not.toHaveProperty('Plaintext');
-    expect(Object.keys(answer).sort()).toEqual(['CiphertextBlob', 'CiphertextForRecipient', 'KeyId']);
+    expect(Object.keys(answer).sort()).toEqual(['CiphertextBlob', 'CiphertextForRecipient', 'EdgeKmsReceipt', 'KeyId']);
     const jwe = new TextDecoder().decode(unb64(answer.CiphertextForRecipient));
     expect(decodeProtectedHeader(jwe)).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: await calculateJwkThumbprint(tab.jwk) });
     const dataKey = await openJwe(answer.CiphertextForRecipient, tab.privateKey);

@@ -55,6 +55,7 @@ describe('requests naming a key that was never created', () => {
       ['CreateAlias', (id) => ({ AliasName: `alias/unknown-${crypto.randomUUID()}`, TargetKeyId: id })],
       ['ListAuditRecords', (id) => ({ KeyId: id })],
       ['VerifyAuditChain', (id) => ({ KeyId: id })],
+      ['GetAuditInclusionProof', (id) => ({ KeyId: id, Sequence: 1 })],
     ];
 
     const unknown: string[] = [];

@@ -2,6 +2,10 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
 import { AuditChain, type AuditFilter, type ChainPage, type ChainProgress, type ChainVerification, type ChainVerificationPage } from './chain';
 import type { AuditEntry } from './record';
+import type { AuditHead } from '../../sdk/audit/signed-head';
+import type { ArnScope } from '../wire/key-reference';
+import { capture, type Result } from '../result';
+import { ReceiptSigner, type ReceiptPublicKeyInfo } from './receipt-signer';
 import { ThrottledTally, type ThrottledWindow } from './throttled-tally';
 
 /**
@@ -15,6 +19,8 @@ export class AuditLog extends DurableObject<Bindings> {
   /** The account this object serves, once a request has named it. */
   private account: string | undefined;
   private readonly throttled = new ThrottledTally();
+  /** The account's service signing key in this region, for receipts (receipt-signer.ts). */
+  private readonly signer = new ReceiptSigner(this.ctx.storage, this.env);
 
   /** The object is addressed by account, and its chain is named after it. */
   private chainOf(account: string): AuditChain {
@@ -68,6 +74,24 @@ export class AuditLog extends DurableObject<Bindings> {
   /** The whole chain at once: for operators and tests; the API goes by verifyPage. */
   verify(account: string): ChainVerification {
     return this.chainOf(account).verify();
+  }
+
+  /** The public half of the account's receipt signing key (GetReceiptPublicKey). */
+  receiptPublicKey(scope: ArnScope, signingKeyId?: string): Promise<Result<ReceiptPublicKeyInfo>> {
+    return capture(() => this.signer.publicKey(scope, signingKeyId));
+  }
+
+  /** After a root rotation: the signing key moves to the newest root before an older root may be retired. */
+  resealReceiptKey(): Promise<Result<void>> {
+    return capture(() => this.signer.reseal());
+  }
+
+  /**
+   * Signs a head of a key's audit chain. Only the service's own code reaches a Durable Object,
+   * and only a key's object asks, for the head of its own chain (key-object/audit-proof.ts).
+   */
+  signAuditHead(scope: ArnScope, head: Omit<AuditHead, 'signingKeyId' | 'account' | 'region'>): Promise<Result<{ head: AuditHead; signature: Uint8Array }>> {
+    return capture(() => this.signer.sign(scope, head));
   }
 
   /** The one record of a window's throttled requests that have none of their own (none if there were none). */

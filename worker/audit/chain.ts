@@ -146,6 +146,11 @@ export class AuditChain {
     return { records, scanned: Math.max(0, last - afterSequence) };
   }
 
+  /** Up to `limit` records from `fromSequence` on, in order: the chain segment of an inclusion proof (key-object/audit-proof.ts). */
+  segment(fromSequence: number, limit: number): AuditRecord[] {
+    return this.sql.exec<Row>(`SELECT * FROM audit WHERE ${SEQ} >= ? ORDER BY ${SEQ} LIMIT ?`, fromSequence, limit).toArray().map(toRecord);
+  }
+
   /**
    * Recomputes the hashes of up to `budget` records from where `from` left
    * off (the start of the chain without it); names the first record that is

@@ -8,10 +8,21 @@
  */
 export interface RequestAudit {
   recordedByKey: boolean;
+  /** The records the request's key chains appended, in order (a ReEncrypt has two): its answer's receipts. */
+  receipts: AuditReceipt[];
   /** The key an account-chain record is about, when the request named one (the alias operations). */
   keyId?: string;
 }
 
 export function newRequestAudit(): RequestAudit {
-  return { recordedByKey: false };
+  return { recordedByKey: false, receipts: [] };
+}
+
+/** Where a key's chain recorded a request: the chain (a key id, in its account and region), the sequence number and the record's hash. */
+export interface AuditReceipt {
+  keyId: string;
+  account: string;
+  region: string;
+  sequence: number;
+  hash: string;
 }

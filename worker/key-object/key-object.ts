@@ -12,6 +12,7 @@ import type { EncryptionContext } from '../wire/encryption-context';
 import type { Page } from '../wire/pagination';
 import { defaultKeyPolicy } from '../policy/default-policy';
 import type { RequestFacts } from '../policy/request-keys';
+import { inclusionProof, type InclusionProof } from './audit-proof';
 import { listKey } from './directory-index';
 import { decrypt, encrypt, encryptDataKeyPair, generateDataKey } from './encryption';
 import type { RecipientFacts } from '../operations/recipient';
@@ -266,6 +267,12 @@ export class KeyObject extends DurableObject<Bindings> {
 
   verifyAudit(caller: Caller, from: ChainProgress | undefined, budget: number): Promise<Result<ChainVerificationPage>> {
     return this.tx.read({ caller, action: 'kms:VerifyAuditChain' }, 'anyState', (record) => this.tx.trail(record).verifyPage(from, budget));
+  }
+
+  /** A record's inclusion proof against a signed head: it discloses what ListAuditRecords does, and is authorized as it. */
+  auditInclusionProof(caller: Caller, sequence: number): Promise<Result<InclusionProof>> {
+    const audit = { caller, action: 'kms:ListAuditRecords', operation: 'kms:GetAuditInclusionProof' };
+    return this.tx.read(audit, 'anyState', (record) => inclusionProof(this.env, record, this.tx.trail(record), sequence));
   }
 
   /** Not audited per key: the Worker checked the caller and records the request in the account's chain. */

@@ -20,6 +20,8 @@ export interface AuditContext {
   facts?: RequestFacts | undefined;
   /** The key version the request used, when not the current one (a Decrypt of an older blob). */
   keyVersion?: number | undefined;
+  /** The operation the record names, when not the action it is authorized as (GetAuditInclusionProof, as ListAuditRecords). */
+  operation?: string;
 }
 
 /**
@@ -174,17 +176,19 @@ export class KeyTransactions {
    * caller it does not exist (`existing`), so the request belongs in the
    * caller's own account chain, and outsiders cannot write into this key's trail.
    */
-  private recordAudit<T>(result: Result<T>, { caller, action, facts, keyVersion }: AuditContext): Result<T> {
+  private recordAudit<T>(result: Result<T>, { caller, action, facts, keyVersion, operation }: AuditContext): Result<T> {
     const record = this.current;
     if (!record || !inNamedAccount(record, caller)) return result;
-    this.trail(record).append(
-      auditEntry(caller, action, result.error, {
+    const appended = this.trail(record).append(
+      auditEntry(caller, operation ?? action, result.error, {
         keyId: record.keyId,
         keyVersion: keyVersion ?? record.currentVersion,
         ...(facts?.encryptionContext && { encryptionContext: facts.encryptionContext }),
       }),
     );
     result.audited = true;
+    // The receipt of the answer (operations/receipts.ts): where the record is, and its hash.
+    result.receipt = { keyId: record.keyId, account: record.account, region: record.region, sequence: appended.sequence, hash: appended.hash };
     return result;
   }
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { listAccountTrail, verifyAccountTrail, type SourcedRecord, type TrailCursor, type VerificationState } from '../audit/account-trail';
 import type { ChainVerification } from '../audit/chain';
-import { AUDIT_FIELDS, type AuditField } from '../audit/fields';
-import type { ContextSummary } from '../audit/record';
+import { toWireRecord } from '../../sdk/audit/record-wire';
 import { AUDIT_PAGE_SCAN, AUDIT_PAGE_VERIFY } from '../audit/page-budget';
 import { decodeVerificationMarker, encodeVerificationMarker, verificationScope } from '../audit/verification-marker';
 import { rootKeys } from '../crypto/root-keys';
@@ -53,25 +52,9 @@ function cursorMarker(cursor: TrailCursor, accountWide: boolean): string {
   return encodeMarker(JSON.stringify(accountWide ? { c: cursor.source, s: cursor.afterSequence } : { s: cursor.afterSequence }));
 }
 
-const RECORD_FIELDS: readonly AuditField[] = AUDIT_FIELDS;
-
-function wireValue(field: AuditField, value: unknown): unknown {
-  if (field.wireAs === 'seconds') return (value as number) / 1000;
-  if (field.wireAs === 'summary') {
-    const summary = value as ContextSummary;
-    return { Sha256: summary.sha256, Bytes: summary.bytes, Pairs: summary.pairs, Keys: summary.keys };
-  }
-  return value;
-}
-
 /** A record as the API writes it: its fields under their wire names (audit/fields.ts), after the chain it belongs to. */
 function wireRecord(record: SourcedRecord) {
-  const wire: Record<string, unknown> = { Source: record.source };
-  for (const field of RECORD_FIELDS) {
-    const value = record[field.name];
-    if (value !== undefined) wire[field.wire] = wireValue(field, value);
-  }
-  return wire;
+  return { Source: record.source, ...toWireRecord(record) };
 }
 
 export const ListAuditRecords = defineOperation({

@@ -9,13 +9,14 @@ import * as keys from './keys';
 import * as lastUsage from './last-usage';
 import * as multiRegion from './multi-region';
 import * as policies from './policies';
+import { GetAuditInclusionProof, GetReceiptPublicKey, receiptedOperations } from './receipts';
 import type { Operation } from './operation';
 import * as rootKeyOperations from './root-keys';
 import * as rotation from './rotation';
 import * as unsupported from './unsupported';
 
-/** Every KMS operation the service offers, by its AWS name. Both protocol adapters dispatch here. */
-export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
+/** Every KMS operation the service offers, by its AWS name, the cryptographic ones with receipts (receipts.ts). Both protocol adapters dispatch here. */
+export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze(receiptedOperations({
   ...keys,
   ...aliases,
   ...cryptography,
@@ -30,7 +31,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...identityPolicies,
   ...rootKeyOperations,
   ...unsupported,
-}) as Record<string, Operation>;
+  GetReceiptPublicKey,
+  GetAuditInclusionProof,
+} as Record<string, Operation>));
 
 export function findOperation(name: string): Operation | undefined {
   return Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { rootKeys } from '../crypto/root-keys';
 import { KMSInvalidStateException } from '../errors';
 import { unwrap } from '../result';
-import { directory } from '../stubs';
+import { auditLog, directory } from '../stubs';
 import { requireIdentityAllows } from './account-access';
 import { callerScope, keyHandle } from './context';
 import { defineOperation } from './operation';
@@ -53,6 +53,8 @@ export const RetireRootKey = defineOperation({
   input: z.object({ RootKeyId: rootKeyId, Limit: limit, Marker: marker }),
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:RetireRootKey');
+    // The account's receipt signing key (audit/receipt-signer.ts) is sealed under a root too.
+    if (input.Marker === undefined) unwrap(await auditLog(ctx.env, callerScope(ctx)).resealReceiptKey());
     const page = unwrap(await directory(ctx.env, callerScope(ctx)).listKeys(input.Limit ?? 100, input.Marker));
     for (const keyId of page.items) {
       const result = await keyHandle(ctx, keyId).retireRootKey(input.RootKeyId);
