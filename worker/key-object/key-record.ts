@@ -31,6 +31,8 @@ export interface KeyRecord {
   /** The key policy as the caller gave it (absent: the default policy of `account`). */
   policy?: string;
   currentVersion: number;
+  /** Set for a key in an external key store (Origin EXTERNAL_KEY_STORE): the store and the proxy's key id. */
+  externalKeyStore?: ExternalKeyStoreBinding;
   rotation: {
     enabled: boolean;
     periodDays: number;
@@ -42,6 +44,11 @@ export interface KeyRecord {
      */
     onDemandStartedAt?: number;
   };
+}
+
+export interface ExternalKeyStoreBinding {
+  customKeyStoreId: string;
+  xksKeyId: string;
 }
 
 /** One version of the key material, sealed; `publicKey` is the SPKI of an asymmetric key. */

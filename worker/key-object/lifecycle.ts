@@ -2,7 +2,7 @@ import type { Caller } from '../auth/caller';
 import type { KeySpec, KeyUsage } from '../crypto/key-specs';
 import { parsePolicy } from '../policy/document';
 import { checkLockout } from './authorize';
-import type { KeyRecord, Tag } from './key-record';
+import type { ExternalKeyStoreBinding, KeyRecord, Tag } from './key-record';
 import { requireSymmetric } from './key-usage';
 import { applyTags } from './tags';
 
@@ -23,6 +23,7 @@ export interface CreateKeyRequest {
   tags: Tag[];
   policy?: string;
   bypassPolicyLockoutSafetyCheck?: boolean;
+  externalKeyStore?: ExternalKeyStoreBinding;
 }
 
 /** A new key's record: enabled, version 1, no rotation; the lockout check guards a policy given at creation. */
@@ -39,6 +40,7 @@ export function newRecord(caller: Caller, request: CreateKeyRequest): KeyRecord 
     tags: applyTags([], request.tags),
     ...(request.policy !== undefined && { policy: request.policy }),
     currentVersion: 1,
+    ...(request.externalKeyStore && { externalKeyStore: request.externalKeyStore }),
     rotation: { enabled: false, periodDays: 365 },
   };
   if (request.policy !== undefined) {

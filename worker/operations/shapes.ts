@@ -57,7 +57,11 @@ export function keyMetadata(record: KeyRecord) {
       DeletionDate: seconds(record.deletionDate),
       PendingDeletionWindowInDays: record.pendingWindowInDays,
     }),
-    Origin: 'AWS_KMS',
+    Origin: record.externalKeyStore ? 'EXTERNAL_KEY_STORE' : 'AWS_KMS',
+    ...(record.externalKeyStore && {
+      CustomKeyStoreId: record.externalKeyStore.customKeyStoreId,
+      XksKeyConfiguration: { Id: record.externalKeyStore.xksKeyId },
+    }),
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
