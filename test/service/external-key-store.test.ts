@@ -97,6 +97,17 @@ describe('external key stores backed by a loopback XKS proxy', () => {
     }
   });
 
+  it('lets only principals whose identity policies allow it manage key stores (AccessDeniedException)', async () => {
+    const app = new KMSClient({
+      endpoint: inject('serviceUrl'),
+      region: 'us-east-1',
+      credentials: { accessKeyId: keys.app.accessKeyId, secretAccessKey: keys.app.secretAccessKey },
+      maxAttempts: 1,
+    });
+    expect((await errorOf(app.send(new CreateCustomKeyStoreCommand(storeInput({ CustomKeyStoreName: `denied-${unique()}` }))))).name).toBe('AccessDeniedException');
+    expect((await errorOf(app.send(new DescribeCustomKeyStoresCommand({})))).name).toBe('AccessDeniedException');
+  });
+
   it('validates the proxy URI and credential as AWS does', async () => {
     expect((await errorOf(kms.send(new CreateCustomKeyStoreCommand(storeInput({ XksProxyUriEndpoint: 'http://proxy.example.com' }))))).name).toBe('ValidationException');
     expect((await errorOf(kms.send(new CreateCustomKeyStoreCommand(storeInput({ XksProxyUriPath: '/kms/xks/v1/extra' }))))).name).toBe('ValidationException');
@@ -166,6 +177,9 @@ describe('external key stores backed by a loopback XKS proxy', () => {
     expect((await errorOf(create('xks-disabled'))).name).toBe('XksKeyInvalidConfigurationException');
     expect((await errorOf(create('xks-sign-only'))).name).toBe('XksKeyInvalidConfigurationException');
     expect((await errorOf(kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', XksKeyId: 'xks-key-1' })))).name).toBe('ValidationException');
+    // A path step, not a key id: it would name another URL of the proxy.
+    expect((await errorOf(create('..'))).name).toBe('ValidationException');
+    expect((await errorOf(kms.send(new CreateKeyCommand({ XksKeyId: 'xks-key-1' })))).name).toBe('ValidationException');
     expect((await errorOf(kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId, XksKeyId: 'xks-key-1', KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' })))).name).toBe('UnsupportedOperationException');
     expect((await errorOf(kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: 'cks-0000000000000000f', XksKeyId: 'xks-key-1' })))).name).toBe('CustomKeyStoreNotFoundException');
   });
@@ -241,13 +255,17 @@ describe('external key stores backed by a loopback XKS proxy', () => {
     expect(error.message).toMatch(/external key store proxy rejected the request because the specified ciphertext/);
   });
 
-  it('answers KMSInvalidStateException when the proxy fails (500) or is down, with AWS messages', async () => {
+  it('answers KMSInvalidStateException when the proxy fails (500), answers garbage or is down, with AWS messages', async () => {
     const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: text('kept') }));
     proxy.setMode('failing');
     try {
       const failing = await errorOf(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: text('x') })));
       expect(failing.name).toBe('KMSInvalidStateException');
       expect(failing.message).toMatch(/cannot communicate with the external key manager/);
+      proxy.setMode('garbage');
+      const garbage = await errorOf(kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' })));
+      expect(garbage.name).toBe('KMSInvalidStateException');
+      expect(garbage.message).toMatch(/cannot interpret the response from the external key store proxy/);
       proxy.setMode('down');
       const down = await errorOf(kms.send(new DecryptCommand({ CiphertextBlob })));
       expect(down.name).toBe('KMSInvalidStateException');

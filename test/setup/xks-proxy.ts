@@ -11,7 +11,8 @@
  * (2-byte AAD length | AAD | 1-byte metadata length | ciphertextMetadata).
  *
  * `setMode('down')` drops every connection without an answer (a proxy that is
- * gone); `setMode('failing')` answers 500 InternalException.
+ * gone); `setMode('failing')` answers 500 InternalException; `setMode('garbage')`
+ * answers 200 with a body that is not the API's JSON.
  */
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -47,9 +48,11 @@ export interface XksProxy {
   readonly seen: SeenRequest[];
   /** A new AES-256 key (random material unless given), returned so tests can search storage for it. */
   addKey(id: string, key?: Partial<ExternalKey>): ExternalKey;
-  setMode(mode: 'up' | 'down' | 'failing'): void;
+  setMode(mode: Mode): void;
   close(): Promise<void>;
 }
+
+type Mode = 'up' | 'down' | 'failing' | 'garbage';
 
 const SERVICE = 'kms-xks-proxy';
 const METADATA = Buffer.from('kv=1');
@@ -152,7 +155,7 @@ export async function startXksProxy(options: { region?: string; uriPath?: string
   const credential = randomCredential();
   const keys = new Map<string, ExternalKey>();
   const seen: SeenRequest[] = [];
-  let mode: 'up' | 'down' | 'failing' = 'up';
+  let mode: Mode = 'up';
 
   function key(id: string, usage: 'ENCRYPT' | 'DECRYPT' | undefined): ExternalKey {
     const found = keys.get(id);
@@ -218,6 +221,10 @@ export async function startXksProxy(options: { region?: string; uriPath?: string
     if (request.method !== 'POST') throw new ProxyError(405, 'ValidationException');
     await verifySignature(request, body, [credential], region);
     if (mode === 'failing') throw new ProxyError(500, 'InternalException');
+    if (mode === 'garbage') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ciphertext": 12');
+      return;
+    }
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { concatBytes } from '../wire/bytes';
 import { PROXY_ERROR_NAMES, type ProxyFailure } from './failures';
 import { proxyUrl } from './proxy-uri';
 import { signedProxyHeaders, type ProxyCredential } from './sign';
@@ -73,9 +74,35 @@ export const DECRYPT_ANSWER = z.object({ plaintext: base64(0, 6144) });
 
 const PROXY_ERROR = z.object({ errorName: z.string() });
 
+/**
+ * The largest answer read: a decrypt of the largest inner ciphertext, base64,
+ * with room for the JSON around it. A proxy sending more is not speaking the
+ * API, and is not allowed to fill the Directory object's memory.
+ */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** The answer's JSON, read at most MAX_ANSWER_BYTES far; throws on more, or on what is not JSON. */
+async function readJson(response: Response): Promise<unknown> {
+  const reader = response.body?.getReader();
+  if (!reader) throw new SyntaxError('no body');
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.length;
+    if (length > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw new SyntaxError('answer too long');
+    }
+    chunks.push(value);
+  }
+  return JSON.parse(new TextDecoder().decode(concatBytes(chunks)));
+}
+
 async function failureOf(response: Response): Promise<ProxyFailure> {
   try {
-    const parsed = PROXY_ERROR.safeParse(await response.json());
+    const parsed = PROXY_ERROR.safeParse(await readJson(response));
     if (parsed.success && PROXY_ERROR_NAMES.has(parsed.data.errorName)) return parsed.data.errorName as ProxyFailure;
   } catch {
     // not JSON
@@ -102,7 +129,7 @@ export async function callProxy<S extends z.ZodType>(
   }
   if (response.status !== 200) return { ok: false, failure: await failureOf(response) };
   try {
-    const parsed = answer.safeParse(await response.json());
+    const parsed = answer.safeParse(await readJson(response));
     return parsed.success ? { ok: true, value: parsed.data } : { ok: false, failure: 'Malformed' };
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');

@@ -36,8 +36,9 @@ export function checkUriPath(path: string): string {
   return path;
 }
 
+/** `.` and `..` fit the pattern but would be read as path steps in the proxy's URL: refused. */
 export function isXksKeyId(id: string): boolean {
-  return XKS_KEY_ID.test(id);
+  return XKS_KEY_ID.test(id) && id !== '.' && id !== '..';
 }
 
 /** The URL of one proxy API: `health`, or `keys/<id>/metadata|encrypt|decrypt`. */
