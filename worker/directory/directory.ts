@@ -252,6 +252,10 @@ export class Directory extends DurableObject<Bindings> {
     return capture(() => this.keyStores.connect(id, region, requestId));
   }
 
+  resealKeyStores(): Promise<Result<number>> {
+    return capture(() => this.keyStores.resealAll());
+  }
+
   disconnectKeyStore(id: string): Promise<Result<void>> {
     return capture(() => this.keyStores.disconnect(id));
   }

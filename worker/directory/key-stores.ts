@@ -1,5 +1,5 @@
 import { rootKeys, type RootKeySettings } from '../crypto/root-keys';
-import { seal, unseal } from '../crypto/sealing';
+import { seal, sealedUnder, unseal } from '../crypto/sealing';
 import {
   CustomKeyStoreHasCMKsException,
   CustomKeyStoreInvalidStateException,
@@ -82,7 +82,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** The id under which a store's secret is sealed: never a KMS key id. */
-const sealingName = (id: string) => `custom-key-store/${id}`;
+export const sealingName = (id: string) => `custom-key-store/${id}`;
 
 function newStoreId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9));
@@ -152,6 +152,26 @@ export class KeyStores {
 
   private health(config: ProxyConfig, kmsOperation: string, kmsRequestId: string): Promise<ProxyAnswer<unknown>> {
     return callProxy(config, 'health', { requestMetadata: { kmsRequestId, kmsOperation } }, HEALTH_ANSWER);
+  }
+
+  /**
+   * Root key rotation (docs/operations.md): every store's secret re-sealed
+   * under the newest root, so that a retired root seals nothing here either.
+   * Run by GetRootKeyStatus and RetireRootKey; returns how many moved.
+   */
+  async resealAll(): Promise<number> {
+    const roots = rootKeys(this.env);
+    let moved = 0;
+    for (const row of this.sql.exec<Row>('SELECT * FROM custom_key_stores').toArray()) {
+      const sealed = new Uint8Array(row.sealed_secret);
+      if (sealedUnder(sealed) === roots.newest) continue;
+      const secret = await unseal(roots, sealingName(row.id), 1, sealed);
+      const resealed = await seal(roots, sealingName(row.id), 1, secret);
+      // Only if no update replaced the secret meanwhile.
+      const cursor = this.sql.exec('UPDATE custom_key_stores SET sealed_secret = ? WHERE id = ? AND sealed_secret = ?', resealed, row.id, sealed);
+      moved += cursor.rowsWritten > 0 ? 1 : 0;
+    }
+    return moved;
   }
 
   /** CreateCustomKeyStore: the proxy must answer GetHealthStatus with this credential first, as in AWS KMS. */
