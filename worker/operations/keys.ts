@@ -3,7 +3,7 @@ import { allowedUsages, type KeyUsage } from '../crypto/key-specs';
 import { InvalidKeyUsageException, UnsupportedOperationException } from '../errors';
 import { unwrap } from '../result';
 import { MAX_POLICY_LENGTH } from '../policy/document';
-import { keyArn } from '../wire/key-reference';
+import { keyArn, newKeyId } from '../wire/key-reference';
 import { requireIdentityAllows } from './account-access';
 import { callerScope, keyHandle, onKey, resolveKey } from './context';
 import { directory } from '../stubs';
@@ -35,14 +35,13 @@ export const CreateKey = defineOperation({
     const external = input.Origin === 'EXTERNAL_KEY_STORE';
     if (!external && input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
     if (!external) refuseExternalKeyFields(input.Origin, input);
-    if (input.MultiRegion && !external) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
     const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
     const usages = allowedUsages(spec);
     const usage: KeyUsage = input.KeyUsage ?? usages[0]!;
     if (!usages.includes(usage)) {
       throw new InvalidKeyUsageException(`KeyUsage ${usage} is not valid for KeySpec ${spec}.`);
     }
-    const keyId = crypto.randomUUID();
+    const keyId = newKeyId(input.MultiRegion);
     const externalKeyStore = external ? await claimExternalKey(ctx, input, spec, usage, keyId) : undefined;
     // The key object lists the new key in the Directory itself (key-object/directory-index.ts).
     const created = await keyHandle(ctx, keyId).create(ctx.caller, {
@@ -54,6 +53,7 @@ export const CreateKey = defineOperation({
       tags: tagsFromWire(input.Tags),
       ...(input.Policy !== undefined && { policy: input.Policy }),
       bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
+      ...(input.MultiRegion && { multiRegion: { primaryRegion: ctx.region, replicaRegions: [] } }),
       ...(externalKeyStore && { externalKeyStore }),
     });
     if (created.error && externalKeyStore) await releaseExternalKey(ctx, keyId);

@@ -17,10 +17,7 @@ function unsupported(reason: string): Operation {
 }
 
 const IMPORTED_MATERIAL = 'Keys with imported key material (Origin EXTERNAL) are not supported yet: EdgeKMS generates all key material inside the key\'s Durable Object.';
-const MULTI_REGION = 'Multi-Region keys are not supported yet: each key lives in one region.';
 
 export const GetParametersForImport = unsupported(IMPORTED_MATERIAL);
 export const ImportKeyMaterial = unsupported(IMPORTED_MATERIAL);
 export const DeleteImportedKeyMaterial = unsupported(IMPORTED_MATERIAL);
-export const ReplicateKey = unsupported(MULTI_REGION);
-export const UpdatePrimaryRegion = unsupported(MULTI_REGION);
