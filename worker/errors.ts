@@ -57,6 +57,19 @@ const ERROR_STATUS = {
   LimitExceededException: 400,
   ThrottlingException: 429,
   KMSInternalException: 500,
+  /** External key stores (worker/xks/): the store, and what its proxy answered (xks/failures.ts). */
+  CustomKeyStoreNotFoundException: 404,
+  CustomKeyStoreNameInUseException: 409,
+  CustomKeyStoreInvalidStateException: 409,
+  CustomKeyStoreHasCMKsException: 409,
+  XksProxyUriInUseException: 409,
+  XksProxyUriUnreachableException: 400,
+  XksProxyIncorrectAuthenticationCredentialException: 400,
+  XksProxyInvalidResponseException: 400,
+  XksProxyInvalidConfigurationException: 400,
+  XksKeyNotFoundException: 400,
+  XksKeyInvalidConfigurationException: 400,
+  XksKeyAlreadyInUseException: 409,
 } as const;
 
 export type KmsErrorName = keyof typeof ERROR_STATUS;
@@ -132,6 +145,18 @@ export const {
   NotAuthorizedException,
   LimitExceededException,
   KMSInternalException,
+  CustomKeyStoreNotFoundException,
+  CustomKeyStoreNameInUseException,
+  CustomKeyStoreInvalidStateException,
+  CustomKeyStoreHasCMKsException,
+  XksProxyUriInUseException,
+  XksProxyUriUnreachableException,
+  XksProxyIncorrectAuthenticationCredentialException,
+  XksProxyInvalidResponseException,
+  XksProxyInvalidConfigurationException,
+  XksKeyNotFoundException,
+  XksKeyInvalidConfigurationException,
+  XksKeyAlreadyInUseException,
 } = classes;
 
 const byName = new Map<string, new (message: string) => KmsError>(Object.entries(classes));

@@ -268,10 +268,19 @@ describe('refusals AWS sends without a message', () => {
 
 describe('operations of the model that EdgeKMS does not offer', () => {
   it('answer UnsupportedOperationException with the reason, not UnknownOperationException', async () => {
-    for (const operation of ['ImportKeyMaterial', 'GetParametersForImport', 'DeleteImportedKeyMaterial', 'CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore']) {
+    for (const operation of ['ImportKeyMaterial', 'GetParametersForImport', 'DeleteImportedKeyMaterial']) {
       const response = await refused(operation, {}, 'UnsupportedOperationException');
       expect(response.body.message).toMatch(/not supported/);
     }
+  });
+
+  it('answer a CloudHSM key store (CustomKeyStoreType AWS_CLOUDHSM, or none) with UnsupportedOperationException and the reason', async () => {
+    for (const type of [{}, { CustomKeyStoreType: 'AWS_CLOUDHSM' }]) {
+      const response = await refused('CreateCustomKeyStore', { CustomKeyStoreName: 'hsm', ...type }, 'UnsupportedOperationException');
+      expect(response.body.message).toMatch(/CloudHSM key stores are not supported/);
+    }
+    const origin = await refused('CreateKey', { Origin: 'AWS_CLOUDHSM' }, 'UnsupportedOperationException');
+    expect(origin.body.message).toMatch(/not supported/);
   });
 });
 

@@ -5,6 +5,8 @@ import { capture, type Result } from '../result';
 import { readRetirableGrant, type AwsShapedGrant, type RetirableGrant } from '../key-object/stored-grant';
 import { decodeMarker, pageFromLookahead, type Page } from '../wire/pagination';
 import { IdentityPolicyStore, type IdentityKind } from './identity-policy-store';
+import { KeyStores, type ExternalCiphertext, type KeyStoreChanges, type KeyStoreView, type NewKeyStore } from './key-stores';
+import type { ProxyAnswer, RequestMetadata } from '../xks/proxy-client';
 
 /**
  * One Directory per account: which keys the account has and which aliases
@@ -28,11 +30,13 @@ export interface AliasEntry {
 export class Directory extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
   private readonly identityPolicies: IdentityPolicyStore;
+  private readonly keyStores: KeyStores;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.identityPolicies = new IdentityPolicyStore(this.sql);
+    this.keyStores = new KeyStores(this.sql, env);
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS keys (key_id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS deleted_keys (key_id TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL);
@@ -79,6 +83,7 @@ export class Directory extends DurableObject<Bindings> {
     this.sql.exec('INSERT OR IGNORE INTO deleted_keys (key_id, deleted_at) VALUES (?, ?)', keyId, Date.now());
     this.sql.exec('DELETE FROM aliases WHERE key_id = ?', keyId);
     this.sql.exec('DELETE FROM retirable_grants WHERE key_id = ?', keyId);
+    this.keyStores.release(keyId);
   }
 
   /** ListRetirableGrants is an account-wide question; keys keep this index of their grants up to date. */
@@ -223,5 +228,51 @@ export class Directory extends DurableObject<Bindings> {
   /** The documents attached to this user and these roles: one call per request (operations/identity-resolution.ts). */
   applicableIdentityPolicies(user: string | undefined, roles: readonly string[]): string[] {
     return this.identityPolicies.applicable(user, roles);
+  }
+
+  // External key stores (key-stores.ts): `region` is this Directory's, named by the caller.
+
+  createKeyStore(store: NewKeyStore, region: string, requestId: string): Promise<Result<string>> {
+    return capture(() => this.keyStores.create(store, region, requestId));
+  }
+
+  describeKeyStores(filter: { id?: string; name?: string }, limit: number, marker: string | undefined): Promise<Result<Page<KeyStoreView>>> {
+    return capture(() => this.keyStores.describe(filter, limit, marker));
+  }
+
+  updateKeyStore(id: string, changes: KeyStoreChanges, region: string, requestId: string): Promise<Result<void>> {
+    return capture(() => this.keyStores.update(id, changes, region, requestId));
+  }
+
+  deleteKeyStore(id: string): Promise<Result<void>> {
+    return capture(() => this.keyStores.delete(id));
+  }
+
+  connectKeyStore(id: string, region: string, requestId: string): Promise<Result<void>> {
+    return capture(() => this.keyStores.connect(id, region, requestId));
+  }
+
+  resealKeyStores(): Promise<Result<number>> {
+    return capture(() => this.keyStores.resealAll());
+  }
+
+  disconnectKeyStore(id: string): Promise<Result<void>> {
+    return capture(() => this.keyStores.disconnect(id));
+  }
+
+  claimExternalKey(storeId: string, xksKeyId: string, keyId: string, region: string, metadata: RequestMetadata): Promise<Result<void>> {
+    return capture(() => this.keyStores.claimExternalKey(storeId, xksKeyId, keyId, region, metadata));
+  }
+
+  releaseExternalKey(keyId: string): void {
+    this.keyStores.release(keyId);
+  }
+
+  externalEncrypt(storeId: string, xksKeyId: string, plaintext: Uint8Array, aad: Uint8Array, region: string, metadata: RequestMetadata): Promise<Result<ProxyAnswer<ExternalCiphertext>>> {
+    return capture(() => this.keyStores.encrypt(storeId, xksKeyId, plaintext, aad, region, metadata));
+  }
+
+  externalDecrypt(storeId: string, xksKeyId: string, sealed: ExternalCiphertext, aad: Uint8Array, region: string, metadata: RequestMetadata): Promise<Result<ProxyAnswer<Uint8Array>>> {
+    return capture(() => this.keyStores.decrypt(storeId, xksKeyId, sealed, aad, region, metadata));
   }
 }

@@ -2,8 +2,9 @@ import { KEY_SPECS, type EncryptionAlgorithm } from '../crypto/key-specs';
 import { rsaDecrypt, rsaEncrypt } from '../crypto/rsa-encryption';
 import { decryptBlob, encryptBlob } from '../crypto/symmetric';
 import { IncorrectKeyException, InvalidCiphertextException, InvalidKeyUsageException, ValidationException } from '../errors';
-import { joinBlob, notABlob, type Ciphertext } from '../wire/ciphertext-blob';
+import { joinBlob, notABlob, parseCiphertextBlob, type Ciphertext } from '../wire/ciphertext-blob';
 import type { EncryptionContext } from '../wire/encryption-context';
+import type { ExternalLayer } from './external-layer';
 import type { KeyRecord } from './key-record';
 import { requireUsage } from './key-usage';
 import type { KeyVersions } from './versions';
@@ -30,13 +31,14 @@ export async function encrypt(
   plaintext: Uint8Array,
   context: EncryptionContext | undefined,
   algorithm: EncryptionAlgorithm,
+  external?: ExternalLayer,
 ): Promise<Uint8Array> {
   requireUsage(record, 'ENCRYPT_DECRYPT');
   const info = KEY_SPECS[record.keySpec];
   if (info.family === 'aes' && algorithm === 'SYMMETRIC_DEFAULT') {
     // Read once: the blob must name the version whose key sealed it.
     const version = record.currentVersion;
-    return encryptBlob(await versions.keys(record, version).derivation(), record.keyId, version, plaintext, context);
+    return sealExternally(await encryptBlob(await versions.keys(record, version).derivation(), record.keyId, version, plaintext, context), external);
   }
   if (info.family === 'rsa' && algorithm !== 'SYMMETRIC_DEFAULT') {
     refuseContext(context);
@@ -51,6 +53,7 @@ export async function decrypt(
   ciphertext: Ciphertext,
   context: EncryptionContext | undefined,
   algorithm: EncryptionAlgorithm,
+  external?: ExternalLayer,
 ): Promise<Uint8Array> {
   requireUsage(record, 'ENCRYPT_DECRYPT');
   const info = KEY_SPECS[record.keySpec];
@@ -63,7 +66,8 @@ export async function decrypt(
     if (blob.version > record.currentVersion) {
       throw new InvalidCiphertextException('The ciphertext names a key version that does not exist.');
     }
-    return decryptBlob(versions.keys(record, blob.version), blob, context);
+    const inner = external ? { ...blob, sealed: await external.open(blob.header, blob.sealed) } : blob;
+    return decryptBlob(versions.keys(record, blob.version), inner, context);
   }
   if (info.family === 'rsa' && algorithm !== 'SYMMETRIC_DEFAULT') {
     refuseContext(context);
@@ -81,10 +85,11 @@ export async function generateDataKey(
   numberOfBytes: number,
   context: EncryptionContext | undefined,
   withPlaintext: boolean,
+  external?: ExternalLayer,
 ): Promise<{ ciphertext: Uint8Array; plaintext?: Uint8Array }> {
   requireUsage(record, 'ENCRYPT_DECRYPT');
   const plaintext = crypto.getRandomValues(new Uint8Array(numberOfBytes));
-  const ciphertext = await encrypt(versions, record, plaintext, context, 'SYMMETRIC_DEFAULT');
+  const ciphertext = await encrypt(versions, record, plaintext, context, 'SYMMETRIC_DEFAULT', external);
   if (withPlaintext) return { ciphertext, plaintext };
   // WithoutPlaintext: the data key never leaves the object.
   plaintext.fill(0);
@@ -102,9 +107,18 @@ export async function encryptDataKeyPair(
   record: KeyRecord,
   privateKey: Uint8Array,
   context: EncryptionContext | undefined,
+  external?: ExternalLayer,
 ): Promise<{ ciphertext: Uint8Array; version: number }> {
   requireUsage(record, 'ENCRYPT_DECRYPT');
   if (KEY_SPECS[record.keySpec].family !== 'aes') throw wrongAlgorithm(record, 'SYMMETRIC_DEFAULT');
   const version = record.currentVersion;
-  return { ciphertext: await encryptBlob(await versions.keys(record, version).derivation(), record.keyId, version, privateKey, context), version };
+  const blob = await encryptBlob(await versions.keys(record, version).derivation(), record.keyId, version, privateKey, context);
+  return { ciphertext: await sealExternally(blob, external), version };
+}
+
+/** A key in an external key store: the blob's own ciphertext, encrypted again by the proxy (external-layer.ts). */
+async function sealExternally(blob: Uint8Array, external: ExternalLayer | undefined): Promise<Uint8Array> {
+  if (!external) return blob;
+  const { header, sealed } = parseCiphertextBlob(blob);
+  return joinBlob(header, await external.seal(header, sealed));
 }

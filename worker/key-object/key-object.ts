@@ -14,6 +14,7 @@ import { defaultKeyPolicy } from '../policy/default-policy';
 import type { RequestFacts } from '../policy/request-keys';
 import { inclusionProof, type InclusionProof } from './audit-proof';
 import { listKey } from './directory-index';
+import { externalLayer } from './external-layer';
 import { decrypt, encrypt, encryptDataKeyPair, generateDataKey } from './encryption';
 import type { RecipientFacts } from '../operations/recipient';
 import type { CreateGrantRequest } from './grant-actions';
@@ -168,7 +169,7 @@ export class KeyObject extends DurableObject<Bindings> {
     const facts = { encryptionContext: context, encryptionAlgorithm: algorithm };
     return this.lastUsage.track(action === 'kms:Encrypt' ? 'Encrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
       key: keyName(record),
-      ciphertext: await encrypt(this.versions, record, plaintext, context, algorithm),
+      ciphertext: await encrypt(this.versions, record, plaintext, context, algorithm, externalLayer(this.env, record, caller, action)),
     })));
   }
 
@@ -178,7 +179,7 @@ export class KeyObject extends DurableObject<Bindings> {
     const keyVersion = ciphertext.kind === 'blob' ? ciphertext.blob.version : ciphertext.claimedVersion;
     return this.lastUsage.track(action === 'kms:Decrypt' ? 'Decrypt' : 'ReEncrypt', caller, this.tx.read({ caller, action, facts, keyVersion }, 'enabled', async (record) => ({
       key: keyName(record),
-      plaintext: await decrypt(this.versions, record, ciphertext, context, algorithm),
+      plaintext: await decrypt(this.versions, record, ciphertext, context, algorithm, externalLayer(this.env, record, caller, action)),
     })));
   }
 
@@ -186,7 +187,7 @@ export class KeyObject extends DurableObject<Bindings> {
     const withPlaintext = action === 'kms:GenerateDataKey';
     return this.lastUsage.track(withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext', caller, this.tx.read({ caller, action, facts: { encryptionContext: context, ...recipient } }, 'enabled', async (record) => ({
       key: keyName(record),
-      ...(await generateDataKey(this.versions, record, numberOfBytes, context, withPlaintext)),
+      ...(await generateDataKey(this.versions, record, numberOfBytes, context, withPlaintext, externalLayer(this.env, record, caller, action))),
     })));
   }
 
@@ -195,7 +196,7 @@ export class KeyObject extends DurableObject<Bindings> {
     const facts = { encryptionContext: context, 'kms:DataKeyPairSpec': spec };
     return this.lastUsage.track(action === 'kms:GenerateDataKeyPair' ? 'GenerateDataKeyPair' : 'GenerateDataKeyPairWithoutPlaintext', caller, this.tx.read({ caller, action, facts }, 'enabled', async (record) => ({
       key: keyName(record),
-      ...(await encryptDataKeyPair(this.versions, record, privateKey, context)),
+      ...(await encryptDataKeyPair(this.versions, record, privateKey, context, externalLayer(this.env, record, caller, action))),
     })));
   }
 

@@ -39,6 +39,8 @@ export interface KeyRecord {
   currentVersion: number;
   /** A multi-Region key's primary and replica regions, as this member last heard them (absent: a single-Region key). */
   multiRegion?: MultiRegionConfig;
+  /** Set for a key in an external key store (Origin EXTERNAL_KEY_STORE): the store and the proxy's key id. */
+  externalKeyStore?: ExternalKeyStoreBinding;
   rotation: {
     enabled: boolean;
     periodDays: number;
@@ -50,6 +52,11 @@ export interface KeyRecord {
      */
     onDemandStartedAt?: number;
   };
+}
+
+export interface ExternalKeyStoreBinding {
+  customKeyStoreId: string;
+  xksKeyId: string;
 }
 
 /** One version of the key material, sealed; `publicKey` is the SPKI of an asymmetric key. */

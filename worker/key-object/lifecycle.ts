@@ -2,7 +2,7 @@ import type { Caller } from '../auth/caller';
 import type { KeySpec, KeyUsage } from '../crypto/key-specs';
 import { parsePolicy } from '../policy/document';
 import { checkLockout } from './authorize';
-import type { KeyRecord, Tag } from './key-record';
+import type { ExternalKeyStoreBinding, KeyRecord, Tag } from './key-record';
 import { rotatesItself } from './multi-region';
 import { requireSymmetric } from './key-usage';
 import { applyTags } from './tags';
@@ -26,6 +26,7 @@ export interface CreateKeyRequest {
   bypassPolicyLockoutSafetyCheck?: boolean;
   /** A multi-Region primary's configuration (no replicas yet). */
   multiRegion?: KeyRecord['multiRegion'];
+  externalKeyStore?: ExternalKeyStoreBinding;
 }
 
 /** A new key's record: enabled, version 1, no rotation; the lockout check guards a policy given at creation. */
@@ -43,6 +44,7 @@ export function newRecord(caller: Caller, request: CreateKeyRequest): KeyRecord 
     ...(request.policy !== undefined && { policy: request.policy }),
     ...(request.multiRegion && { multiRegion: request.multiRegion }),
     currentVersion: 1,
+    ...(request.externalKeyStore && { externalKeyStore: request.externalKeyStore }),
     rotation: { enabled: false, periodDays: 365 },
   };
   if (request.policy !== undefined) {

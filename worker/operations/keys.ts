@@ -7,6 +7,7 @@ import { keyArn, newKeyId } from '../wire/key-reference';
 import { requireIdentityAllows } from './account-access';
 import { callerScope, keyHandle, onKey, resolveKey } from './context';
 import { directory } from '../stubs';
+import { claimExternalKey, refuseExternalKeyFields, releaseExternalKey } from './external-keys';
 import { rememberKey } from './known-keys';
 import { arnOf, deletionSchedule, keyMetadata, listPage, tagEntry, tagsFromWire } from './shapes';
 import { defineOperation } from './operation';
@@ -26,10 +27,14 @@ export const CreateKey = defineOperation({
     MultiRegion: z.boolean().default(false),
     Policy: z.string().min(1).max(MAX_POLICY_LENGTH).optional(),
     BypassPolicyLockoutSafetyCheck: z.boolean().default(false),
+    CustomKeyStoreId: z.string().min(1).max(64).optional(),
+    XksKeyId: z.string().min(1).max(128).optional(),
   }),
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:CreateKey');
-    if (input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
+    const external = input.Origin === 'EXTERNAL_KEY_STORE';
+    if (!external && input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
+    if (!external) refuseExternalKeyFields(input.Origin, input);
     const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
     const usages = allowedUsages(spec);
     const usage: KeyUsage = input.KeyUsage ?? usages[0]!;
@@ -37,20 +42,22 @@ export const CreateKey = defineOperation({
       throw new InvalidKeyUsageException(`KeyUsage ${usage} is not valid for KeySpec ${spec}.`);
     }
     const keyId = newKeyId(input.MultiRegion);
+    const externalKeyStore = external ? await claimExternalKey(ctx, input, spec, usage, keyId) : undefined;
     // The key object lists the new key in the Directory itself (key-object/directory-index.ts).
-    const record = unwrap(
-      await keyHandle(ctx, keyId).create(ctx.caller, {
-        keyId,
-        region: ctx.region,
-        keySpec: spec,
-        keyUsage: usage,
-        description: input.Description,
-        tags: tagsFromWire(input.Tags),
-        ...(input.Policy !== undefined && { policy: input.Policy }),
-        bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
-        ...(input.MultiRegion && { multiRegion: { primaryRegion: ctx.region, replicaRegions: [] } }),
-      }),
-    );
+    const created = await keyHandle(ctx, keyId).create(ctx.caller, {
+      keyId,
+      region: ctx.region,
+      keySpec: spec,
+      keyUsage: usage,
+      description: input.Description,
+      tags: tagsFromWire(input.Tags),
+      ...(input.Policy !== undefined && { policy: input.Policy }),
+      bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
+      ...(input.MultiRegion && { multiRegion: { primaryRegion: ctx.region, replicaRegions: [] } }),
+      ...(externalKeyStore && { externalKeyStore }),
+    });
+    if (created.error && externalKeyStore) await releaseExternalKey(ctx, keyId);
+    const record = unwrap(created);
     // The object listed the key in the Directory inside its creation block; this isolate may use it at once (known-keys.ts).
     rememberKey(callerScope(ctx), keyId);
     return { KeyMetadata: keyMetadata(record) };

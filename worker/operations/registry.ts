@@ -1,6 +1,7 @@
 import * as aliases from './aliases';
 import * as audit from './audit';
 import * as cryptography from './cryptography';
+import * as customKeyStores from './custom-key-stores';
 import * as dataKeyPairs from './data-key-pairs';
 import * as grants from './grants';
 import * as identityPolicies from './identity-policies';
@@ -30,6 +31,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze(rec
   ...audit,
   ...identityPolicies,
   ...rootKeyOperations,
+  ...customKeyStores,
   ...unsupported,
   GetReceiptPublicKey,
   GetAuditInclusionProof,

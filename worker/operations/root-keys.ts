@@ -23,6 +23,8 @@ export const GetRootKeyStatus = defineOperation({
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:GetRootKeyStatus');
     const roots = rootKeys(ctx.env);
+    // External key store credentials are sealed too (directory/key-stores.ts): moved with the first page.
+    if (input.Marker === undefined) unwrap(await directory(ctx.env, callerScope(ctx)).resealKeyStores());
     const page = unwrap(await directory(ctx.env, callerScope(ctx)).listKeys(input.Limit ?? 100, input.Marker));
     const sealed = new Map<number, number>(roots.ids.map((id) => [id, 0]));
     let pending = 0;
@@ -53,8 +55,11 @@ export const RetireRootKey = defineOperation({
   input: z.object({ RootKeyId: rootKeyId, Limit: limit, Marker: marker }),
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:RetireRootKey');
-    // The account's receipt signing key (audit/receipt-signer.ts) is sealed under a root too.
-    if (input.Marker === undefined) unwrap(await auditLog(ctx.env, callerScope(ctx)).resealReceiptKey());
+    // The account's receipt signing key (audit/receipt-signer.ts) and key store credentials are sealed under a root too.
+    if (input.Marker === undefined) {
+      unwrap(await auditLog(ctx.env, callerScope(ctx)).resealReceiptKey());
+      unwrap(await directory(ctx.env, callerScope(ctx)).resealKeyStores());
+    }
     const page = unwrap(await directory(ctx.env, callerScope(ctx)).listKeys(input.Limit ?? 100, input.Marker));
     for (const keyId of page.items) {
       const result = await keyHandle(ctx, keyId).retireRootKey(input.RootKeyId);

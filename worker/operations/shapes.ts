@@ -56,7 +56,11 @@ export function keyMetadata(record: KeyRecord) {
     ...(record.deletionDate !== undefined && { DeletionDate: seconds(record.deletionDate) }),
     // AWS: the window is shown while a multi-Region primary waits for its replicas' deletion (no DeletionDate yet).
     ...(record.pendingWindowInDays !== undefined && { PendingDeletionWindowInDays: record.pendingWindowInDays }),
-    Origin: 'AWS_KMS',
+    Origin: record.externalKeyStore ? 'EXTERNAL_KEY_STORE' : 'AWS_KMS',
+    ...(record.externalKeyStore && {
+      CustomKeyStoreId: record.externalKeyStore.customKeyStoreId,
+      XksKeyConfiguration: { Id: record.externalKeyStore.xksKeyId },
+    }),
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,

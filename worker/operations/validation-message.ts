@@ -9,7 +9,7 @@ import type { z } from 'zod';
  */
 
 /** Members whose value is never repeated back: bytes, and bearer grant tokens. */
-const NOT_ECHOED = new Set(['Plaintext', 'CiphertextBlob', 'Message', 'Signature', 'Mac', 'PublicKey', 'GrantToken', 'GrantTokens']);
+const NOT_ECHOED = new Set(['Plaintext', 'CiphertextBlob', 'Message', 'Signature', 'Mac', 'PublicKey', 'GrantToken', 'GrantTokens', 'XksProxyAuthenticationCredential', 'RawSecretAccessKey', 'KeyStorePassword']);
 /** Maps whose keys are the caller's own strings, kept as written. */
 const MAPS = new Set(['EncryptionContext', 'SourceEncryptionContext', 'DestinationEncryptionContext', 'EncryptionContextSubset', 'EncryptionContextEquals']);
 
