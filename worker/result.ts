@@ -11,6 +11,10 @@ export interface Result<T> {
   error?: SerializedError;
   /** Set by a KeyObject when its audit chain recorded the request. */
   audited?: boolean;
+  /** Set by a key replica that is behind its key's latest change and refused unaudited: the Worker asks replica 0 instead (replicas.ts). */
+  replicaBehind?: boolean;
+  /** Set when more than one replica serves the key: how many the Worker may route its cryptographic requests to. */
+  replicas?: number;
 }
 
 export async function capture<T>(fn: () => T | Promise<T>): Promise<Result<T>> {

@@ -30,6 +30,16 @@ export function keyObject(env: Bindings, region: string, keyId: string) {
   return env.KEY_OBJECT.get(id);
 }
 
+/**
+ * Replica `index` of a key (docs/replicas.md): replica 0 is the key's own
+ * object above, whose name never changes (a key's state lives there);
+ * replicas 1..15 are named from the key id and their index. A key id has no
+ * `#`, so no replica's name is another key's.
+ */
+export function keyReplica(env: Bindings, region: string, keyId: string, index: number) {
+  return index === 0 ? keyObject(env, region, keyId) : keyObject(env, region, `${keyId}#${index}`);
+}
+
 export function directory(env: Bindings, scope: ArnScope) {
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(regionalName(env, scope.region, scope.account)));
 }

@@ -7,6 +7,7 @@ import { recordedBy, unwrap } from '../result';
 import { directory, keyObject } from '../stubs';
 import { aliasArn, parseKeyReference, type ArnScope } from '../wire/key-reference';
 import { requireCreatedKey } from './known-keys';
+import { callReplica, REPLICATED_METHODS } from './replica-route';
 
 /** What every operation receives besides its input: who asks, and the Worker's bindings. */
 export interface OperationContext {
@@ -78,6 +79,8 @@ export function keyHandle(ctx: OperationContext, keyId: string): KeyStub {
       if (typeof property !== 'function' || typeof name !== 'string' || name === 'then') return property;
       // Called on the stub by name: an RPC method is no ordinary function (it has no `apply`).
       const methods = target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      // Cryptographic requests go to any of a hot key's replicas (replica-route.ts).
+      if (REPLICATED_METHODS.has(name)) return async (...args: unknown[]) => recordedBy(await callReplica(ctx.env, ctx.region, keyId, name, args), ctx.audit);
       return async (...args: unknown[]) => recordedBy(await methods[name]!(...args), ctx.audit);
     },
   });
