@@ -156,4 +156,82 @@ describe('replicas', () => {
     expect(await runDurableObjectAlarm(replica(keyId, 0))).toBe(true);
     expect(await refusalsOf(keyId, 3)).toEqual([undefined, undefined, undefined]);
   });
+
+  describe('audit', () => {
+    /** Every page of a key's verification, followed to the end. */
+    async function verifyAll(keyId: string): Promise<Record<string, any>> {
+      const chains: Record<string, any>[] = [];
+      let marker: string | undefined;
+      for (;;) {
+        const page = await ok('VerifyAuditChain', { KeyId: keyId, ...(marker && { Marker: marker }) });
+        chains.push(...page.Chains);
+        if (!page.Truncated) return { ...page, Chains: chains };
+        marker = page.NextMarker;
+      }
+    }
+
+    /** A key of three replicas, each of which served (and recorded) two requests. */
+    async function usedKey(): Promise<string> {
+      const keyId = await keyWithReplicas(3);
+      for (const index of [2, 0, 1, 1, 2, 0]) expect((await encryptOn(keyId, index)).error).toBeUndefined();
+      return keyId;
+    }
+
+    it('VerifyAuditChain verifies the chain of every replica', async () => {
+      const keyId = await usedKey();
+      const result = await verifyAll(keyId);
+      expect(result.Valid).toBe(true);
+      expect(result.Chains.map((chain: Record<string, any>) => chain.Source)).toEqual([keyId, `${keyId}#1`, `${keyId}#2`]);
+      expect(result.Chains.every((chain: Record<string, any>) => chain.Valid && chain.Records >= 2)).toBe(true);
+      expect(result.ChainsVerified).toBe(3);
+    });
+
+    for (const tampered of [0, 1, 2]) {
+      it(`a record edited in replica ${tampered}'s chain is named: the chain and its sequence`, async () => {
+        const keyId = await usedKey();
+        await runInDurableObject(replica(keyId, tampered), (_instance, state) => void state.storage.sql.exec("UPDATE audit SET outcome = 'Denied' WHERE seq = 2"));
+        const result = await verifyAll(keyId);
+        expect(result.Valid).toBe(false);
+        const source = tampered === 0 ? keyId : `${keyId}#${tampered}`;
+        expect(result.FirstInvalidRecord).toMatchObject({ Source: source, Sequence: 2 });
+        expect(result.Chains.filter((chain: Record<string, any>) => !chain.Valid).map((chain: Record<string, any>) => chain.Source)).toEqual([source]);
+      });
+    }
+
+    it('ListAuditRecords merges the replicas\' chains by time, each record once, in pages', async () => {
+      const keyId = await usedKey();
+      const whole = await ok('ListAuditRecords', { KeyId: keyId, Limit: 1000 });
+      expect(whole.Truncated).toBe(false);
+      const records = whole.Records as Record<string, any>[];
+      expect(new Set(records.map((record) => record.Source))).toEqual(new Set([keyId, `${keyId}#1`, `${keyId}#2`]));
+      const encrypts = records.filter((record) => record.Operation === 'kms:Encrypt');
+      expect(encrypts).toHaveLength(6);
+      for (let i = 1; i < records.length; i++) expect(records[i]!.Time).toBeGreaterThanOrEqual(records[i - 1]!.Time);
+      const paged: Record<string, any>[] = [];
+      let marker: string | undefined;
+      for (let pages = 0; pages < 50; pages++) {
+        const page = await ok('ListAuditRecords', { KeyId: keyId, Limit: 2, ...(marker && { Marker: marker }) });
+        paged.push(...page.Records);
+        if (!page.Truncated) break;
+        marker = page.NextMarker;
+      }
+      const identity = (record: Record<string, any>) => `${record.Source}/${record.Sequence}`;
+      // The paged walk also sees the records of its own listing requests on replica 0.
+      const pagedIds = paged.map(identity);
+      expect(new Set(pagedIds).size).toBe(pagedIds.length);
+      expect(pagedIds).toEqual(expect.arrayContaining(records.map(identity)));
+      const byOperation = await ok('ListAuditRecords', { KeyId: keyId, Operation: 'kms:Encrypt' });
+      expect(byOperation.Records.map(identity)).toEqual(encrypts.map(identity));
+    });
+
+    it('a retired replica\'s chain is still listed and verified', async () => {
+      const keyId = await usedKey();
+      await ok('TagResource', { KeyId: keyId, Tags: [{ TagKey: TAG, TagValue: '1' }] });
+      const result = await verifyAll(keyId);
+      expect(result.Valid).toBe(true);
+      expect(result.Chains.map((chain: Record<string, any>) => chain.Source)).toEqual([keyId, `${keyId}#1`, `${keyId}#2`]);
+      const listed = await ok('ListAuditRecords', { KeyId: keyId, Operation: 'kms:Encrypt' });
+      expect(listed.Records).toHaveLength(6);
+    });
+  });
 });
