@@ -18,8 +18,16 @@ function regionalName(env: Bindings, region: string, name: string): string {
 
 const keyObjectIds = new Map<string, DurableObjectId>();
 
+/**
+ * How many times this isolate addressed a Durable Object (a stub is made per
+ * call): `npm run bench -- hot-key` reads it through the bench route, to show
+ * that a cryptographic request on a replicated key touches one object.
+ */
+export const objectsAddressed = { count: 0 };
+
 /** Ids are pure functions of the name; stubs are per request, ids can be kept. */
 export function keyObject(env: Bindings, region: string, keyId: string) {
+  objectsAddressed.count++;
   const name = regionalName(env, region, keyId);
   let id = keyObjectIds.get(name);
   if (!id) {
@@ -41,6 +49,7 @@ export function keyReplica(env: Bindings, region: string, keyId: string, index: 
 }
 
 export function directory(env: Bindings, scope: ArnScope) {
+  objectsAddressed.count++;
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(regionalName(env, scope.region, scope.account)));
 }
 
@@ -50,9 +59,11 @@ export function directory(env: Bindings, scope: ArnScope) {
  * must not follow whatever else the Directory is partitioned by.
  */
 export function identityDirectory(env: Bindings, account: string) {
+  objectsAddressed.count++;
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(`identity/${account}`));
 }
 
 export function auditLog(env: Bindings, scope: ArnScope) {
+  objectsAddressed.count++;
   return env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(regionalName(env, scope.region, scope.account)));
 }

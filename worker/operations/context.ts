@@ -71,16 +71,21 @@ type KeyStub = ReturnType<typeof keyObject>;
  * so the audit middleware does not record the request a second time.
  */
 export function keyHandle(ctx: OperationContext, keyId: string): KeyStub {
-  const stub = keyObject(ctx.env, ctx.region, keyId);
-  return new Proxy(stub, {
-    get(target, name) {
+  // Made on first use: a cryptographic request may go to a replica's object instead (and the bench counts objects addressed).
+  let stub: KeyStub | undefined;
+  const keyStub = () => (stub ??= keyObject(ctx.env, ctx.region, keyId));
+  return new Proxy({} as KeyStub, {
+    get(_target, name) {
+      // Cryptographic requests go to any of a hot key's replicas (replica-route.ts).
+      if (typeof name === 'string' && REPLICATED_METHODS.has(name)) {
+        return async (...args: unknown[]) => recordedBy(await callReplica(ctx.env, ctx.region, keyId, name, args), ctx.audit);
+      }
+      const target = keyStub();
       const property = Reflect.get(target, name) as unknown;
       // `then` stays the stub's own, so that the handle is never mistaken for a promise.
       if (typeof property !== 'function' || typeof name !== 'string' || name === 'then') return property;
       // Called on the stub by name: an RPC method is no ordinary function (it has no `apply`).
       const methods = target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-      // Cryptographic requests go to any of a hot key's replicas (replica-route.ts).
-      if (REPLICATED_METHODS.has(name)) return async (...args: unknown[]) => recordedBy(await callReplica(ctx.env, ctx.region, keyId, name, args), ctx.audit);
       return async (...args: unknown[]) => recordedBy(await methods[name]!(...args), ctx.audit);
     },
   });
