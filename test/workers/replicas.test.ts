@@ -157,6 +157,20 @@ describe('replicas', () => {
     expect(await refusalsOf(keyId, 3)).toEqual([undefined, undefined, undefined]);
   });
 
+  it('replica 0 restored to an older epoch (a point-in-time recovery) still fences and updates every replica', async () => {
+    const keyId = await keyWithReplicas(3);
+    for (const description of ['one', 'two', 'three']) await ok('UpdateKeyDescription', { KeyId: keyId, Description: description });
+    await runInDurableObject(replica(keyId, 0), async (instance, state) => {
+      const stored = await state.storage.get<Record<string, unknown>>('replication');
+      await state.storage.put('replication', { ...stored, epoch: 1 });
+      await (instance as unknown as { replication: { load(): Promise<void> } }).replication.load();
+    });
+    await ok('DisableKey', { KeyId: keyId });
+    expect(await refusalsOf(keyId, 3)).toEqual(Array(3).fill('DisabledException'));
+    await ok('EnableKey', { KeyId: keyId });
+    expect(await refusalsOf(keyId, 3)).toEqual([undefined, undefined, undefined]);
+  });
+
   describe('audit', () => {
     /** Every page of a key's verification, followed to the end. */
     async function verifyAll(keyId: string): Promise<Record<string, any>> {

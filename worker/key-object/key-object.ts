@@ -323,12 +323,12 @@ export class KeyObject extends DurableObject<Bindings> {
    * Replicas (replicas.ts): replica 0 fences each replica before a change and
    * pushes it the key's state after; not for the Worker, which never calls them.
    */
-  replicaFence(epoch: number, index: number): Promise<Result<void>> {
+  replicaFence(epoch: number, index: number): Promise<Result<number>> {
     return capture(() => this.replication.fence(epoch, index));
   }
 
-  async replicaApply(snapshot: ReplicaSnapshot): Promise<Result<void>> {
-    let result: Result<void> = {};
+  async replicaApply(snapshot: ReplicaSnapshot): Promise<Result<number>> {
+    let result: Result<number> = {};
     // Alone: no request is admitted halfway through the copy.
     await this.ctx.blockConcurrencyWhile(async () => void (result = await capture(() => this.replication.apply(snapshot))));
     return result;

@@ -111,11 +111,14 @@ export class KeyReplication implements ReplicaHooks {
    * awaited, so no request that starts after the fence arrived is served;
    * it is stored too, so a replica that restarts stays fenced.
    */
-  async fence(epoch: number, index: number): Promise<void> {
+  async fence(epoch: number, index: number): Promise<number> {
     // An object that holds a record and is no replica is a key's own object: it is never fenced.
     if (index < 1 || (this.state.index === 0 && this.parts.tx.record !== undefined)) throw new KMSInternalException('Only a replica is fenced.');
+    const seen = Math.max(this.state.epoch, this.state.fencedAt);
     this.state = { ...this.state, index, fencedAt: Math.max(this.state.fencedAt, epoch) };
     await this.save();
+    // Replica 0 must issue a newer epoch than this replica has seen (after a restore of replica 0 it may not have).
+    return seen;
   }
 
   /**
@@ -124,9 +127,9 @@ export class KeyReplication implements ReplicaHooks {
    * refuses while it writes (fenced for the snapshot's epoch) and serves once
    * the epoch is stored.
    */
-  async apply(snapshot: ReplicaSnapshot): Promise<void> {
+  async apply(snapshot: ReplicaSnapshot): Promise<number> {
     if (snapshot.index < 1 || (this.state.index === 0 && this.parts.tx.record !== undefined)) throw new KMSInternalException('Only a replica takes a snapshot.');
-    if (snapshot.epoch < this.state.epoch) return;
+    if (snapshot.epoch < Math.max(this.state.epoch, this.state.fencedAt)) return Math.max(this.state.epoch, this.state.fencedAt);
     this.state = { ...this.state, index: snapshot.index, fencedAt: Math.max(this.state.fencedAt, snapshot.epoch) };
     await this.save();
     const { tx, versions, grants } = this.parts;
@@ -136,6 +139,7 @@ export class KeyReplication implements ReplicaHooks {
     await tx.adopt(snapshot.record);
     this.state = { ...this.state, epoch: snapshot.epoch, serving: snapshot.serving, retired: snapshot.retired };
     await this.save();
+    return snapshot.epoch;
   }
 
   /**
@@ -146,14 +150,7 @@ export class KeyReplication implements ReplicaHooks {
   async around<T>(fn: () => Promise<T>): Promise<T> {
     if (this.isReplica) throw new KMSInternalException('A replica takes no changes: they go to replica 0, the key\'s own object.');
     const fenced = range(1, this.state.reach);
-    if (fenced.length > 0) {
-      await this.issueEpoch();
-      const unreachable = await this.send(fenced, (stub, index) => stub.replicaFence(this.state.epoch, index));
-      if (unreachable !== undefined) {
-        await this.parts.tx.armAlarm();
-        throw new KMSInternalException(`Replica ${unreachable} of the key could not be reached, so the change was not made; retry the request.`);
-      }
-    }
+    if (fenced.length > 0) await this.fenceAll(fenced);
     let value: T | undefined;
     let failure: { error: unknown } | undefined;
     try {
@@ -173,6 +170,28 @@ export class KeyReplication implements ReplicaHooks {
     return value as T;
   }
 
+  /**
+   * Step 1 from replica 0. A replica that has seen this epoch or a newer one
+   * (replica 0 restored from a backup holds an older epoch than its replicas)
+   * would not stop serving for it: replica 0 then issues an epoch past every
+   * one seen and fences again, so the fence always reaches.
+   */
+  private async fenceAll(fenced: number[]): Promise<void> {
+    for (let round = 0; round < 2; round++) {
+      await this.issueEpoch();
+      const epoch = this.state.epoch;
+      const { failed, values } = await this.send(fenced, (stub, index) => stub.replicaFence(epoch, index));
+      if (failed !== undefined) {
+        await this.parts.tx.armAlarm();
+        throw new KMSInternalException(`Replica ${failed} of the key could not be reached, so the change was not made; retry the request.`);
+      }
+      const seen = Math.max(...values);
+      if (seen < epoch) return;
+      this.state = { ...this.state, epoch: seen };
+    }
+    throw new KMSInternalException('The key\'s replicas could not be fenced, so the change was not made; retry the request.');
+  }
+
   /** Step 3 from replica 0: true once every replica holds the key's current state. */
   private async push(needsEpoch: boolean): Promise<boolean> {
     const record = this.parts.tx.record;
@@ -187,10 +206,17 @@ export class KeyReplication implements ReplicaHooks {
     const sealed = await this.parts.versions.sealedCopy();
     const grants = this.parts.grants.all();
     const epoch = this.state.epoch;
-    const unreachable = await this.send(range(1, reach), (stub, index) =>
+    const { failed, values } = await this.send(range(1, reach), (stub, index) =>
       stub.replicaApply({ epoch, index, serving: wanted, retired: index >= wanted, record, sealed, grants }),
     );
-    if (unreachable !== undefined) return false;
+    if (failed !== undefined) return false;
+    // A replica ahead of this epoch (one replica 0 never fenced since a restore) kept what it had: the next push goes past it.
+    const ahead = Math.max(...values);
+    if (ahead > epoch) {
+      this.state = { ...this.state, epoch: ahead };
+      await this.save();
+      return false;
+    }
     this.state = { ...this.state, reach: wanted, serving: wanted, pending: false };
     await this.save();
     return true;
@@ -201,12 +227,13 @@ export class KeyReplication implements ReplicaHooks {
     await this.save();
   }
 
-  /** Calls every replica at once; the first that failed or refused, if any. */
-  private async send(indices: number[], call: (stub: ReturnType<typeof keyReplica>, index: number) => Promise<Result<void>>): Promise<number | undefined> {
+  /** Calls every replica at once: the first that failed or refused, if any, and what each answered. */
+  private async send(indices: number[], call: (stub: ReturnType<typeof keyReplica>, index: number) => Promise<Result<number>>): Promise<{ failed?: number; values: number[] }> {
     const record = this.parts.tx.record!;
     const outcomes = await Promise.allSettled(indices.map((index) => call(keyReplica(this.parts.env, record.region, record.keyId, index), index)));
     const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected' || outcome.value.error !== undefined);
-    return failed === -1 ? undefined : indices[failed];
+    if (failed !== -1) return { failed: indices[failed]!, values: [] };
+    return { values: outcomes.map((outcome) => (outcome as PromiseFulfilledResult<Result<number>>).value.value ?? 0) };
   }
 
   private save(): Promise<void> {
