@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Caller } from '../../worker/auth/caller';
 import type { Result } from '../../worker/result';
 import { parseCiphertextBlob } from '../../worker/wire/ciphertext-blob';
+import { encodeMarker } from '../../worker/wire/pagination';
 import { createKey, kms, ok, refused, utf8 } from './helpers';
 
 /**
@@ -236,6 +237,14 @@ describe('replicas', () => {
       expect(pagedIds).toEqual(expect.arrayContaining(records.map(identity)));
       const byOperation = await ok('ListAuditRecords', { KeyId: keyId, Operation: 'kms:Encrypt' });
       expect(byOperation.Records.map(identity)).toEqual(encrypts.map(identity));
+    });
+
+    it('refuses a listing marker naming more chains than the key has (reading them would create objects)', async () => {
+      const keyId = await keyWithReplicas(2);
+      const forged = encodeMarker(JSON.stringify({ s: 0, r: Array(15).fill(0) }));
+      await refused('ListAuditRecords', { KeyId: keyId, Marker: forged }, 'InvalidMarkerException');
+      const fitting = encodeMarker(JSON.stringify({ s: 0, r: [0] }));
+      expect((await ok('ListAuditRecords', { KeyId: keyId, Marker: fitting })).Records.length).toBeGreaterThan(0);
     });
 
     it('a retired replica\'s chain is still listed and verified', async () => {

@@ -47,7 +47,9 @@ export async function listKeyTrail(ctx: OperationContext, access: KeyAccess, fil
   const places = parseCursors(marker);
   // Replica 0 first: it authorizes the caller and records the request.
   const first = unwrap(await key.listAudit(caller, filter, places[0] ?? 0, limit, AUDIT_PAGE_SCAN));
-  const chains = Math.max(await key.auditChains(), places.length);
+  const chains = await key.auditChains();
+  // A marker naming more chains than the key has is not one this service issued; reading them would create empty objects.
+  if (places.length > chains) throw invalidMarker();
   const account = caller.keyAccount ?? ctx.principal.account;
   const others = await Promise.all(
     Array.from({ length: chains - 1 }, (_, offset) =>
@@ -117,8 +119,8 @@ export async function verifyKeyTrail(ctx: OperationContext, access: KeyAccess, s
   let index = chainIndex(keyId, state.source);
   if (index > 0) unwrap(await key.admitAction(caller, 'kms:VerifyAuditChain', 'anyState'));
   const account = caller.keyAccount ?? ctx.principal.account;
-  const chainCount = index === 0 ? undefined : await key.auditChains();
-  let chains = chainCount;
+  let chains = index === 0 ? undefined : await key.auditChains();
+  if (chains !== undefined && index >= chains) throw invalidMarker();
   let budget = AUDIT_PAGE_VERIFY;
   const finished: ChainVerification[] = [];
   const snapshot = (): VerificationState => ({
