@@ -1,4 +1,5 @@
 import type { Bindings } from './env';
+import { KMSInternalException } from './errors';
 import { placementOf } from './placement';
 import type { ArnScope } from './wire/key-reference';
 
@@ -23,8 +24,18 @@ function regionalName(env: Bindings, region: string, name: string): string {
  */
 function regionalObject<T extends Rpc.DurableObjectBranded | undefined>(env: Bindings, namespace: DurableObjectNamespace<T>, region: string, name: string, id?: DurableObjectId) {
   const { locationHint, jurisdiction } = placementOf(env, region);
-  const space = jurisdiction ? namespace.jurisdiction(jurisdiction) : namespace;
+  const space = inJurisdiction(namespace, jurisdiction);
   return space.get(id ?? space.idFromName(name), locationHint ? { locationHint } : {});
+}
+
+/** The namespace's part in the jurisdiction; a runtime without jurisdictions (workerd) is the operator's configuration error. */
+function inJurisdiction<T extends Rpc.DurableObjectBranded | undefined>(namespace: DurableObjectNamespace<T>, jurisdiction: DurableObjectJurisdiction | undefined) {
+  if (!jurisdiction) return namespace;
+  try {
+    return namespace.jurisdiction(jurisdiction);
+  } catch (error) {
+    throw new KMSInternalException(`KMS_EU_JURISDICTION is set, but this runtime has no ${jurisdiction} jurisdiction (${(error as Error).message}).`);
+  }
 }
 
 const keyObjectIds = new Map<string, DurableObjectId>();
@@ -44,7 +55,7 @@ export function keyObject(env: Bindings, region: string, keyId: string) {
   const cacheKey = `${jurisdiction ?? ''}|${name}`;
   let id = keyObjectIds.get(cacheKey);
   if (!id) {
-    id = (jurisdiction ? env.KEY_OBJECT.jurisdiction(jurisdiction) : env.KEY_OBJECT).idFromName(name);
+    id = inJurisdiction(env.KEY_OBJECT, jurisdiction).idFromName(name);
     if (keyObjectIds.size >= 10_000) keyObjectIds.delete(keyObjectIds.keys().next().value!);
     keyObjectIds.set(cacheKey, id);
   }

@@ -1,5 +1,6 @@
 import {
   AwsKmsMrkAwareSymmetricKeyringNode,
+  buildAwsKmsMrkAwareDiscoveryMultiKeyringNode,
   buildAwsKmsMrkAwareStrictMultiKeyringNode,
   buildClient,
   CommitmentPolicy,
@@ -74,6 +75,14 @@ describe('a multi-Region key through the AWS SDK for JavaScript', () => {
     // The single keyring, given one client, of region B.
     const single = new AwsKmsMrkAwareSymmetricKeyringNode({ client: esdkClientIn(B), keyId: arnIn(B) });
     expect(new Uint8Array((await official.decrypt(single, result)).plaintext)).toEqual(plaintext);
+
+    // The discovery keyring of region B, limited to this account: it asks B for the key the message names.
+    const discovery = buildAwsKmsMrkAwareDiscoveryMultiKeyringNode({
+      regions: [B],
+      clientProvider: esdkClientIn,
+      discoveryFilter: { accountIDs: [keys.admin.account], partition: 'aws' },
+    });
+    expect(new Uint8Array((await official.decrypt(discovery, result)).plaintext)).toEqual(plaintext);
 
     // A keyring that is not MRK-aware does not take the replica's ARN for the primary's.
     const plain = new KmsKeyringNode({ keyIds: [arnIn(B)], clientProvider: esdkClientIn });

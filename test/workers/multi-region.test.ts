@@ -325,6 +325,8 @@ describe('placement', () => {
       'key get {"locationHint":"apac"}',
       'key get {"locationHint":"enam"}',
     ]);
+    // Where the runtime has no jurisdictions (workerd), the setting is the operator's error, named as such.
+    expect(() => keyObject({ ...real, KMS_EU_JURISDICTION: '1' }, 'eu-west-3', keyId)).toThrow(/KMS_EU_JURISDICTION is set, but this runtime has no eu jurisdiction/);
     // The default region's object is the one its name always gave, hint or not: its stored keys stay.
     const single = (await okIn(A, 'CreateKey', {})).KeyMetadata.KeyId as string;
     expect(keyObject(env as unknown as Bindings, A, single).id.toString()).toBe(env.KEY_OBJECT.idFromName(single).toString());
