@@ -13,6 +13,10 @@ export interface Result<T> {
   audited?: boolean;
   /** With `audited`: the record's place in the key's chain, for the answer's receipt. */
   receipt?: AuditReceipt;
+  /** Set by a key replica that is behind its key's latest change and refused unaudited: the Worker asks replica 0 instead (replicas.ts). */
+  replicaBehind?: boolean;
+  /** Set when more than one replica serves the key: how many the Worker may route its cryptographic requests to. */
+  replicas?: number;
 }
 
 export async function capture<T>(fn: () => T | Promise<T>): Promise<Result<T>> {

@@ -40,8 +40,16 @@ function inJurisdiction<T extends Rpc.DurableObjectBranded | undefined>(namespac
 
 const keyObjectIds = new Map<string, DurableObjectId>();
 
+/**
+ * How many times this isolate addressed a Durable Object (a stub is made per
+ * call): `npm run bench -- hot-key` reads it through the bench route, to show
+ * that a cryptographic request on a replicated key touches one object.
+ */
+export const objectsAddressed = { count: 0 };
+
 /** Ids are pure functions of the name (and jurisdiction); stubs are per request, ids can be kept. */
 export function keyObject(env: Bindings, region: string, keyId: string) {
+  objectsAddressed.count++;
   const name = regionalName(env, region, keyId);
   const { jurisdiction } = placementOf(env, region);
   const cacheKey = `${jurisdiction ?? ''}|${name}`;
@@ -54,7 +62,18 @@ export function keyObject(env: Bindings, region: string, keyId: string) {
   return regionalObject(env, env.KEY_OBJECT, region, name, id);
 }
 
+/**
+ * Replica `index` of a key (docs/replicas.md): replica 0 is the key's own
+ * object above, whose name never changes (a key's state lives there);
+ * replicas 1..15 are named from the key id and their index. A key id has no
+ * `#`, so no replica's name is another key's.
+ */
+export function keyReplica(env: Bindings, region: string, keyId: string, index: number) {
+  return index === 0 ? keyObject(env, region, keyId) : keyObject(env, region, `${keyId}#${index}`);
+}
+
 export function directory(env: Bindings, scope: ArnScope) {
+  objectsAddressed.count++;
   return regionalObject(env, env.DIRECTORY, scope.region, regionalName(env, scope.region, scope.account));
 }
 
@@ -64,9 +83,11 @@ export function directory(env: Bindings, scope: ArnScope) {
  * must not follow whatever else the Directory is partitioned by.
  */
 export function identityDirectory(env: Bindings, account: string) {
+  objectsAddressed.count++;
   return env.DIRECTORY.get(env.DIRECTORY.idFromName(`identity/${account}`));
 }
 
 export function auditLog(env: Bindings, scope: ArnScope) {
+  objectsAddressed.count++;
   return regionalObject(env, env.AUDIT_LOG, scope.region, regionalName(env, scope.region, scope.account));
 }

@@ -3,6 +3,7 @@ import type { AppEnv } from '../app-env';
 import { UnknownOperationException } from '../errors';
 import { encryptBlob, importDerivationKey } from '../crypto/symmetric';
 import { bearerSignIn } from '../middleware/sign-in';
+import { objectsAddressed } from '../stubs';
 import { readJsonObject, toJson } from '../wire/json';
 
 /**
@@ -31,3 +32,6 @@ bench.post('/bare-wrap', whenEnabled, bearerSignIn, async (c) => {
   const blob = await encryptBlob(await wrappingKey, '00000000-0000-4000-8000-000000000000', 1, plaintext, context);
   return c.body(toJson({ CiphertextBlob: blob, Plaintext: plaintext }), 200, { 'content-type': 'application/json' });
 });
+
+/** How many Durable Object calls this isolate has made (stubs.ts): the hot-key bench's objects per request. */
+bench.post('/objects-addressed', whenEnabled, bearerSignIn, (c) => c.json({ count: objectsAddressed.count }));

@@ -69,6 +69,17 @@ export class GrantStore {
     this.sql.exec('DELETE FROM grants');
   }
 
+  /** Every grant, oldest first (the order `naming` reads them in): what replica 0 copies to its replicas. */
+  all(): Grant[] {
+    return this.sql.exec<Row>('SELECT body FROM grants ORDER BY rowid').toArray().map(parse);
+  }
+
+  /** A replica's grants become replica 0's, in one synchronous step (no request sees half of them). */
+  replaceAll(grants: readonly Grant[]): void {
+    this.deleteAll();
+    for (const grant of grants) this.put(grant);
+  }
+
   /** Grants that may name the principal, oldest first. Lazy: read only if a policy left the decision to grants. */
   *naming(principal: Principal): Generator<Grant> {
     const arns = JSON.stringify(granteeArnsOf(principal));

@@ -30,6 +30,7 @@ import type { CreateKeyRequest } from './lifecycle';
 import { checkMac, mac, publicKey, sign, verify } from './signing';
 import { applyTags, removeTags, tagPage } from './tags';
 import { KeyGrants } from './key-grants';
+import { KeyReplication, type ReplicaSnapshot } from './replicas';
 import { KeySchedule } from './schedule';
 import { KeyTransactions } from './transaction';
 import { KeyVersions, type Rotation } from './versions';
@@ -54,6 +55,7 @@ export class KeyObject extends DurableObject<Bindings> {
   private readonly lastUsage: LastUsage;
   private readonly schedule: KeySchedule;
   private readonly keyGrants: KeyGrants;
+  private readonly replication: KeyReplication;
   private readonly multiRegion: MultiRegionMember;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -65,12 +67,18 @@ export class KeyObject extends DurableObject<Bindings> {
     this.keyGrants = new KeyGrants(env, this.tx, this.grants);
     this.multiRegion = new MultiRegionMember({ env, tx: this.tx, versions: this.versions, lastUsage: this.lastUsage });
     this.schedule = new KeySchedule({ env, tx: this.tx, versions: this.versions, grants: this.grants, lastUsage: this.lastUsage, multiRegion: this.multiRegion });
+    this.replication = new KeyReplication({ ctx, env, tx: this.tx, versions: this.versions, grants: this.grants });
+    this.tx.replication = this.replication;
     void ctx.blockConcurrencyWhile(async () => {
       await this.tx.load();
+      await this.replication.load();
       await this.lastUsage.load();
       await this.grants.moveLegacyGrants(ctx.storage);
+      // A replica's versions are replica 0's copies: replica 0 re-seals them, and pushes them again.
+      if (this.replication.isReplica) return;
       // After a root rotation every key starts its re-seal the first time its object starts.
       await this.schedule.checkReseal();
+      if (this.replication.pushPending) await this.tx.armAlarm();
     });
   }
 
@@ -377,8 +385,30 @@ export class KeyObject extends DurableObject<Bindings> {
     return this.tx.mutate(() => this.versions.retire(root));
   }
 
-  /** Automatic rotation, the end of a deletion window, and the re-seal after a root rotation: all on the one alarm (schedule.ts). */
+  /**
+   * Replicas (replicas.ts): replica 0 fences each replica before a change and
+   * pushes it the key's state after; not for the Worker, which never calls them.
+   */
+  replicaFence(epoch: number, index: number): Promise<Result<number>> {
+    return capture(() => this.replication.fence(epoch, index));
+  }
+
+  async replicaApply(snapshot: ReplicaSnapshot): Promise<Result<number>> {
+    let result: Result<number> = {};
+    // Alone: no request is admitted halfway through the copy.
+    await this.ctx.blockConcurrencyWhile(async () => void (result = await capture(() => this.replication.apply(snapshot))));
+    return result;
+  }
+
+  /** How many objects have audit chains of this key (ListAuditRecords and VerifyAuditChain read them all); asked of replica 0 only. */
+  auditChains(): number {
+    return this.replication.chains;
+  }
+
+  /** Automatic rotation, the end of a deletion window, the re-seal after a root rotation and a replica push to retry: all on the one alarm (schedule.ts). */
   override alarm(): Promise<void> {
+    // Replica 0 runs the key's schedule; a replica's copy of it is only a copy.
+    if (this.replication.isReplica) return Promise.resolve();
     return this.schedule.alarm();
   }
 }

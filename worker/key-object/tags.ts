@@ -1,6 +1,7 @@
 import { TagException } from '../errors';
 import { paginate, type Page } from '../wire/pagination';
 import type { Tag } from './key-record';
+import { requireReplicaTag } from './replica-count';
 
 const MAX_TAGS = 50;
 
@@ -14,7 +15,9 @@ export function applyTags(existing: Tag[], tags: Tag[]): Tag[] {
     merged.set(key, value);
   }
   if (merged.size > MAX_TAGS) throw new TagException(`A key has at most ${MAX_TAGS} tags.`);
-  return [...merged].map(([key, value]) => ({ key, value }));
+  const applied = [...merged].map(([key, value]) => ({ key, value }));
+  requireReplicaTag(applied);
+  return applied;
 }
 
 export function removeTags(existing: Tag[], tagKeys: string[]): Tag[] {

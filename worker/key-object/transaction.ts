@@ -1,8 +1,8 @@
 import type { Caller } from '../auth/caller';
 import { AuditChain } from '../audit/chain';
 import { auditEntry } from '../audit/entry';
-import { NotFoundException } from '../errors';
 import type { RequestFacts } from '../policy/request-keys';
+import { NotFoundException, serializeError } from '../errors';
 import { capture, type Result } from '../result';
 import { authorize } from './authorize';
 import type { GrantStore } from './grant-store';
@@ -12,6 +12,26 @@ import { requireState, type StateRequirement } from './key-state';
 import { rotatesItself } from './multi-region';
 
 const RECORD = 'key';
+
+/**
+ * What a key's replicas (replicas.ts) need of its transactions: a replica
+ * that is behind its key's latest change refuses before anything is decided
+ * or audited (the Worker asks replica 0 instead); every state change on
+ * replica 0 is wrapped so that it reaches every replica before it is
+ * acknowledged; and answers say how many replicas the Worker may route to.
+ */
+export interface ReplicaHooks {
+  /** The refusal of a replica that must not serve now, or undefined. */
+  refusal(): Error | undefined;
+  /** Runs one state change of replica 0 and brings every replica in step with it; throws if it could not. */
+  around<T>(fn: () => Promise<T>): Promise<T>;
+  /** How many replicas serve the key (1: the Worker routes only to replica 0). */
+  readonly serving: number;
+  /** The name of this object's audit chain: the key id on replica 0, `<key id>#<index>` on a replica. */
+  chainSource(keyId: string): string;
+  /** Replica 0 has a push to retry on its alarm. */
+  readonly pushPending: boolean;
+}
 
 /** What the audit record of a request says besides its outcome. */
 export interface AuditContext {
@@ -45,6 +65,8 @@ function inNamedAccount(record: KeyRecord, caller: Caller): boolean {
 export class KeyTransactions {
   private current: KeyRecord | undefined;
   private chain: AuditChain | undefined;
+  /** Set by the key object; absent in tests that drive transactions alone. */
+  replication: ReplicaHooks | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -62,7 +84,11 @@ export class KeyTransactions {
 
   /** Runs a read-only operation; crypto operations may interleave freely. */
   async read<T>(audit: AuditContext, requirement: StateRequirement, fn: (record: KeyRecord) => T | Promise<T>): Promise<Result<T>> {
+    const refusal = this.replication?.refusal();
+    if (refusal) return { error: serializeError(refusal), replicaBehind: true };
     const result = await capture(() => fn(this.admit(audit.caller, audit.action, requirement, audit.facts)));
+    const serving = this.replication?.serving ?? 1;
+    if (serving > 1) result.replicas = serving;
     return this.recordAudit(result, audit);
   }
 
@@ -85,7 +111,8 @@ export class KeyTransactions {
   async mutate<T>(fn: () => Promise<T>, audit?: AuditContext): Promise<Result<T>> {
     let result: Result<T> | undefined;
     await this.ctx.blockConcurrencyWhile(async () => {
-      result = await capture(fn);
+      const replication = this.replication;
+      result = await capture(replication ? () => replication.around(fn) : fn);
       if (audit) this.recordAudit(result, audit);
     });
     return result!;
@@ -129,6 +156,12 @@ export class KeyTransactions {
     await this.armAlarm();
   }
 
+  /** A replica takes replica 0's record as it is: stored and in force, with no alarm of its own (replica 0 runs the key's schedule). */
+  async adopt(record: KeyRecord): Promise<void> {
+    await this.ctx.storage.put(RECORD, record);
+    this.current = record;
+  }
+
   /** A Durable Object has one alarm: it is set for the earliest of what the key has due. */
   async armAlarm(): Promise<void> {
     const record = this.current;
@@ -138,6 +171,8 @@ export class KeyTransactions {
       record.state === 'Enabled' && record.rotation.enabled && rotatesItself(record) ? record.rotation.nextRotation : undefined,
       // A moment ahead: an alarm set for the very time of the alarm now running is dropped when it ends.
       this.resealPending && record.state !== 'Deleted' ? Date.now() + 1 : undefined,
+      // A push to the key's replicas that failed is retried a second later (replicas.ts).
+      this.replication?.pushPending ? Date.now() + 1000 : undefined,
     ].filter((time): time is number => time !== undefined);
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
     else await this.ctx.storage.deleteAlarm();
@@ -145,7 +180,7 @@ export class KeyTransactions {
 
   /** The key's audit chain, for its own pages and verification. */
   trail(record: KeyRecord): AuditChain {
-    this.chain ??= new AuditChain(this.ctx.storage.sql, record.keyId);
+    this.chain ??= new AuditChain(this.ctx.storage.sql, this.replication?.chainSource(record.keyId) ?? record.keyId);
     return this.chain;
   }
 

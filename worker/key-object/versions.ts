@@ -25,6 +25,12 @@ interface UnsealedVersion {
   directAesKey?: Promise<CryptoKey>;
 }
 
+/** Every sealed version of a key and the roots it retired: what replica 0 copies to its replicas, never unsealed on the way. */
+export interface SealedCopy {
+  versions: VersionRecord[];
+  retiredRoots: number[];
+}
+
 /** One rotation in the key's history, as ListKeyRotations reports it. */
 export interface Rotation {
   version: number;
@@ -99,6 +105,28 @@ export class KeyVersions {
       await this.storage.delete(versions.slice(start, start + 128));
     }
     for (const pending of this.unsealed.takeAll()) void pending.then((material) => material.secret.fill(0), () => {});
+  }
+
+  /** The sealed versions as stored, for the key's replicas (replicas.ts). */
+  async sealedCopy(): Promise<SealedCopy> {
+    return { versions: [...(await this.storage.list<VersionRecord>({ prefix: PREFIX })).values()], retiredRoots: await this.retiredRoots() };
+  }
+
+  /**
+   * A replica takes replica 0's versions as they are: the seal binds key id
+   * and version, not the object, so the same sealed bytes open here. Versions
+   * replica 0 no longer has (a deleted key) go, with their cached material.
+   */
+  async replaceWith(copy: SealedCopy): Promise<void> {
+    const wanted = new Map(copy.versions.map((entry) => [versionKey(entry.version), entry]));
+    const stale = [...(await this.storage.list({ prefix: PREFIX })).keys()].filter((name) => !wanted.has(name));
+    const entries = [...wanted];
+    // The storage API writes and deletes at most 128 keys per call.
+    for (let start = 0; start < entries.length; start += 128) await this.storage.put(Object.fromEntries(entries.slice(start, start + 128)));
+    for (let start = 0; start < stale.length; start += 128) await this.storage.delete(stale.slice(start, start + 128));
+    if (copy.retiredRoots.length > 0) await this.storage.put(RETIRED_ROOTS, copy.retiredRoots);
+    else await this.storage.delete(RETIRED_ROOTS);
+    if (stale.length > 0) for (const pending of this.unsealed.takeAll()) void pending.then((material) => material.secret.fill(0), () => {});
   }
 
   /** How many of this key's versions each root seals (root id -> versions); a malformed seal counts under 0. */

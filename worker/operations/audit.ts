@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { listAccountTrail, verifyAccountTrail, type SourcedRecord, type TrailCursor, type VerificationState } from '../audit/account-trail';
+import { listAccountTrail, verifyAccountTrail, type SourcedRecord, type TrailCursor } from '../audit/account-trail';
 import type { ChainVerification } from '../audit/chain';
 import { toWireRecord } from '../../sdk/audit/record-wire';
-import { AUDIT_PAGE_SCAN, AUDIT_PAGE_VERIFY } from '../audit/page-budget';
 import { decodeVerificationMarker, encodeVerificationMarker, verificationScope } from '../audit/verification-marker';
 import { rootKeys } from '../crypto/root-keys';
 import { InvalidMarkerException } from '../errors';
-import { unwrap } from '../result';
 import { decodeMarker, encodeMarker } from '../wire/pagination';
 import { requireIdentityAllows } from './account-access';
 import { callerScope, resolveKey, type OperationContext } from './context';
+import { listKeyTrail, verifyKeyTrail } from './replica-audit';
 import { defineOperation } from './operation';
 import { keyIdField, marker } from './schema';
 
@@ -68,23 +67,17 @@ export const ListAuditRecords = defineOperation({
       ...(input.Operation !== undefined && { operation: input.Operation }),
       ...(input.Outcome !== undefined && { outcome: input.Outcome }),
     };
-    const accountWide = input.KeyId === undefined;
-    const cursor = parseCursor(input.Marker, accountWide);
-    let page: { records: SourcedRecord[]; next?: TrailCursor };
     if (input.KeyId !== undefined) {
-      const { keyId, key, caller } = await resolveKey(ctx, input.KeyId, { aliases: false });
-      const found = unwrap(await key.listAudit(caller, filter, cursor?.afterSequence ?? 0, limit, AUDIT_PAGE_SCAN));
-      page = {
-        records: found.records.map((record) => ({ ...record, source: keyId })),
-        ...(found.resumeAfter !== undefined && { next: { source: keyId, afterSequence: found.resumeAfter } }),
-      };
-    } else {
-      requireIdentityAllows(ctx, 'kms:ListAuditRecords');
-      page = await listAccountTrail(ctx.env, callerScope(ctx), filter, cursor, limit);
+      // Every replica's chain, merged by time (replica-audit.ts); one chain for a key that never had replicas.
+      const page = await listKeyTrail(ctx, await resolveKey(ctx, input.KeyId, { aliases: false }), filter, input.Marker, limit);
+      return { Records: page.records.map(wireRecord), ...(page.next ? { NextMarker: page.next, Truncated: true } : { Truncated: false }) };
     }
+    const cursor = parseCursor(input.Marker, true);
+    requireIdentityAllows(ctx, 'kms:ListAuditRecords');
+    const page: { records: SourcedRecord[]; next?: TrailCursor } = await listAccountTrail(ctx.env, callerScope(ctx), filter, cursor, limit);
     return {
       Records: page.records.map(wireRecord),
-      ...(page.next ? { NextMarker: cursorMarker(page.next, accountWide), Truncated: true } : { Truncated: false }),
+      ...(page.next ? { NextMarker: cursorMarker(page.next, true), Truncated: true } : { Truncated: false }),
     };
   },
 });
@@ -104,27 +97,12 @@ function wireVerification(chain: ChainVerification) {
   };
 }
 
-/** One key's chain, a page of it: the same state and answer as the account's walk, over one chain. */
+/** One key's chains (one per replica it ever had), a page of them: the same state and answer as the account's walk. */
 async function verifyKeyChain(ctx: OperationContext, reference: string, marker: string | undefined) {
-  const { keyId, key, caller } = await resolveKey(ctx, reference, { aliases: false });
-  const scope = markerScope(ctx, caller.keyAccount ?? ctx.principal.account, keyId);
-  const state = (await decodeVerificationMarker(rootKeys(ctx.env), scope, marker)) ?? { source: keyId, chainRecords: 0, chainsVerified: 0, recordsVerified: 0 };
-  const page = unwrap(await key.verifyAudit(caller, state.progress, AUDIT_PAGE_VERIFY));
-  const chainRecords = state.chainRecords + page.verified;
-  const recordsVerified = state.recordsVerified + page.verified;
-  if (page.next) {
-    return { chains: [], state: { ...state, progress: page.next, chainRecords, recordsVerified }, done: false, scope };
-  }
-  const chain: ChainVerification = { source: keyId, records: chainRecords, valid: !page.firstInvalid, ...(page.firstInvalid && { firstInvalid: page.firstInvalid }) };
-  const { progress: _done, ...rest } = state;
-  const finished: VerificationState = {
-    ...rest,
-    chainRecords: 0,
-    chainsVerified: 1,
-    recordsVerified,
-    ...(page.firstInvalid && { firstInvalid: { source: keyId, ...page.firstInvalid } }),
-  };
-  return { chains: [chain], state: finished, done: true, scope };
+  const access = await resolveKey(ctx, reference, { aliases: false });
+  const scope = markerScope(ctx, access.caller.keyAccount ?? ctx.principal.account, access.keyId);
+  const state = (await decodeVerificationMarker(rootKeys(ctx.env), scope, marker)) ?? { source: access.keyId, chainRecords: 0, chainsVerified: 0, recordsVerified: 0 };
+  return { ...(await verifyKeyTrail(ctx, access, state)), scope };
 }
 
 async function verifyAccount(ctx: OperationContext, marker: string | undefined) {

@@ -7,6 +7,7 @@ import { recordedBy, unwrap } from '../result';
 import { directory, keyObject } from '../stubs';
 import { aliasArn, parseKeyReference, type ArnScope } from '../wire/key-reference';
 import { requireCreatedKey } from './known-keys';
+import { callReplica, REPLICATED_METHODS } from './replica-route';
 
 /** What every operation receives besides its input: who asks, and the Worker's bindings. */
 export interface OperationContext {
@@ -70,9 +71,16 @@ type KeyStub = ReturnType<typeof keyObject>;
  * so the audit middleware does not record the request a second time.
  */
 export function keyHandle(ctx: OperationContext, keyId: string): KeyStub {
-  const stub = keyObject(ctx.env, ctx.region, keyId);
-  return new Proxy(stub, {
-    get(target, name) {
+  // Made on first use: a cryptographic request may go to a replica's object instead (and the bench counts objects addressed).
+  let stub: KeyStub | undefined;
+  const keyStub = () => (stub ??= keyObject(ctx.env, ctx.region, keyId));
+  return new Proxy({} as KeyStub, {
+    get(_target, name) {
+      // Cryptographic requests go to any of a hot key's replicas (replica-route.ts).
+      if (typeof name === 'string' && REPLICATED_METHODS.has(name)) {
+        return async (...args: unknown[]) => recordedBy(await callReplica(ctx.env, ctx.region, keyId, name, args), ctx.audit);
+      }
+      const target = keyStub();
       const property = Reflect.get(target, name) as unknown;
       // `then` stays the stub's own, so that the handle is never mistaken for a promise.
       if (typeof property !== 'function' || typeof name !== 'string' || name === 'then') return property;
