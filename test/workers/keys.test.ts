@@ -50,7 +50,7 @@ describe('CreateKey and DescribeKey', () => {
 
   it('refuses unknown specs, other origins and multi-Region keys', async () => {
     await refused('CreateKey', { KeySpec: 'AES_512' }, 'ValidationException');
-    await refused('CreateKey', { Origin: 'EXTERNAL' }, 'UnsupportedOperationException');
+    await refused('CreateKey', { Origin: 'AWS_CLOUDHSM' }, 'UnsupportedOperationException');
     await refused('CreateKey', { MultiRegion: true }, 'UnsupportedOperationException');
   });
 

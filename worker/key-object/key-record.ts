@@ -2,7 +2,7 @@ import type { KeySpec, KeyUsage } from '../crypto/key-specs';
 import { keyArn } from '../wire/key-reference';
 
 /** What a key's Durable Object keeps about its key (never the material itself). */
-export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'Deleted';
+export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Deleted';
 
 export interface Tag {
   key: string;
@@ -30,6 +30,12 @@ export interface KeyRecord {
   tags: Tag[];
   /** The key policy as the caller gave it (absent: the default policy of `account`). */
   policy?: string;
+  /** `EXTERNAL`: the key's material is imported (imports.ts); absent for material the key generated itself. */
+  origin?: 'EXTERNAL';
+  /** The last import of an EXTERNAL key's material (absent until the first one). */
+  imported?: ImportedMaterial;
+  /** The end of the earliest import token still stored (imports.ts): the alarm deletes expired tokens' wrapping keys. */
+  importTokensExpireAt?: number;
   currentVersion: number;
   rotation: {
     enabled: boolean;
@@ -42,6 +48,23 @@ export interface KeyRecord {
      */
     onDemandStartedAt?: number;
   };
+}
+
+export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+
+/** What an EXTERNAL key keeps about its imported material besides the sealed version itself. */
+export interface ImportedMaterial {
+  expirationModel: ExpirationModel;
+  /** When the alarm deletes the material (KEY_MATERIAL_EXPIRES only). */
+  validTo?: number;
+  /** Whether the material is in the key now (false once deleted or expired, until it is imported again). */
+  present: boolean;
+  /**
+   * A keyed digest that recognizes the material (imported-material.ts): a
+   * re-import must carry the same material, which the key no longer holds
+   * once it is deleted. Says nothing about the material without it.
+   */
+  check: string;
 }
 
 /** One version of the key material, sealed; `publicKey` is the SPKI of an asymmetric key. */

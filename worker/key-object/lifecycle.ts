@@ -5,6 +5,7 @@ import { checkLockout } from './authorize';
 import type { KeyRecord, Tag } from './key-record';
 import { requireSymmetric } from './key-usage';
 import { applyTags } from './tags';
+import { holdsMaterial, requireGeneratedMaterial } from './import-state';
 
 /**
  * The changes of a key's life, on a copy of its record that transaction.ts
@@ -23,6 +24,8 @@ export interface CreateKeyRequest {
   tags: Tag[];
   policy?: string;
   bypassPolicyLockoutSafetyCheck?: boolean;
+  /** The caller brings the material (ImportKeyMaterial); the key starts in PendingImport. */
+  origin?: 'EXTERNAL';
 }
 
 /** A new key's record: enabled, version 1, no rotation; the lockout check guards a policy given at creation. */
@@ -35,7 +38,8 @@ export function newRecord(caller: Caller, request: CreateKeyRequest): KeyRecord 
     description: request.description,
     keySpec: request.keySpec,
     keyUsage: request.keyUsage,
-    state: 'Enabled',
+    state: request.origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled',
+    ...(request.origin && { origin: request.origin }),
     tags: applyTags([], request.tags),
     ...(request.policy !== undefined && { policy: request.policy }),
     currentVersion: 1,
@@ -54,9 +58,9 @@ export function scheduleDeletion(record: KeyRecord, pendingWindowInDays: number)
   record.pendingWindowInDays = pendingWindowInDays;
 }
 
-/** As in AWS KMS, a key rescued from deletion comes back disabled. */
+/** As in AWS KMS, a key rescued from deletion comes back disabled, or PendingImport if its imported material went meanwhile. */
 export function cancelDeletion(record: KeyRecord): void {
-  record.state = 'Disabled';
+  record.state = holdsMaterial(record) ? 'Disabled' : 'PendingImport';
   delete record.deletionDate;
   delete record.pendingWindowInDays;
 }
@@ -68,7 +72,7 @@ export function setPolicy(caller: Caller, record: KeyRecord, policy: string, byp
 }
 
 export function enableRotation(record: KeyRecord, periodDays: number): void {
-  requireSymmetric(record);
+  requireGeneratedMaterial(requireSymmetric(record));
   record.rotation = { ...record.rotation, enabled: true, periodDays, nextRotation: Date.now() + periodDays * DAY };
 }
 

@@ -9,6 +9,7 @@ import type { GrantStore } from './grant-store';
 import type { Grant } from './grants';
 import { readKeyRecord, type KeyRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
+import { importDueTimes } from './import-state';
 
 const RECORD = 'key';
 
@@ -135,6 +136,7 @@ export class KeyTransactions {
       record.state === 'Enabled' && record.rotation.enabled ? record.rotation.nextRotation : undefined,
       // A moment ahead: an alarm set for the very time of the alarm now running is dropped when it ends.
       this.resealPending && record.state !== 'Deleted' ? Date.now() + 1 : undefined,
+      ...importDueTimes(record),
     ].filter((time): time is number => time !== undefined);
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
     else await this.ctx.storage.deleteAlarm();

@@ -29,7 +29,7 @@ export const CreateKey = defineOperation({
   }),
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:CreateKey');
-    if (input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
+    if (input.Origin !== 'AWS_KMS' && input.Origin !== 'EXTERNAL') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
     if (input.MultiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
     const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
     const usages = allowedUsages(spec);
@@ -49,6 +49,7 @@ export const CreateKey = defineOperation({
         tags: tagsFromWire(input.Tags),
         ...(input.Policy !== undefined && { policy: input.Policy }),
         bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
+        ...(input.Origin === 'EXTERNAL' && { origin: 'EXTERNAL' as const }),
       }),
     );
     // The object listed the key in the Directory inside its creation block; this isolate may use it at once (known-keys.ts).

@@ -4,6 +4,7 @@ import * as cryptography from './cryptography';
 import * as dataKeyPairs from './data-key-pairs';
 import * as grants from './grants';
 import * as identityPolicies from './identity-policies';
+import * as imports from './imports';
 import * as keyAgreement from './key-agreement';
 import * as keys from './keys';
 import * as lastUsage from './last-usage';
@@ -27,6 +28,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...audit,
   ...identityPolicies,
   ...rootKeyOperations,
+  ...imports,
   ...unsupported,
 }) as Record<string, Operation>;
 

@@ -6,6 +6,7 @@ import type { GrantConstraints } from '../key-object/grants';
 import type { RetirableGrant } from '../key-object/stored-grant';
 import type { KeyName, KeyRecord, Tag } from '../key-object/key-record';
 import type { LastUsageReport } from '../key-object/last-usage';
+import { holdsMaterial } from '../key-object/import-state';
 import type { Rotation } from '../key-object/versions';
 import { aliasArn, keyArn, type ArnScope } from '../wire/key-reference';
 import { pageFields, type Page } from '../wire/pagination';
@@ -57,15 +58,45 @@ export function keyMetadata(record: KeyRecord) {
       DeletionDate: seconds(record.deletionDate),
       PendingDeletionWindowInDays: record.pendingWindowInDays,
     }),
-    Origin: 'AWS_KMS',
+    Origin: record.origin ?? 'AWS_KMS',
+    ...importedMaterialFields(record),
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
     ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
     MultiRegion: false,
     // Only keys whose material can rotate have a current key material (AWS: symmetric encryption keys).
-    ...(record.keySpec === 'SYMMETRIC_DEFAULT' && { CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion) }),
+    ...(record.keySpec === 'SYMMETRIC_DEFAULT' && holdsMaterial(record) && { CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion) }),
   };
+}
+
+/**
+ * KeyMetadata's fields for imported material: ExpirationModel once material
+ * was imported, ValidTo while material that expires is in the key (botocore:
+ * both only for Origin EXTERNAL).
+ */
+function importedMaterialFields(record: KeyRecord) {
+  const imported = record.imported;
+  if (!imported) return {};
+  return {
+    ExpirationModel: imported.expirationModel,
+    ...(imported.present && imported.validTo !== undefined && { ValidTo: seconds(imported.validTo) }),
+  };
+}
+
+/** GetParametersForImport's answer. */
+export function importParameters(parameters: { key: KeyName; importToken: Uint8Array; publicKey: Uint8Array; validTo: number }) {
+  return {
+    KeyId: arnOf(parameters.key),
+    ImportToken: parameters.importToken,
+    PublicKey: parameters.publicKey,
+    ParametersValidTo: seconds(parameters.validTo),
+  };
+}
+
+/** ImportKeyMaterial's and DeleteImportedKeyMaterial's answer: the key and its (one) imported material. */
+export function importedMaterialResponse(key: KeyName) {
+  return { KeyId: arnOf(key), KeyMaterialId: keyMaterialId(key, 1) };
 }
 
 /** A list response's items under `field`, with its `NextMarker`/`Truncated`. */
