@@ -1,7 +1,7 @@
 import { aeskwp } from '@noble/ciphers/aes.js';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { auditCount, b64, createKey, editStoredRecord, kms, keyStub, ok, refused, unb64, utf8 } from './helpers';
+import { auditCount, b64, createKey, editStoredRecord, indexOfBytes, kms, keyStub, ok, refused, unb64, utf8 } from './helpers';
 
 /**
  * Imported key material (Origin EXTERNAL, issue 16) in workerd: the states
@@ -160,6 +160,31 @@ describe('ImportKeyMaterial', () => {
     expect(garbage.body).toEqual({ __type: 'InvalidCiphertextException', message: '' });
     expect((await importMaterial(keyId, crypto.getRandomValues(new Uint8Array(16)))).body.__type).toBe('IncorrectKeyMaterialException');
     expect((await ok('DescribeKey', { KeyId: keyId })).KeyMetadata.KeyState).toBe('PendingImport');
+  });
+
+  it('a failed unwrap uses the token up too: the wrapping key decrypts once, so it is no decryption oracle', async () => {
+    const keyId = await createKey({ Origin: 'EXTERNAL' });
+    const { PublicKey, ImportToken } = await parameters(keyId);
+    const body = { KeyId: keyId, ImportToken, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
+    await refused('ImportKeyMaterial', { ...body, EncryptedKeyMaterial: b64(new Uint8Array(256).fill(1)) }, 'InvalidCiphertextException');
+    const good = b64(await wrap(PublicKey, 'RSAES_OAEP_SHA_256', crypto.getRandomValues(new Uint8Array(32))));
+    await refused('ImportKeyMaterial', { ...body, EncryptedKeyMaterial: good }, 'InvalidImportTokenException');
+    expect((await storedNames(keyId)).filter((name) => name.startsWith('import-token:'))).toEqual([]);
+  });
+
+  it('the key\'s storage holds the imported material only sealed', async () => {
+    const keyId = await createKey({ Origin: 'EXTERNAL', KeySpec: 'HMAC_512', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    const material = crypto.getRandomValues(new Uint8Array(128));
+    expect((await importMaterial(keyId, material, undefined, 'RSA_AES_KEY_WRAP_SHA_1')).status).toBe(200);
+    const dump = await runInDurableObject(keyStub(keyId), async (_instance, state) => {
+      const values = [...(await state.storage.list()).values()].map((value) => structuredClone(value));
+      return new TextEncoder().encode(JSON.stringify(values, (_key, value) => (value instanceof Uint8Array ? b64(value) : value)));
+    });
+    const raw = await runInDurableObject(keyStub(keyId), async (_instance, state) => [...(await state.storage.list()).values()]);
+    const bytes = raw.flatMap((value) => Object.values(value as Record<string, unknown>).filter((field): field is Uint8Array => field instanceof Uint8Array));
+    expect(bytes.length).toBeGreaterThan(0);
+    for (const field of bytes) expect(indexOfBytes(field, material.subarray(0, 16))).toBe(-1);
+    expect(indexOfBytes(dump, utf8(b64(material).slice(0, 24)))).toBe(-1);
   });
 
   it('checks ExpirationModel and ValidTo as AWS KMS does', async () => {
