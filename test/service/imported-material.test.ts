@@ -132,4 +132,41 @@ describe('imported key material with the AWS CLI and OpenSSL (issue 16)', () => 
     );
     expect(Buffer.from((await awsKms(...decrypt)).Plaintext, 'base64').toString()).toBe('bring your own key');
   });
+
+  it('imports OpenSSL-made RSA and secp256k1 private keys (PKCS#8 DER, RSA_AES_KEY_WRAP_SHA_256) that sign for openssl to verify', { timeout: 180_000 }, async () => {
+    const specs = [
+      { keySpec: 'RSA_2048', genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], signing: 'RSASSA_PSS_SHA_256', verify: ['-pkeyopt', 'rsa_padding_mode:pss', '-pkeyopt', 'rsa_pss_saltlen:32'] },
+      { keySpec: 'ECC_SECG_P256K1', genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1'], signing: 'ECDSA_SHA_256', verify: [] },
+    ];
+    for (const { keySpec, genpkey, signing, verify } of specs) {
+      const { KeyMetadata } = await awsKms('create-key', '--origin', 'EXTERNAL', '--key-spec', keySpec, '--key-usage', 'SIGN_VERIFY');
+      const keyId = KeyMetadata.KeyId as string;
+      // As AWS's guide has it: a PKCS#8 DER private key (genpkey's DER is PKCS#1 or SEC 1, which KMS refuses).
+      await run('openssl', ['genpkey', ...genpkey, '-out', file('private.pem')]);
+      await run('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', file('private.pem'), '-outform', 'DER', '-out', file('private.der')]);
+      await run('openssl', ['pkey', '-in', file('private.pem'), '-traditional', '-outform', 'DER', '-out', file('traditional.der')]);
+      await importParameters(keyId, 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_2048');
+      await opensslRsaAesKeyWrap(file('traditional.der'), file('EncryptedKeyMaterial.bin'));
+      expect(await refusal(
+        'import-key-material', '--key-id', keyId, '--encrypted-key-material', `fileb://${file('EncryptedKeyMaterial.bin')}`,
+        '--import-token', `fileb://${file('ImportToken.bin')}`, '--expiration-model', 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+      ), keySpec).toContain('IncorrectKeyMaterialException');
+      await importParameters(keyId, 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_3072');
+      await opensslRsaAesKeyWrap(file('private.der'), file('EncryptedKeyMaterial.bin'));
+      await awsKms(
+        'import-key-material', '--key-id', keyId, '--encrypted-key-material', `fileb://${file('EncryptedKeyMaterial.bin')}`,
+        '--import-token', `fileb://${file('ImportToken.bin')}`, '--expiration-model', 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+      );
+      // The public key KMS answers is the one of the imported private key.
+      await run('openssl', ['pkey', '-inform', 'DER', '-in', file('private.der'), '-pubout', '-outform', 'DER', '-out', file('public.der')]);
+      expect((await awsKms('get-public-key', '--key-id', keyId)).PublicKey, keySpec).toBe(readFileSync(file('public.der')).toString('base64'));
+      writeFileSync(file('message.txt'), `signed by an imported ${keySpec} key`);
+      const { Signature } = await awsKms('sign', '--key-id', keyId, '--message', `fileb://${file('message.txt')}`, '--signing-algorithm', signing);
+      writeFileSync(file('signature.bin'), Buffer.from(Signature, 'base64'));
+      const { stdout } = await run('openssl', [
+        'pkeyutl', '-verify', '-rawin', '-digest', 'sha256', '-in', file('message.txt'), '-sigfile', file('signature.bin'), '-pubin', '-inkey', file('public.der'), '-keyform', 'DER', ...verify,
+      ]);
+      expect(stdout, keySpec).toContain('Signature Verified Successfully');
+    }
+  });
 });

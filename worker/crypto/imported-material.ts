@@ -59,6 +59,7 @@ async function webCryptoPair(
   algorithm: Parameters<SubtleCrypto['importKey']>[2],
   usages: string[],
 ): Promise<KeyMaterial & { modulusLength?: number }> {
+  if (!isPrivateKeyInfo(pkcs8)) throw incorrect(spec);
   let privateKey: CryptoKey;
   try {
     // Import fails for another key type, another curve, or anything that is not PKCS#8.
@@ -75,6 +76,20 @@ async function webCryptoPair(
   ]);
   const modulusLength = (privateKey.algorithm as { modulusLength?: number }).modulusLength;
   return { secret: new Uint8Array(secret), publicKey: new Uint8Array(spki), ...(modulusLength !== undefined && { modulusLength }) };
+}
+
+/**
+ * Whether the DER starts as a PKCS#8 PrivateKeyInfo (RFC 5958): SEQUENCE {
+ * INTEGER 0 or 1, SEQUENCE algorithm, ... }. The runtime's PKCS#8 import also
+ * takes other encodings (a PKCS#1 RSAPrivateKey: SEQUENCE { INTEGER 0,
+ * INTEGER modulus, ... }); AWS KMS takes PKCS#8 only, and so does this.
+ */
+function isPrivateKeyInfo(der: Uint8Array): boolean {
+  if (der[0] !== 0x30 || der.length < 2) return false;
+  const lengthByte = der[1]!;
+  const header = lengthByte < 0x80 ? 2 : 2 + (lengthByte & 0x7f);
+  const [tag, length, version, next] = [der[header], der[header + 1], der[header + 2], der[header + 3]];
+  return tag === 0x02 && length === 0x01 && (version === 0 || version === 1) && next === 0x30;
 }
 
 /** secp256k1 is not in WebCrypto: the PKCS#8 must be the RFC 5915 layout OpenSSL writes (with the public point), which is checked against the scalar. */
