@@ -268,7 +268,7 @@ describe('refusals AWS sends without a message', () => {
 
 describe('operations of the model that EdgeKMS does not offer', () => {
   it('answer UnsupportedOperationException with the reason, not UnknownOperationException', async () => {
-    for (const operation of ['ReplicateKey', 'UpdatePrimaryRegion', 'CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore']) {
+    for (const operation of ['CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore']) {
       const response = await refused(operation, {}, 'UnsupportedOperationException');
       expect(response.body.message).toMatch(/not supported/);
     }

@@ -1,8 +1,15 @@
 import type { KeySpec, KeyUsage } from '../crypto/key-specs';
 import { keyArn } from '../wire/key-reference';
+import type { MultiRegionConfig } from './multi-region';
 
-/** What a key's Durable Object keeps about its key (never the material itself). */
-export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Deleted';
+/**
+ * What a key's Durable Object keeps about its key (never the material itself).
+ * `Creating`: a multi-Region replica whose material has not arrived yet;
+ * `PendingReplicaDeletion`: a multi-Region primary scheduled for deletion
+ * whose waiting period starts when its last replica is deleted;
+ * `PendingImport`: an EXTERNAL key without its imported material (import-state.ts).
+ */
+export type KeyState = 'Creating' | 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingReplicaDeletion' | 'PendingImport' | 'Deleted';
 
 export interface Tag {
   key: string;
@@ -37,6 +44,8 @@ export interface KeyRecord {
   /** The end of the earliest import token still stored (imports.ts): the alarm deletes expired tokens' wrapping keys. */
   importTokensExpireAt?: number;
   currentVersion: number;
+  /** A multi-Region key's primary and replica regions, as this member last heard them (absent: a single-Region key). */
+  multiRegion?: MultiRegionConfig;
   rotation: {
     enabled: boolean;
     periodDays: number;

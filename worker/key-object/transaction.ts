@@ -10,6 +10,7 @@ import type { Grant } from './grants';
 import { readKeyRecord, type KeyRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
 import { importDueTimes } from './import-state';
+import { rotatesItself } from './multi-region';
 
 const RECORD = 'key';
 
@@ -133,7 +134,7 @@ export class KeyTransactions {
     if (!record) return;
     const due = [
       record.state === 'PendingDeletion' ? record.deletionDate : undefined,
-      record.state === 'Enabled' && record.rotation.enabled ? record.rotation.nextRotation : undefined,
+      record.state === 'Enabled' && record.rotation.enabled && rotatesItself(record) ? record.rotation.nextRotation : undefined,
       // A moment ahead: an alarm set for the very time of the alarm now running is dropped when it ends.
       this.resealPending && record.state !== 'Deleted' ? Date.now() + 1 : undefined,
       ...importDueTimes(record),

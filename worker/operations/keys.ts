@@ -3,7 +3,7 @@ import { allowedUsages, type KeyUsage } from '../crypto/key-specs';
 import { InvalidKeyUsageException, UnsupportedOperationException } from '../errors';
 import { unwrap } from '../result';
 import { MAX_POLICY_LENGTH } from '../policy/document';
-import { keyArn } from '../wire/key-reference';
+import { keyArn, newKeyId } from '../wire/key-reference';
 import { requireIdentityAllows } from './account-access';
 import { callerScope, keyHandle, onKey, resolveKey } from './context';
 import { directory } from '../stubs';
@@ -30,14 +30,15 @@ export const CreateKey = defineOperation({
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:CreateKey');
     if (input.Origin !== 'AWS_KMS' && input.Origin !== 'EXTERNAL') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
-    if (input.MultiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
+    // AWS offers them; here a replica would need its own import of the same material, which ReplicateKey does not do yet.
+    if (input.MultiRegion && input.Origin === 'EXTERNAL') throw new UnsupportedOperationException('Multi-Region keys with imported key material (Origin EXTERNAL) are not supported.');
     const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
     const usages = allowedUsages(spec);
     const usage: KeyUsage = input.KeyUsage ?? usages[0]!;
     if (!usages.includes(usage)) {
       throw new InvalidKeyUsageException(`KeyUsage ${usage} is not valid for KeySpec ${spec}.`);
     }
-    const keyId = crypto.randomUUID();
+    const keyId = newKeyId(input.MultiRegion);
     // The key object lists the new key in the Directory itself (key-object/directory-index.ts).
     const record = unwrap(
       await keyHandle(ctx, keyId).create(ctx.caller, {
@@ -50,6 +51,7 @@ export const CreateKey = defineOperation({
         ...(input.Policy !== undefined && { policy: input.Policy }),
         bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
         ...(input.Origin === 'EXTERNAL' && { origin: 'EXTERNAL' as const }),
+        ...(input.MultiRegion && { multiRegion: { primaryRegion: ctx.region, replicaRegions: [] } }),
       }),
     );
     // The object listed the key in the Directory inside its creation block; this isolate may use it at once (known-keys.ts).

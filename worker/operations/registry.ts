@@ -8,6 +8,7 @@ import * as imports from './imports';
 import * as keyAgreement from './key-agreement';
 import * as keys from './keys';
 import * as lastUsage from './last-usage';
+import * as multiRegion from './multi-region';
 import * as policies from './policies';
 import type { Operation } from './operation';
 import * as rootKeyOperations from './root-keys';
@@ -23,6 +24,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...keyAgreement,
   ...lastUsage,
   ...rotation,
+  ...multiRegion,
   ...policies,
   ...grants,
   ...audit,

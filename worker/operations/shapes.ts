@@ -54,17 +54,16 @@ export function keyMetadata(record: KeyRecord) {
     Description: record.description,
     KeyUsage: record.keyUsage,
     KeyState: record.state,
-    ...(record.deletionDate !== undefined && {
-      DeletionDate: seconds(record.deletionDate),
-      PendingDeletionWindowInDays: record.pendingWindowInDays,
-    }),
+    ...(record.deletionDate !== undefined && { DeletionDate: seconds(record.deletionDate) }),
+    // AWS: the window is shown while a multi-Region primary waits for its replicas' deletion (no DeletionDate yet).
+    ...(record.pendingWindowInDays !== undefined && { PendingDeletionWindowInDays: record.pendingWindowInDays }),
     Origin: record.origin ?? 'AWS_KMS',
     ...importedMaterialFields(record),
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
     ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
-    MultiRegion: false,
+    ...multiRegionFields(record),
     // Only keys whose material can rotate have a current key material (AWS: symmetric encryption keys).
     ...(record.keySpec === 'SYMMETRIC_DEFAULT' && holdsMaterial(record) && { CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion) }),
   };
@@ -99,6 +98,21 @@ export function importedMaterialResponse(key: KeyName) {
   return { KeyId: arnOf(key), KeyMaterialId: keyMaterialId(key, 1) };
 }
 
+/** `MultiRegion`, and a multi-Region key's `MultiRegionConfiguration`: every member's ARN names its own region. */
+function multiRegionFields(record: KeyRecord) {
+  const config = record.multiRegion;
+  if (!config) return { MultiRegion: false };
+  const member = (region: string) => ({ Arn: keyArn({ region, account: record.account }, record.keyId), Region: region });
+  return {
+    MultiRegion: true,
+    MultiRegionConfiguration: {
+      MultiRegionKeyType: config.primaryRegion === record.region ? 'PRIMARY' : 'REPLICA',
+      PrimaryKey: member(config.primaryRegion),
+      ReplicaKeys: config.replicaRegions.map(member),
+    },
+  };
+}
+
 /** A list response's items under `field`, with its `NextMarker`/`Truncated`. */
 export function listPage<T, K extends string, U>(field: K, page: Page<T>, shape: (item: T) => U) {
   return { [field]: page.items.map(shape), ...pageFields(page) } as Record<K, U[]> & ReturnType<typeof pageFields>;
@@ -107,7 +121,8 @@ export function listPage<T, K extends string, U>(field: K, page: Page<T>, shape:
 export function deletionSchedule(record: KeyRecord) {
   return {
     KeyId: arnOf(record),
-    DeletionDate: seconds(record.deletionDate!),
+    // Absent for a multi-Region primary with replicas: its date is known only once the last replica is deleted.
+    ...(record.deletionDate !== undefined && { DeletionDate: seconds(record.deletionDate) }),
     KeyState: record.state,
     PendingWindowInDays: record.pendingWindowInDays,
   };
