@@ -55,6 +55,11 @@ const ERROR_STATUS = {
   NotAuthorizedException: 400,
   /** A resource quota (grants per key, on-demand rotations per key) is used up. */
   LimitExceededException: 400,
+  /** Imported key material (key-object/imports.ts): the import token is past its 24 hours, or not one of this key's open tokens. */
+  ExpiredImportTokenException: 400,
+  InvalidImportTokenException: 400,
+  /** The imported material is not the key's (a re-import of other material), or not material of the key's spec. */
+  IncorrectKeyMaterialException: 400,
   ThrottlingException: 429,
   KMSInternalException: 500,
   /** External key stores (worker/xks/): the store, and what its proxy answered (xks/failures.ts). */
@@ -144,6 +149,9 @@ export const {
   DryRunOperationException,
   NotAuthorizedException,
   LimitExceededException,
+  ExpiredImportTokenException,
+  InvalidImportTokenException,
+  IncorrectKeyMaterialException,
   KMSInternalException,
   CustomKeyStoreNotFoundException,
   CustomKeyStoreNameInUseException,

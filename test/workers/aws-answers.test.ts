@@ -266,14 +266,7 @@ describe('refusals AWS sends without a message', () => {
   });
 });
 
-describe('operations of the model that EdgeKMS does not offer', () => {
-  it('answer UnsupportedOperationException with the reason, not UnknownOperationException', async () => {
-    for (const operation of ['ImportKeyMaterial', 'GetParametersForImport', 'DeleteImportedKeyMaterial']) {
-      const response = await refused(operation, {}, 'UnsupportedOperationException');
-      expect(response.body.message).toMatch(/not supported/);
-    }
-  });
-
+describe('what EdgeKMS does not offer', () => {
   it('answer a CloudHSM key store (CustomKeyStoreType AWS_CLOUDHSM, or none) with UnsupportedOperationException and the reason', async () => {
     for (const type of [{}, { CustomKeyStoreType: 'AWS_CLOUDHSM' }]) {
       const response = await refused('CreateCustomKeyStore', { CustomKeyStoreName: 'hsm', ...type }, 'UnsupportedOperationException');

@@ -50,7 +50,8 @@ describe('CreateKey and DescribeKey', () => {
 
   it('refuses unknown specs and other origins (multi-Region keys: multi-region.test.ts)', async () => {
     await refused('CreateKey', { KeySpec: 'AES_512' }, 'ValidationException');
-    await refused('CreateKey', { Origin: 'EXTERNAL' }, 'UnsupportedOperationException');
+    await refused('CreateKey', { Origin: 'AWS_CLOUDHSM' }, 'UnsupportedOperationException');
+    await refused('CreateKey', { Origin: 'EXTERNAL', MultiRegion: true }, 'UnsupportedOperationException');
   });
 
   it('reports unknown keys as NotFoundException', async () => {

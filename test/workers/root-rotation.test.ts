@@ -196,7 +196,7 @@ describe('root key rotation', () => {
       const instance = object as any;
       // The deployment gains root 2 (the object as it would start with it configured).
       instance.versions = new KeyVersions(state.storage, ROOTS_12);
-      instance.schedule = new KeySchedule({ env: instance.env, tx: instance.tx, versions: instance.versions, grants: instance.grants, lastUsage: instance.lastUsage });
+      instance.schedule = new KeySchedule({ env: instance.env, tx: instance.tx, versions: instance.versions, grants: instance.grants, lastUsage: instance.lastUsage, imports: instance.imports });
       await instance.schedule.checkReseal();
       expect(await state.storage.getAlarm()).toBeLessThanOrEqual(Date.now() + 1);
       return instance.tx.record.rotation.nextRotation as number;

@@ -34,6 +34,9 @@ import { KeyReplication, type ReplicaSnapshot } from './replicas';
 import { KeySchedule } from './schedule';
 import { KeyTransactions } from './transaction';
 import { KeyVersions, type Rotation } from './versions';
+import { generateWrappingKey, type WrappingAlgorithm, type WrappingKeySpec } from '../crypto/import-wrapping';
+import { holdsMaterial, requireExternal, requireGeneratedMaterial } from './import-state';
+import { IMPORT_TOKEN_LIFETIME_MS, KeyImports, type ImportRequest } from './imports';
 import { hasReplicas, MultiRegionMember, requireNotReplica, type MultiRegionConfig, type ReplicateRequest, type SharedProperties } from './multi-region';
 
 type DecryptAction = 'kms:Decrypt' | 'kms:ReEncryptFrom';
@@ -56,6 +59,7 @@ export class KeyObject extends DurableObject<Bindings> {
   private readonly schedule: KeySchedule;
   private readonly keyGrants: KeyGrants;
   private readonly replication: KeyReplication;
+  private readonly imports: KeyImports;
   private readonly multiRegion: MultiRegionMember;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -65,8 +69,11 @@ export class KeyObject extends DurableObject<Bindings> {
     this.versions = new KeyVersions(ctx.storage, env);
     this.lastUsage = new LastUsage(ctx.storage);
     this.keyGrants = new KeyGrants(env, this.tx, this.grants);
+    this.imports = new KeyImports(ctx.storage, env, this.versions);
     this.multiRegion = new MultiRegionMember({ env, tx: this.tx, versions: this.versions, lastUsage: this.lastUsage });
-    this.schedule = new KeySchedule({ env, tx: this.tx, versions: this.versions, grants: this.grants, lastUsage: this.lastUsage, multiRegion: this.multiRegion });
+    this.schedule = new KeySchedule({
+      env, tx: this.tx, versions: this.versions, grants: this.grants, lastUsage: this.lastUsage, imports: this.imports, multiRegion: this.multiRegion,
+    });
     this.replication = new KeyReplication({ ctx, env, tx: this.tx, versions: this.versions, grants: this.grants });
     this.tx.replication = this.replication;
     void ctx.blockConcurrencyWhile(async () => {
@@ -86,7 +93,8 @@ export class KeyObject extends DurableObject<Bindings> {
     return this.tx.mutate(async () => {
       if (this.tx.record) throw new AlreadyExistsException(`Key ${request.keyId} already exists.`);
       const record = lifecycle.newRecord(caller, request);
-      await this.versions.create(record, 1, undefined);
+      // An EXTERNAL key starts without material, in PendingImport (imports.ts).
+      if (holdsMaterial(record)) await this.versions.create(record, 1, undefined);
       await this.tx.persist(record);
       await this.lastUsage.start(record.createdAt);
       await listKey(this.env, record);
@@ -121,11 +129,11 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   enable(caller: Caller): Promise<Result<void>> {
-    return this.tx.change({ caller, action: 'kms:EnableKey' }, 'notPendingDeletion', (record) => void (record.state = 'Enabled'));
+    return this.tx.change({ caller, action: 'kms:EnableKey' }, 'withMaterial', (record) => void (record.state = 'Enabled'));
   }
 
   disable(caller: Caller): Promise<Result<void>> {
-    return this.tx.change({ caller, action: 'kms:DisableKey' }, 'notPendingDeletion', (record) => void (record.state = 'Disabled'));
+    return this.tx.change({ caller, action: 'kms:DisableKey' }, 'withMaterial', (record) => void (record.state = 'Disabled'));
   }
 
   scheduleDeletion(caller: Caller, pendingWindowInDays: number): Promise<Result<KeyRecord>> {
@@ -212,6 +220,7 @@ export class KeyObject extends DurableObject<Bindings> {
     const facts = { 'kms:KeyAgreementAlgorithm': algorithm };
     return this.lastUsage.track('DeriveSharedSecret', caller, this.tx.read({ caller, action: 'kms:DeriveSharedSecret', facts }, 'enabled', async (record) => ({
       key: keyName(record),
+      origin: record.origin ?? 'AWS_KMS',
       sharedSecret: await sharedSecret(this.versions, record, peerPublicKey),
     })));
   }
@@ -316,7 +325,7 @@ export class KeyObject extends DurableObject<Bindings> {
   rotateOnDemand(caller: Caller): Promise<Result<KeyName>> {
     return this.sharing(this.tx.change({ caller, action: 'kms:RotateKeyOnDemand' }, 'enabled', async (record) => {
       requireNotReplica(record, 'RotateKeyOnDemand');
-      await this.versions.rotateOnDemand(requireSymmetric(record));
+      await this.versions.rotateOnDemand(requireGeneratedMaterial(requireSymmetric(record)));
       return keyName(record);
     }));
   }
@@ -405,7 +414,50 @@ export class KeyObject extends DurableObject<Bindings> {
     return this.replication.chains;
   }
 
-  /** Automatic rotation, the end of a deletion window, the re-seal after a root rotation and a replica push to retry: all on the one alarm (schedule.ts). */
+  /**
+   * GetParametersForImport: a new RSA wrapping key and its one-use token.
+   * The caller is authorized before the key pair is made (that takes long),
+   * and the pair is made outside the object's exclusive block so that the
+   * key's other requests go on meanwhile; the token's end is then noted in
+   * the record, for the alarm that deletes the wrapping key.
+   */
+  async getParametersForImport(caller: Caller, spec: WrappingKeySpec, algorithm: WrappingAlgorithm): Promise<Result<{ key: KeyName; importToken: Uint8Array; publicKey: Uint8Array; validTo: number }>> {
+    const action = 'kms:GetParametersForImport';
+    const admitted = await capture(() => requireExternal(this.tx.admit(caller, action, 'notPendingDeletion')));
+    const pair = admitted.error ? undefined : await generateWrappingKey(spec);
+    const opened = await this.tx.read({ caller, action }, 'notPendingDeletion', async (record) => {
+      requireExternal(record);
+      const validTo = Date.now() + IMPORT_TOKEN_LIFETIME_MS;
+      const importToken = await this.imports.openToken(record, spec, algorithm, pair!.privateKey, validTo);
+      return { key: keyName(record), importToken, publicKey: pair!.publicKey, validTo };
+    });
+    if (opened.error) return opened;
+    await this.tx.mutate(async () => {
+      const record = this.tx.record;
+      if (!record || record.state === 'Deleted') return;
+      const copy = structuredClone(record);
+      copy.importTokensExpireAt = Math.min(copy.importTokensExpireAt ?? Infinity, opened.value!.validTo);
+      await this.tx.persist(copy);
+    });
+    return opened;
+  }
+
+  importKeyMaterial(caller: Caller, request: ImportRequest): Promise<Result<KeyName>> {
+    return this.tx.change({ caller, action: 'kms:ImportKeyMaterial' }, 'exists', async (record) => {
+      await this.imports.importMaterial(requireExternal(record), request, Date.now());
+      return keyName(record);
+    });
+  }
+
+  /** At once what the expiry alarm does later: the material goes, the key is PendingImport (or stays PendingDeletion). */
+  deleteImportedKeyMaterial(caller: Caller): Promise<Result<KeyName>> {
+    return this.tx.change({ caller, action: 'kms:DeleteImportedKeyMaterial' }, 'exists', async (record) => {
+      await this.imports.deleteMaterial(requireExternal(record));
+      return keyName(record);
+    });
+  }
+
+  /** Automatic rotation, the end of a deletion window, the re-seal after a root rotation, imported material's expiry and a replica push to retry: all on the one alarm (schedule.ts). */
   override alarm(): Promise<void> {
     // Replica 0 runs the key's schedule; a replica's copy of it is only a copy.
     if (this.replication.isReplica) return Promise.resolve();

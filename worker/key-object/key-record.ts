@@ -6,9 +6,10 @@ import type { MultiRegionConfig } from './multi-region';
  * What a key's Durable Object keeps about its key (never the material itself).
  * `Creating`: a multi-Region replica whose material has not arrived yet;
  * `PendingReplicaDeletion`: a multi-Region primary scheduled for deletion
- * whose waiting period starts when its last replica is deleted.
+ * whose waiting period starts when its last replica is deleted;
+ * `PendingImport`: an EXTERNAL key without its imported material (import-state.ts).
  */
-export type KeyState = 'Creating' | 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingReplicaDeletion' | 'Deleted';
+export type KeyState = 'Creating' | 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingReplicaDeletion' | 'PendingImport' | 'Deleted';
 
 export interface Tag {
   key: string;
@@ -36,6 +37,12 @@ export interface KeyRecord {
   tags: Tag[];
   /** The key policy as the caller gave it (absent: the default policy of `account`). */
   policy?: string;
+  /** `EXTERNAL`: the key's material is imported (imports.ts); absent for material the key generated itself. */
+  origin?: 'EXTERNAL';
+  /** The last import of an EXTERNAL key's material (absent until the first one). */
+  imported?: ImportedMaterial;
+  /** The end of the earliest import token still stored (imports.ts): the alarm deletes expired tokens' wrapping keys. */
+  importTokensExpireAt?: number;
   currentVersion: number;
   /** A multi-Region key's primary and replica regions, as this member last heard them (absent: a single-Region key). */
   multiRegion?: MultiRegionConfig;
@@ -57,6 +64,23 @@ export interface KeyRecord {
 export interface ExternalKeyStoreBinding {
   customKeyStoreId: string;
   xksKeyId: string;
+}
+
+export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+
+/** What an EXTERNAL key keeps about its imported material besides the sealed version itself. */
+export interface ImportedMaterial {
+  expirationModel: ExpirationModel;
+  /** When the alarm deletes the material (KEY_MATERIAL_EXPIRES only). */
+  validTo?: number;
+  /** Whether the material is in the key now (false once deleted or expired, until it is imported again). */
+  present: boolean;
+  /**
+   * A keyed digest that recognizes the material (imported-material.ts): a
+   * re-import must carry the same material, which the key no longer holds
+   * once it is deleted. Says nothing about the material without it.
+   */
+  check: string;
 }
 
 /** One version of the key material, sealed; `publicKey` is the SPKI of an asymmetric key. */

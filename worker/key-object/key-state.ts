@@ -1,13 +1,22 @@
-import { DisabledException, KMSInvalidStateException } from '../errors';
-import type { KeyRecord } from './key-record';
+import { DisabledException, KMSInvalidStateException, type KmsError } from '../errors';
+import { recordArn, type KeyRecord } from './key-record';
 
 /**
  * Which key states an operation accepts, as AWS KMS documents them:
  * cryptographic use needs an enabled key; a key pending deletion accepts
  * nothing but reads and CancelKeyDeletion.
  */
-/** `anyState` includes a deleted key's tombstone: its audit trail outlives it. */
-export type StateRequirement = 'anyState' | 'exists' | 'enabled' | 'notPendingDeletion' | 'pendingDeletion';
+/**
+ * `anyState` includes a deleted key's tombstone: its audit trail outlives it.
+ * `withMaterial` (EnableKey, DisableKey) is `notPendingDeletion` that also
+ * refuses a key whose imported material is missing (PendingImport).
+ */
+export type StateRequirement = 'anyState' | 'exists' | 'enabled' | 'notPendingDeletion' | 'pendingDeletion' | 'withMaterial';
+
+/** AWS KMS's words for a key without its imported material. */
+function pendingImport(record: KeyRecord): KmsError {
+  return new KMSInvalidStateException(`${recordArn(record)} is pending import.`);
+}
 
 /** Both deletion states: a multi-Region primary waiting for its replicas' deletion is pending deletion too (AWS's key state table). */
 const isPendingDeletion = (state: KeyRecord['state']) => state === 'PendingDeletion' || state === 'PendingReplicaDeletion';
@@ -24,8 +33,13 @@ export function requireState(record: KeyRecord, requirement: StateRequirement): 
     case 'notPendingDeletion':
       if (isPendingDeletion(state)) throw new KMSInvalidStateException(`Key ${keyId} is pending deletion.`);
       return;
+    case 'withMaterial':
+      if (isPendingDeletion(state)) throw new KMSInvalidStateException(`Key ${keyId} is pending deletion.`);
+      if (state === 'PendingImport') throw pendingImport(record);
+      return;
     case 'enabled':
       if (isPendingDeletion(state)) throw new KMSInvalidStateException(`Key ${keyId} is pending deletion.`);
+      if (state === 'PendingImport') throw pendingImport(record);
       if (state !== 'Enabled') throw new DisabledException(`Key ${keyId} is disabled.`);
   }
 }

@@ -6,6 +6,7 @@ import type { ExternalKeyStoreBinding, KeyRecord, Tag } from './key-record';
 import { rotatesItself } from './multi-region';
 import { requireSymmetric } from './key-usage';
 import { applyTags } from './tags';
+import { holdsMaterial, requireGeneratedMaterial } from './import-state';
 
 /**
  * The changes of a key's life, on a copy of its record that transaction.ts
@@ -24,6 +25,8 @@ export interface CreateKeyRequest {
   tags: Tag[];
   policy?: string;
   bypassPolicyLockoutSafetyCheck?: boolean;
+  /** The caller brings the material (ImportKeyMaterial); the key starts in PendingImport. */
+  origin?: 'EXTERNAL';
   /** A multi-Region primary's configuration (no replicas yet). */
   multiRegion?: KeyRecord['multiRegion'];
   externalKeyStore?: ExternalKeyStoreBinding;
@@ -39,7 +42,8 @@ export function newRecord(caller: Caller, request: CreateKeyRequest): KeyRecord 
     description: request.description,
     keySpec: request.keySpec,
     keyUsage: request.keyUsage,
-    state: 'Enabled',
+    state: request.origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled',
+    ...(request.origin && { origin: request.origin }),
     tags: applyTags([], request.tags),
     ...(request.policy !== undefined && { policy: request.policy }),
     ...(request.multiRegion && { multiRegion: request.multiRegion }),
@@ -60,9 +64,9 @@ export function scheduleDeletion(record: KeyRecord, pendingWindowInDays: number)
   record.pendingWindowInDays = pendingWindowInDays;
 }
 
-/** As in AWS KMS, a key rescued from deletion comes back disabled. */
+/** As in AWS KMS, a key rescued from deletion comes back disabled, or PendingImport if its imported material went meanwhile. */
 export function cancelDeletion(record: KeyRecord): void {
-  record.state = 'Disabled';
+  record.state = holdsMaterial(record) ? 'Disabled' : 'PendingImport';
   delete record.deletionDate;
   delete record.pendingWindowInDays;
 }
@@ -74,7 +78,7 @@ export function setPolicy(caller: Caller, record: KeyRecord, policy: string, byp
 }
 
 export function enableRotation(record: KeyRecord, periodDays: number): void {
-  requireSymmetric(record);
+  requireGeneratedMaterial(requireSymmetric(record));
   record.rotation = { ...record.rotation, enabled: true, periodDays, nextRotation: Date.now() + periodDays * DAY };
 }
 

@@ -1,6 +1,8 @@
 import type { Bindings } from '../env';
 import { unlistKey } from './directory-index';
 import type { GrantStore } from './grant-store';
+import { materialExpired } from './import-state';
+import type { KeyImports } from './imports';
 import type { KeyRecord } from './key-record';
 import type { LastUsage } from './last-usage';
 import * as lifecycle from './lifecycle';
@@ -15,14 +17,16 @@ export interface ScheduledParts {
   versions: KeyVersions;
   grants: GrantStore;
   lastUsage: LastUsage;
+  imports: KeyImports;
   /** Absent where a test drives the schedule without one. */
   multiRegion?: MultiRegionMember;
 }
 
 /**
  * What a key's one alarm does: automatic rotation, the end of a deletion
- * window, and the re-seal after a root rotation. Durable Objects have one
- * alarm each, so all three share it (transaction.ts arms it for the earliest).
+ * window, the re-seal after a root rotation, and for imported material its
+ * expiry and the end of its import tokens. Durable Objects have one alarm
+ * each, so all share it (transaction.ts arms it for the earliest).
  */
 export class KeySchedule {
   /** A multi-Region replica whose deletion window just ended, until its primary has been told. */
@@ -73,6 +77,11 @@ export class KeySchedule {
     const { tx, versions } = this.parts;
     const due = lifecycle.dueEvent(record, now);
     if (due === 'delete') return this.destroy(record);
+    if (materialExpired(record, now)) {
+      await this.parts.imports.deleteMaterial(record);
+      tx.recordSystemEvent(record, 'edgekms:DeleteExpiredKeyMaterial');
+    }
+    if (record.importTokensExpireAt !== undefined && record.importTokensExpireAt <= now) await this.parts.imports.pruneTokens(record, now);
     if (due === 'rotate') {
       await versions.rotate(record, 'AUTOMATIC');
       lifecycle.scheduleNextRotation(record, now);
@@ -92,6 +101,7 @@ export class KeySchedule {
     await unlistKey(env, record);
     grants.deleteAll();
     await versions.destroyAll();
+    await this.parts.imports.pruneTokens(record, Date.now(), { everything: true });
     await lastUsage.forget();
     await tx.persist(lifecycle.tombstone(record));
     tx.recordSystemEvent(record, 'edgekms:DeleteKeyMaterial');

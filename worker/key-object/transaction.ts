@@ -9,6 +9,7 @@ import type { GrantStore } from './grant-store';
 import type { Grant } from './grants';
 import { readKeyRecord, type KeyRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
+import { importDueTimes } from './import-state';
 import { rotatesItself } from './multi-region';
 
 const RECORD = 'key';
@@ -173,6 +174,7 @@ export class KeyTransactions {
       this.resealPending && record.state !== 'Deleted' ? Date.now() + 1 : undefined,
       // A push to the key's replicas that failed is retried a second later (replicas.ts).
       this.replication?.pushPending ? Date.now() + 1000 : undefined,
+      ...importDueTimes(record),
     ].filter((time): time is number => time !== undefined);
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
     else await this.ctx.storage.deleteAlarm();

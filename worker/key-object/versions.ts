@@ -1,5 +1,5 @@
 import { importAesKey } from '../crypto/aes-gcm';
-import { generateKeyMaterial } from '../crypto/material';
+import { generateKeyMaterial, type KeyMaterial } from '../crypto/material';
 import { rootKeys, type RootKeySet, type RootKeySettings } from '../crypto/root-keys';
 import { seal, sealedUnder, unseal } from '../crypto/sealing';
 import { importDerivationKey, type VersionKeys } from '../crypto/symmetric';
@@ -60,7 +60,11 @@ export class KeyVersions {
 
   /** Generates and seals the material of a new version. */
   async create(record: KeyRecord, version: number, rotationType: VersionRecord['rotationType']): Promise<void> {
-    const material = await generateKeyMaterial(record.keySpec, record.keyUsage);
+    await this.store(record, version, await generateKeyMaterial(record.keySpec, record.keyUsage), rotationType);
+  }
+
+  /** Seals and stores the material of a version (generated, or imported: imports.ts), then wipes its secret. */
+  async store(record: KeyRecord, version: number, material: KeyMaterial, rotationType?: VersionRecord['rotationType']): Promise<void> {
     const entry: VersionRecord = {
       version,
       createdAt: Date.now(),

@@ -22,6 +22,6 @@ export const DeriveSharedSecret = defineOperation({
     const { key, caller } = await resolveKey(ctx, input.KeyId);
     if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:DeriveSharedSecret', { 'kms:KeyAgreementAlgorithm': input.KeyAgreementAlgorithm }, 'KEY_AGREEMENT');
     const derived = unwrap(await key.deriveSharedSecret(caller, input.KeyAgreementAlgorithm, input.PublicKey));
-    return { KeyId: arnOf(derived.key), SharedSecret: derived.sharedSecret, KeyAgreementAlgorithm: input.KeyAgreementAlgorithm, KeyOrigin: 'AWS_KMS' };
+    return { KeyId: arnOf(derived.key), SharedSecret: derived.sharedSecret, KeyAgreementAlgorithm: input.KeyAgreementAlgorithm, KeyOrigin: derived.origin };
   },
 });

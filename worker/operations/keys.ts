@@ -33,7 +33,9 @@ export const CreateKey = defineOperation({
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:CreateKey');
     const external = input.Origin === 'EXTERNAL_KEY_STORE';
-    if (!external && input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
+    if (!external && input.Origin !== 'AWS_KMS' && input.Origin !== 'EXTERNAL') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
+    // AWS offers them; here a replica would need its own import of the same material, which ReplicateKey does not do yet.
+    if (input.MultiRegion && input.Origin === 'EXTERNAL') throw new UnsupportedOperationException('Multi-Region keys with imported key material (Origin EXTERNAL) are not supported.');
     if (!external) refuseExternalKeyFields(input.Origin, input);
     const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
     const usages = allowedUsages(spec);
@@ -53,6 +55,7 @@ export const CreateKey = defineOperation({
       tags: tagsFromWire(input.Tags),
       ...(input.Policy !== undefined && { policy: input.Policy }),
       bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
+      ...(input.Origin === 'EXTERNAL' && { origin: 'EXTERNAL' as const }),
       ...(input.MultiRegion && { multiRegion: { primaryRegion: ctx.region, replicaRegions: [] } }),
       ...(externalKeyStore && { externalKeyStore }),
     });

@@ -5,6 +5,7 @@ import * as customKeyStores from './custom-key-stores';
 import * as dataKeyPairs from './data-key-pairs';
 import * as grants from './grants';
 import * as identityPolicies from './identity-policies';
+import * as imports from './imports';
 import * as keyAgreement from './key-agreement';
 import * as keys from './keys';
 import * as lastUsage from './last-usage';
@@ -14,7 +15,6 @@ import { GetAuditInclusionProof, GetReceiptPublicKey, receiptedOperations } from
 import type { Operation } from './operation';
 import * as rootKeyOperations from './root-keys';
 import * as rotation from './rotation';
-import * as unsupported from './unsupported';
 
 /** Every KMS operation the service offers, by its AWS name, the cryptographic ones with receipts (receipts.ts). Both protocol adapters dispatch here. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze(receiptedOperations({
@@ -32,7 +32,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze(rec
   ...identityPolicies,
   ...rootKeyOperations,
   ...customKeyStores,
-  ...unsupported,
+  ...imports,
   GetReceiptPublicKey,
   GetAuditInclusionProof,
 } as Record<string, Operation>));

@@ -6,6 +6,7 @@ import type { GrantConstraints } from '../key-object/grants';
 import type { RetirableGrant } from '../key-object/stored-grant';
 import type { KeyName, KeyRecord, Tag } from '../key-object/key-record';
 import type { LastUsageReport } from '../key-object/last-usage';
+import { holdsMaterial } from '../key-object/import-state';
 import type { Rotation } from '../key-object/versions';
 import { aliasArn, keyArn, type ArnScope } from '../wire/key-reference';
 import { pageFields, type Page } from '../wire/pagination';
@@ -56,19 +57,49 @@ export function keyMetadata(record: KeyRecord) {
     ...(record.deletionDate !== undefined && { DeletionDate: seconds(record.deletionDate) }),
     // AWS: the window is shown while a multi-Region primary waits for its replicas' deletion (no DeletionDate yet).
     ...(record.pendingWindowInDays !== undefined && { PendingDeletionWindowInDays: record.pendingWindowInDays }),
-    Origin: record.externalKeyStore ? 'EXTERNAL_KEY_STORE' : 'AWS_KMS',
+    Origin: record.externalKeyStore ? 'EXTERNAL_KEY_STORE' : (record.origin ?? 'AWS_KMS'),
     ...(record.externalKeyStore && {
       CustomKeyStoreId: record.externalKeyStore.customKeyStoreId,
       XksKeyConfiguration: { Id: record.externalKeyStore.xksKeyId },
     }),
+    ...importedMaterialFields(record),
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
     ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
     ...multiRegionFields(record),
     // Only keys whose material can rotate have a current key material (AWS: symmetric encryption keys).
-    ...(record.keySpec === 'SYMMETRIC_DEFAULT' && { CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion) }),
+    ...(record.keySpec === 'SYMMETRIC_DEFAULT' && holdsMaterial(record) && { CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion) }),
   };
+}
+
+/**
+ * KeyMetadata's fields for imported material: ExpirationModel once material
+ * was imported, ValidTo while material that expires is in the key (botocore:
+ * both only for Origin EXTERNAL).
+ */
+function importedMaterialFields(record: KeyRecord) {
+  const imported = record.imported;
+  if (!imported) return {};
+  return {
+    ExpirationModel: imported.expirationModel,
+    ...(imported.present && imported.validTo !== undefined && { ValidTo: seconds(imported.validTo) }),
+  };
+}
+
+/** GetParametersForImport's answer. */
+export function importParameters(parameters: { key: KeyName; importToken: Uint8Array; publicKey: Uint8Array; validTo: number }) {
+  return {
+    KeyId: arnOf(parameters.key),
+    ImportToken: parameters.importToken,
+    PublicKey: parameters.publicKey,
+    ParametersValidTo: seconds(parameters.validTo),
+  };
+}
+
+/** ImportKeyMaterial's and DeleteImportedKeyMaterial's answer: the key and its (one) imported material. */
+export function importedMaterialResponse(key: KeyName) {
+  return { KeyId: arnOf(key), KeyMaterialId: keyMaterialId(key, 1) };
 }
 
 /** `MultiRegion`, and a multi-Region key's `MultiRegionConfiguration`: every member's ARN names its own region. */
