@@ -4,6 +4,7 @@ import { UnknownOperationException } from '../errors';
 import { encryptBlob, importDerivationKey } from '../crypto/symmetric';
 import { bearerSignIn } from '../middleware/sign-in';
 import { readJsonObject, toJson } from '../wire/json';
+import { discardBody, writeToStorage } from './discard-route';
 
 /**
  * The benchmark's baseline: the work of GenerateDataKey (authenticate, parse,
@@ -31,3 +32,6 @@ bench.post('/bare-wrap', whenEnabled, bearerSignIn, async (c) => {
   const blob = await encryptBlob(await wrappingKey, '00000000-0000-4000-8000-000000000000', 1, plaintext, context);
   return c.body(toJson({ CiphertextBlob: blob, Plaintext: plaintext }), 200, { 'content-type': 'application/json' });
 });
+
+bench.put('/discard', whenEnabled, bearerSignIn, discardBody);
+bench.put('/storage-write', whenEnabled, bearerSignIn, writeToStorage);
