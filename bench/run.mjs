@@ -18,6 +18,7 @@ const BENCHMARKS = {
   browser: () => import('./browser.mjs'),
   fairness: () => import('./fairness.mjs'),
   memory: () => import('./memory.mjs'),
+  'demo-upload': () => import('./demo-upload.mjs'),
 };
 
 function numberFromEnv(name, fallback, { integer = false, min = 0 } = {}) {
