@@ -25,8 +25,9 @@ export async function discardBody(c: Context<AppEnv>): Promise<Response> {
  * write speed apart from the transfer's.
  */
 export async function writeToStorage(c: Context<AppEnv>): Promise<Response> {
-  const bytes = Number(c.req.query('bytes'));
-  if (!Number.isInteger(bytes) || bytes < 0 || bytes > 64 * 1024 * 1024) throw new ValidationException('bytes must be an integer from 0 to 64 MiB.');
+  const raw = c.req.query('bytes') ?? '';
+  const bytes = Number(raw);
+  if (!/^\d{1,9}$/.test(raw) || bytes > 64 * 1024 * 1024) throw new ValidationException('bytes must be an integer from 0 to 64 MiB.');
   const key = `bench/${crypto.randomUUID()}`;
   await uploadsBucket(c.env).put(key, new Uint8Array(bytes));
   await uploadsBucket(c.env).delete(key);

@@ -78,8 +78,11 @@ export async function putPart(
     await bucket.put(partKey(id, part), bytes);
     return bytes.byteLength;
   }
-  // Both at once: the stream flows only while storage reads it, and a broken body is the caller's 400.
-  await Promise.all([body.received, bucket.put(partKey(id, part), body.stream)]);
+  // Both at once, as the stream flows only while storage reads it. A body that was not as declared
+  // fails both; the caller is then told about the body (400), not about the storage's refusal.
+  const [received, stored] = await Promise.allSettled([body.received, bucket.put(partKey(id, part), body.stream)]);
+  if (received.status === 'rejected') throw received.reason;
+  if (stored.status === 'rejected') throw stored.reason;
   return body.bytes;
 }
 

@@ -25,9 +25,38 @@ export function streamedBody(request: Request, limit: number, what: string): Str
   if (bytes > limit) throw new ValidationException(`${what} exceeds ${limit} bytes.`);
   const { readable, writable } = new FixedLengthStream(bytes);
   const body = request.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
-  const received = body.pipeTo(writable).catch(() => {
-    throw new ValidationException(`${what} is not the ${bytes} bytes its Content-Length declares, or ended before it was complete.`);
-  });
+  const notAsDeclared = () => new ValidationException(`${what} is not the ${bytes} bytes its Content-Length declares, or ended before it was complete.`);
+  const received = copyCounting(body, writable).then(
+    (seen) => {
+      if (seen !== bytes) throw notAsDeclared();
+    },
+    () => {
+      throw notAsDeclared();
+    },
+  );
   return { stream: readable, bytes, received };
 }
 
+
+/**
+ * pipeTo, counting the bytes: FixedLengthStream reports a short body to its reader (the storage),
+ * as an error of the storage's call, so the count is what tells the caller's fault from the storage's.
+ */
+async function copyCounting(from: ReadableStream<Uint8Array>, to: WritableStream<Uint8Array>): Promise<number> {
+  const reader = from.getReader();
+  const writer = to.getWriter();
+  let seen = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += value.byteLength;
+      await writer.write(value);
+    }
+    await writer.close();
+    return seen;
+  } catch (error) {
+    await Promise.all([reader.cancel(error).catch(() => undefined), writer.abort(error).catch(() => undefined)]);
+    throw error;
+  }
+}
