@@ -5,10 +5,10 @@ import type { SigV4Settings } from './auth/sigv4';
 import type { ThrottleSettings } from './auth/throttle';
 import type { Directory } from './directory/directory';
 import type { KeyObject } from './key-object/key-object';
-import type { RegionSettings } from './regions';
+import type { PlacementSettings } from './placement';
 
 /** The Worker's bindings, as declared in wrangler.toml and `.dev.vars`. */
-export interface Bindings extends JwtSettings, ThrottleSettings, FairShareSettings, SigV4Settings, RegionSettings {
+export interface Bindings extends JwtSettings, ThrottleSettings, FairShareSettings, SigV4Settings, PlacementSettings {
   KEY_OBJECT: DurableObjectNamespace<KeyObject>;
   DIRECTORY: DurableObjectNamespace<Directory>;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;

@@ -1,4 +1,5 @@
 import type { Bindings } from './env';
+import { placementOf } from './placement';
 import type { ArnScope } from './wire/key-reference';
 
 /**
@@ -16,22 +17,34 @@ function regionalName(env: Bindings, region: string, name: string): string {
   return region === env.KMS_REGION ? name : `${region}/${name}`;
 }
 
+/**
+ * A region's object of `namespace` named `name`: in the region's
+ * jurisdiction if it has one, created with its location hint (placement.ts).
+ */
+function regionalObject<T extends Rpc.DurableObjectBranded | undefined>(env: Bindings, namespace: DurableObjectNamespace<T>, region: string, name: string, id?: DurableObjectId) {
+  const { locationHint, jurisdiction } = placementOf(env, region);
+  const space = jurisdiction ? namespace.jurisdiction(jurisdiction) : namespace;
+  return space.get(id ?? space.idFromName(name), locationHint ? { locationHint } : {});
+}
+
 const keyObjectIds = new Map<string, DurableObjectId>();
 
-/** Ids are pure functions of the name; stubs are per request, ids can be kept. */
+/** Ids are pure functions of the name (and jurisdiction); stubs are per request, ids can be kept. */
 export function keyObject(env: Bindings, region: string, keyId: string) {
   const name = regionalName(env, region, keyId);
-  let id = keyObjectIds.get(name);
+  const { jurisdiction } = placementOf(env, region);
+  const cacheKey = `${jurisdiction ?? ''}|${name}`;
+  let id = keyObjectIds.get(cacheKey);
   if (!id) {
-    id = env.KEY_OBJECT.idFromName(name);
+    id = (jurisdiction ? env.KEY_OBJECT.jurisdiction(jurisdiction) : env.KEY_OBJECT).idFromName(name);
     if (keyObjectIds.size >= 10_000) keyObjectIds.delete(keyObjectIds.keys().next().value!);
-    keyObjectIds.set(name, id);
+    keyObjectIds.set(cacheKey, id);
   }
-  return env.KEY_OBJECT.get(id);
+  return regionalObject(env, env.KEY_OBJECT, region, name, id);
 }
 
 export function directory(env: Bindings, scope: ArnScope) {
-  return env.DIRECTORY.get(env.DIRECTORY.idFromName(regionalName(env, scope.region, scope.account)));
+  return regionalObject(env, env.DIRECTORY, scope.region, regionalName(env, scope.region, scope.account));
 }
 
 /**
@@ -44,5 +57,5 @@ export function identityDirectory(env: Bindings, account: string) {
 }
 
 export function auditLog(env: Bindings, scope: ArnScope) {
-  return env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(regionalName(env, scope.region, scope.account)));
+  return regionalObject(env, env.AUDIT_LOG, scope.region, regionalName(env, scope.region, scope.account));
 }

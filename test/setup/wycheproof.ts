@@ -3,9 +3,10 @@
  * inside workerd cannot read the file system, so this reads the Project
  * Wycheproof vectors (../shared/vectors/wycheproof, or WYCHEPROOF_DIR) and
  * hands them over with `provide('wycheproof', …)`; the suites `inject` them.
- * When the folder is absent the payload is `null` and the suites report
- * themselves skipped with the reason. The vectors are never copied into the
- * project.
+ * A suite whose file is in neither place reports itself skipped with the
+ * reason. The files issue 14's suites need and
+ * ../shared lacks (ECDH, P-521 and secp256k1 ECDSA, HMAC-224) are vendored in
+ * test/vectors/wycheproof/ and fill in only what the folder does not hold.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -44,7 +45,7 @@ export const WYCHEPROOF_FILES = [
   'rsa_pss_2048_sha256_mgf1_32_test.json',
   'hkdf_sha256_test.json',
   'hkdf_sha512_test.json',
-  // Issue 14's curves and HMAC_224; not yet in ../shared everywhere, so their suites may report themselves skipped.
+  // Issue 14's curves and HMAC_224: vendored (test/vectors/wycheproof/) where ../shared lacks them.
   'ecdh_secp256r1_test.json',
   'ecdh_secp384r1_test.json',
   'ecdh_secp521r1_test.json',
@@ -79,16 +80,13 @@ function vectorDirectory(root: string): string | undefined {
 }
 
 export default function setup(project: TestProject): void {
-  const dir = vectorDirectory(project.config.root);
-  if (!dir) {
-    project.provide('wycheproof', null);
-    return;
-  }
+  const vendored = resolve(project.config.root, 'test/vectors/wycheproof');
+  const dir = vectorDirectory(project.config.root) ?? vendored;
   const files: WycheproofVectors['files'] = {};
   for (const name of WYCHEPROOF_FILES) {
-    const path = resolve(dir, name);
-    // Provided whole (about 1.3 MB of JSON for all files), which the pool passes to workerd without trouble.
-    if (existsSync(path)) files[name] = JSON.parse(readFileSync(path, 'utf8')) as WycheproofFile;
+    const path = [resolve(dir, name), resolve(vendored, name)].find((candidate) => existsSync(candidate));
+    // Provided whole (about 4 MB of JSON for all files), which the pool passes to workerd without trouble.
+    if (path) files[name] = JSON.parse(readFileSync(path, 'utf8')) as WycheproofFile;
   }
   project.provide('wycheproof', { dir, files });
 }

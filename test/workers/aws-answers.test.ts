@@ -268,9 +268,36 @@ describe('refusals AWS sends without a message', () => {
 
 describe('operations of the model that EdgeKMS does not offer', () => {
   it('answer UnsupportedOperationException with the reason, not UnknownOperationException', async () => {
-    for (const operation of ['ImportKeyMaterial', 'GetParametersForImport', 'DeleteImportedKeyMaterial', 'ReplicateKey', 'UpdatePrimaryRegion', 'CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore']) {
+    for (const operation of ['ImportKeyMaterial', 'GetParametersForImport', 'DeleteImportedKeyMaterial', 'CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore']) {
       const response = await refused(operation, {}, 'UnsupportedOperationException');
       expect(response.body.message).toMatch(/not supported/);
     }
+  });
+});
+
+describe('KeyMaterialId in data key and Decrypt answers', () => {
+  it('names the key material that encrypted the data key, and that Decrypt used, as ListKeyRotations and DescribeKey name it', async () => {
+    const keyId = await createKey();
+    const { KeyMetadata } = await ok('DescribeKey', { KeyId: keyId });
+    const first = await ok('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
+    expect(first.KeyMaterialId).toBe(KeyMetadata.CurrentKeyMaterialId);
+    expect(first.KeyMaterialId).toMatch(/^[a-f0-9]{64}$/);
+
+    await ok('RotateKeyOnDemand', { KeyId: keyId });
+    const [rotation] = (await ok('ListKeyRotations', { KeyId: keyId })).Rotations;
+    const second = await ok('GenerateDataKeyWithoutPlaintext', { KeyId: keyId, KeySpec: 'AES_256' });
+    expect(second.KeyMaterialId).toBe(rotation.KeyMaterialId);
+    expect(second.KeyMaterialId).not.toBe(first.KeyMaterialId);
+
+    // Each ciphertext decrypts under the material it names, the older one included.
+    expect((await ok('Decrypt', { CiphertextBlob: first.CiphertextBlob })).KeyMaterialId).toBe(first.KeyMaterialId);
+    expect((await ok('Decrypt', { CiphertextBlob: second.CiphertextBlob })).KeyMaterialId).toBe(second.KeyMaterialId);
+  });
+
+  it('is absent where AWS omits it: Decrypt with an asymmetric key', async () => {
+    const keyId = await createKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
+    const { CiphertextBlob } = await ok('Encrypt', { KeyId: keyId, Plaintext: b64(utf8('x')), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' });
+    const decrypted = await ok('Decrypt', { KeyId: keyId, CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' });
+    expect(decrypted).not.toHaveProperty('KeyMaterialId');
   });
 });

@@ -48,10 +48,9 @@ describe('CreateKey and DescribeKey', () => {
     await refused('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'ENCRYPT_DECRYPT' }, 'InvalidKeyUsageException');
   });
 
-  it('refuses unknown specs, other origins and multi-Region keys', async () => {
+  it('refuses unknown specs and other origins (multi-Region keys: multi-region.test.ts)', async () => {
     await refused('CreateKey', { KeySpec: 'AES_512' }, 'ValidationException');
     await refused('CreateKey', { Origin: 'EXTERNAL' }, 'UnsupportedOperationException');
-    await refused('CreateKey', { MultiRegion: true }, 'UnsupportedOperationException');
   });
 
   it('reports unknown keys as NotFoundException', async () => {

@@ -3,28 +3,11 @@ import { describe, expect, inject, it } from 'vitest';
 import { COMMERCIAL_REGIONS, servedRegions } from '../../worker/regions';
 import { decrypt, EdgeKmsKeyring, encrypt } from '../../sdk/index';
 import { ADMIN_TOKEN, b64, sdkClient, utf8 } from './helpers';
-import { signedKmsRequest } from './sigv4-signer';
+import { inRegion, okIn, type Answer } from './region-requests';
 
 const admin = inject('accessKeys').admin;
 const ACCOUNT = admin.account;
 
-interface Answer {
-  status: number;
-  body: Record<string, any>;
-}
-
-/** An AWS-protocol request signed for `region`, as an AWS SDK client of that region sends it. */
-async function inRegion(region: string, operation: string, body: unknown = {}): Promise<Answer> {
-  const request = await signedKmsRequest(admin, operation, JSON.stringify(body), region);
-  const response = await SELF.fetch('https://kms.test/', request);
-  return { status: response.status, body: JSON.parse(await response.text()) as Record<string, any> };
-}
-
-async function okIn(region: string, operation: string, body: unknown = {}): Promise<Record<string, any>> {
-  const answer = await inRegion(region, operation, body);
-  expect(answer.body, `${operation} in ${region}`).not.toHaveProperty('__type');
-  return answer.body;
-}
 
 async function notFoundIn(region: string, operation: string, body: unknown): Promise<string> {
   const answer = await inRegion(region, operation, body);

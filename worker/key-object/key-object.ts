@@ -31,6 +31,7 @@ import { KeyGrants } from './key-grants';
 import { KeySchedule } from './schedule';
 import { KeyTransactions } from './transaction';
 import { KeyVersions, type Rotation } from './versions';
+import { hasReplicas, MultiRegionMember, requireNotReplica, type MultiRegionConfig, type ReplicateRequest, type SharedProperties } from './multi-region';
 
 type DecryptAction = 'kms:Decrypt' | 'kms:ReEncryptFrom';
 type DataKeyAction = 'kms:GenerateDataKey' | 'kms:GenerateDataKeyWithoutPlaintext';
@@ -51,6 +52,7 @@ export class KeyObject extends DurableObject<Bindings> {
   private readonly lastUsage: LastUsage;
   private readonly schedule: KeySchedule;
   private readonly keyGrants: KeyGrants;
+  private readonly multiRegion: MultiRegionMember;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -59,7 +61,8 @@ export class KeyObject extends DurableObject<Bindings> {
     this.versions = new KeyVersions(ctx.storage, env);
     this.lastUsage = new LastUsage(ctx.storage);
     this.keyGrants = new KeyGrants(env, this.tx, this.grants);
-    this.schedule = new KeySchedule({ env, tx: this.tx, versions: this.versions, grants: this.grants, lastUsage: this.lastUsage });
+    this.multiRegion = new MultiRegionMember({ env, tx: this.tx, versions: this.versions, lastUsage: this.lastUsage });
+    this.schedule = new KeySchedule({ env, tx: this.tx, versions: this.versions, grants: this.grants, lastUsage: this.lastUsage, multiRegion: this.multiRegion });
     void ctx.blockConcurrencyWhile(async () => {
       await this.tx.load();
       await this.lastUsage.load();
@@ -119,6 +122,11 @@ export class KeyObject extends DurableObject<Bindings> {
     const facts = { 'kms:ScheduleKeyDeletionPendingWindowInDays': String(pendingWindowInDays) };
     return this.tx.change({ caller, action: 'kms:ScheduleKeyDeletion', facts }, 'notPendingDeletion', (record) => {
       lifecycle.scheduleDeletion(record, pendingWindowInDays);
+      // A primary is not deleted while it has replicas: its waiting period starts when the last is deleted (multi-region.ts).
+      if (hasReplicas(record)) {
+        record.state = 'PendingReplicaDeletion';
+        delete record.deletionDate;
+      }
       return record;
     });
   }
@@ -271,11 +279,17 @@ export class KeyObject extends DurableObject<Bindings> {
 
   enableRotation(caller: Caller, periodDays: number): Promise<Result<void>> {
     const facts = { 'kms:RotationPeriodInDays': String(periodDays) };
-    return this.tx.change({ caller, action: 'kms:EnableKeyRotation', facts }, 'enabled', (record) => lifecycle.enableRotation(record, periodDays));
+    return this.sharing(this.tx.change({ caller, action: 'kms:EnableKeyRotation', facts }, 'enabled', (record) => {
+      requireNotReplica(record, 'EnableKeyRotation');
+      lifecycle.enableRotation(record, periodDays);
+    }));
   }
 
   disableRotation(caller: Caller): Promise<Result<void>> {
-    return this.tx.change({ caller, action: 'kms:DisableKeyRotation' }, 'enabled', (record) => lifecycle.disableRotation(record));
+    return this.sharing(this.tx.change({ caller, action: 'kms:DisableKeyRotation' }, 'enabled', (record) => {
+      requireNotReplica(record, 'DisableKeyRotation');
+      lifecycle.disableRotation(record);
+    }));
   }
 
   rotationStatus(caller: Caller): Promise<Result<KeyRecord>> {
@@ -284,10 +298,54 @@ export class KeyObject extends DurableObject<Bindings> {
   }
 
   rotateOnDemand(caller: Caller): Promise<Result<KeyName>> {
-    return this.tx.change({ caller, action: 'kms:RotateKeyOnDemand' }, 'enabled', async (record) => {
+    return this.sharing(this.tx.change({ caller, action: 'kms:RotateKeyOnDemand' }, 'enabled', async (record) => {
+      requireNotReplica(record, 'RotateKeyOnDemand');
       await this.versions.rotateOnDemand(requireSymmetric(record));
       return keyName(record);
-    });
+    }));
+  }
+
+  /** After a successful change of what multi-Region keys share, the primary's replicas hear of it. */
+  private async sharing<T>(change: Promise<Result<T>>): Promise<Result<T>> {
+    const result = await change;
+    if (!result.error) await this.multiRegion.share();
+    return result;
+  }
+
+  /** ReplicateKey (multi-region.ts): the new replica's record, as created, and the other replicas told of it. */
+  async replicate(caller: Caller, request: ReplicateRequest): Promise<Result<KeyRecord>> {
+    const result = await this.multiRegion.replicate(caller, request);
+    if (result.error) return { ...result, value: undefined };
+    const { replica, shared } = result.value!;
+    await this.multiRegion.push(this.tx.record!, shared, [request.replicaRegion]);
+    return { ...result, value: replica };
+  }
+
+  /** Only from the primary's object (multi-region.ts). */
+  createReplica(caller: Caller, seed: KeyRecord, request: ReplicateRequest): Promise<Result<KeyRecord>> {
+    return this.multiRegion.createReplica(caller, seed, request);
+  }
+
+  /** Only from a peer's object (multi-region.ts). */
+  receiveShared(shared: SharedProperties): Promise<Result<void>> {
+    return this.multiRegion.receiveShared(shared);
+  }
+
+  async updatePrimaryRegion(caller: Caller, primaryRegion: string): Promise<Result<void>> {
+    const result = await this.multiRegion.updatePrimaryRegion(caller, primaryRegion);
+    if (result.error) return { ...result, value: undefined };
+    await this.multiRegion.push(this.tx.record!, result.value!);
+    return { ...result, value: undefined };
+  }
+
+  /** Only from the primary's object (multi-region.ts). */
+  promote(caller: Caller, next: MultiRegionConfig): Promise<Result<void>> {
+    return this.multiRegion.promote(caller, next);
+  }
+
+  /** Only from a replica's object at the end of its deletion window (multi-region.ts). */
+  forgetReplica(region: string): Promise<Result<SharedProperties | undefined>> {
+    return this.multiRegion.forgetReplica(region);
   }
 
   listRotations(caller: Caller, limit: number | undefined, marker: string | undefined): Promise<Result<{ key: KeyName; page: Page<Rotation> }>> {

@@ -1,8 +1,14 @@
 import type { KeySpec, KeyUsage } from '../crypto/key-specs';
 import { keyArn } from '../wire/key-reference';
+import type { MultiRegionConfig } from './multi-region';
 
-/** What a key's Durable Object keeps about its key (never the material itself). */
-export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'Deleted';
+/**
+ * What a key's Durable Object keeps about its key (never the material itself).
+ * `Creating`: a multi-Region replica whose material has not arrived yet;
+ * `PendingReplicaDeletion`: a multi-Region primary scheduled for deletion
+ * whose waiting period starts when its last replica is deleted.
+ */
+export type KeyState = 'Creating' | 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingReplicaDeletion' | 'Deleted';
 
 export interface Tag {
   key: string;
@@ -31,6 +37,8 @@ export interface KeyRecord {
   /** The key policy as the caller gave it (absent: the default policy of `account`). */
   policy?: string;
   currentVersion: number;
+  /** A multi-Region key's primary and replica regions, as this member last heard them (absent: a single-Region key). */
+  multiRegion?: MultiRegionConfig;
   rotation: {
     enabled: boolean;
     periodDays: number;

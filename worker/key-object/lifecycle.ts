@@ -3,6 +3,7 @@ import type { KeySpec, KeyUsage } from '../crypto/key-specs';
 import { parsePolicy } from '../policy/document';
 import { checkLockout } from './authorize';
 import type { KeyRecord, Tag } from './key-record';
+import { rotatesItself } from './multi-region';
 import { requireSymmetric } from './key-usage';
 import { applyTags } from './tags';
 
@@ -23,6 +24,8 @@ export interface CreateKeyRequest {
   tags: Tag[];
   policy?: string;
   bypassPolicyLockoutSafetyCheck?: boolean;
+  /** A multi-Region primary's configuration (no replicas yet). */
+  multiRegion?: KeyRecord['multiRegion'];
 }
 
 /** A new key's record: enabled, version 1, no rotation; the lockout check guards a policy given at creation. */
@@ -38,6 +41,7 @@ export function newRecord(caller: Caller, request: CreateKeyRequest): KeyRecord 
     state: 'Enabled',
     tags: applyTags([], request.tags),
     ...(request.policy !== undefined && { policy: request.policy }),
+    ...(request.multiRegion && { multiRegion: request.multiRegion }),
     currentVersion: 1,
     rotation: { enabled: false, periodDays: 365 },
   };
@@ -85,7 +89,7 @@ export function scheduleNextRotation(record: KeyRecord, now: number): void {
 /** What the alarm has to do now: end the deletion window, rotate, or nothing (a retry, or a stale alarm). */
 export function dueEvent(record: KeyRecord, now: number): 'delete' | 'rotate' | undefined {
   if (record.state === 'PendingDeletion' && record.deletionDate! <= now) return 'delete';
-  if (record.state === 'Enabled' && record.rotation.enabled && record.rotation.nextRotation! <= now) return 'rotate';
+  if (record.state === 'Enabled' && record.rotation.enabled && rotatesItself(record) && record.rotation.nextRotation! <= now) return 'rotate';
   return undefined;
 }
 

@@ -4,6 +4,7 @@ import type { GrantStore } from './grant-store';
 import type { KeyRecord } from './key-record';
 import type { LastUsage } from './last-usage';
 import * as lifecycle from './lifecycle';
+import type { MultiRegionMember } from './multi-region';
 import type { KeyTransactions } from './transaction';
 import type { KeyVersions } from './versions';
 
@@ -14,6 +15,8 @@ export interface ScheduledParts {
   versions: KeyVersions;
   grants: GrantStore;
   lastUsage: LastUsage;
+  /** Absent where a test drives the schedule without one. */
+  multiRegion?: MultiRegionMember;
 }
 
 /**
@@ -22,6 +25,9 @@ export interface ScheduledParts {
  * alarm each, so all three share it (transaction.ts arms it for the earliest).
  */
 export class KeySchedule {
+  /** A multi-Region replica whose deletion window just ended, until its primary has been told. */
+  private leaving: KeyRecord | undefined;
+
   constructor(private readonly parts: ScheduledParts) {}
 
   async alarm(): Promise<void> {
@@ -32,6 +38,10 @@ export class KeySchedule {
     });
     // A failed alarm is retried by the runtime; rethrowing asks for that.
     if (result.error) throw new Error(`${result.error.name}: ${result.error.message}`);
+    // After an automatic rotation or a replica's deletion, the other members of a multi-Region key hear of it.
+    if (this.leaving) await this.parts.multiRegion?.leave(this.leaving);
+    else await this.parts.multiRegion?.share();
+    this.leaving = undefined;
     await this.resealStep();
   }
 
@@ -85,5 +95,6 @@ export class KeySchedule {
     await lastUsage.forget();
     await tx.persist(lifecycle.tombstone(record));
     tx.recordSystemEvent(record, 'edgekms:DeleteKeyMaterial');
+    this.leaving = record;
   }
 }

@@ -9,6 +9,7 @@ import type { GrantStore } from './grant-store';
 import type { Grant } from './grants';
 import { readKeyRecord, type KeyRecord } from './key-record';
 import { requireState, type StateRequirement } from './key-state';
+import { rotatesItself } from './multi-region';
 
 const RECORD = 'key';
 
@@ -132,7 +133,7 @@ export class KeyTransactions {
     if (!record) return;
     const due = [
       record.state === 'PendingDeletion' ? record.deletionDate : undefined,
-      record.state === 'Enabled' && record.rotation.enabled ? record.rotation.nextRotation : undefined,
+      record.state === 'Enabled' && record.rotation.enabled && rotatesItself(record) ? record.rotation.nextRotation : undefined,
       // A moment ahead: an alarm set for the very time of the alarm now running is dropped when it ends.
       this.resealPending && record.state !== 'Deleted' ? Date.now() + 1 : undefined,
     ].filter((time): time is number => time !== undefined);

@@ -163,6 +163,27 @@ export class KeyVersions {
     return (await this.storage.get<number[]>(RETIRED_ROOTS)) ?? [];
   }
 
+  /**
+   * Every version as stored, sealed: what a multi-Region key sends its
+   * replicas (multi-region.ts). Sealed material never opens outside a key's
+   * object, so it crosses from object to object as it is at rest.
+   */
+  async sealedEntries(): Promise<VersionRecord[]> {
+    return [...(await this.storage.list<VersionRecord>({ prefix: PREFIX })).values()];
+  }
+
+  /**
+   * Stores the versions this key lacks, sealed as they came (a replica's
+   * material from its primary); returns how many were new. A version it
+   * already has is kept: material never changes under a version number.
+   */
+  async adopt(entries: readonly VersionRecord[]): Promise<number> {
+    const held = new Set((await this.sealedEntries()).map((entry) => entry.version));
+    const missing = entries.filter((entry) => !held.has(entry.version));
+    for (const entry of missing) await this.storage.put(versionKey(entry.version), entry);
+    return missing.length;
+  }
+
   /** The SPKI of an asymmetric key, without unsealing its private half. */
   async publicKey(record: KeyRecord): Promise<Uint8Array> {
     const { publicKey } = await this.stored(record, record.currentVersion);

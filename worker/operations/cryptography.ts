@@ -7,7 +7,7 @@ import { keyInAccount, resolveKey, type OperationContext } from './context';
 import { defineOperation } from './operation';
 import { refuseDryRun } from './dry-run';
 import { recipientFacts, readRecipient, recipientField, secretField } from './recipient';
-import { arnOf, publicKeyResponse } from './shapes';
+import { arnOf, keyMaterialId, publicKeyResponse } from './shapes';
 import {
   blob,
   dryRun,
@@ -95,7 +95,13 @@ export const Decrypt = defineOperation({
     const decrypted = unwrap(
       await key.decrypt(caller, ciphertext, input.EncryptionContext, input.EncryptionAlgorithm, 'kms:Decrypt', recipientFacts(recipient)),
     );
-    return { ...(await secretField(recipient, decrypted.plaintext)), KeyId: arnOf(decrypted.key), EncryptionAlgorithm: input.EncryptionAlgorithm };
+    return {
+      ...(await secretField(recipient, decrypted.plaintext)),
+      KeyId: arnOf(decrypted.key),
+      // AWS names the material only for symmetric keys, and not in an answer for a recipient.
+      ...(ciphertext.kind === 'blob' && !recipient && { KeyMaterialId: keyMaterialId(decrypted.key, ciphertext.blob.version) }),
+      EncryptionAlgorithm: input.EncryptionAlgorithm,
+    };
   },
 });
 
@@ -154,6 +160,11 @@ const dataKeyInput = z
     DryRun: dryRun,
   });
 
+/** The KeyMaterialId of a data key's answer: the version its new ciphertext blob names. */
+function dataKeyMaterialId(key: Parameters<typeof keyMaterialId>[0], ciphertext: Uint8Array): string {
+  return keyMaterialId(key, blobKeyVersion(ciphertext)!);
+}
+
 function dataKeyLength(input: z.output<typeof dataKeyInput>): number {
   if ((input.KeySpec === undefined) === (input.NumberOfBytes === undefined)) {
     throw new ValidationException('Specify either KeySpec or NumberOfBytes, but not both.');
@@ -173,7 +184,12 @@ export const GenerateDataKey = defineOperation({
     const { key: named, ciphertext, plaintext } = unwrap(
       await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKey', recipientFacts(recipient)),
     );
-    return { CiphertextBlob: ciphertext, ...(await secretField(recipient, plaintext!)), KeyId: arnOf(named) };
+    return {
+      CiphertextBlob: ciphertext,
+      ...(await secretField(recipient, plaintext!)),
+      KeyId: arnOf(named),
+      ...(!recipient && { KeyMaterialId: dataKeyMaterialId(named, ciphertext) }),
+    };
   },
 });
 
@@ -184,7 +200,7 @@ export const GenerateDataKeyWithoutPlaintext = defineOperation({
     const { key, caller } = await resolveKey(ctx, input.KeyId);
     if (input.DryRun) return refuseDryRun({ key, caller }, 'kms:GenerateDataKeyWithoutPlaintext', { encryptionContext: input.EncryptionContext }, 'ENCRYPT_DECRYPT');
     const { key: named, ciphertext } = unwrap(await key.generateDataKey(caller, length, input.EncryptionContext, 'kms:GenerateDataKeyWithoutPlaintext'));
-    return { CiphertextBlob: ciphertext, KeyId: arnOf(named) };
+    return { CiphertextBlob: ciphertext, KeyId: arnOf(named), KeyMaterialId: dataKeyMaterialId(named, ciphertext) };
   },
 });
 

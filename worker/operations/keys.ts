@@ -3,7 +3,7 @@ import { allowedUsages, type KeyUsage } from '../crypto/key-specs';
 import { InvalidKeyUsageException, UnsupportedOperationException } from '../errors';
 import { unwrap } from '../result';
 import { MAX_POLICY_LENGTH } from '../policy/document';
-import { keyArn } from '../wire/key-reference';
+import { keyArn, newKeyId } from '../wire/key-reference';
 import { requireIdentityAllows } from './account-access';
 import { callerScope, keyHandle, onKey, resolveKey } from './context';
 import { directory } from '../stubs';
@@ -30,14 +30,13 @@ export const CreateKey = defineOperation({
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:CreateKey');
     if (input.Origin !== 'AWS_KMS') throw new UnsupportedOperationException(`Origin ${input.Origin} is not supported.`);
-    if (input.MultiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
     const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
     const usages = allowedUsages(spec);
     const usage: KeyUsage = input.KeyUsage ?? usages[0]!;
     if (!usages.includes(usage)) {
       throw new InvalidKeyUsageException(`KeyUsage ${usage} is not valid for KeySpec ${spec}.`);
     }
-    const keyId = crypto.randomUUID();
+    const keyId = newKeyId(input.MultiRegion);
     // The key object lists the new key in the Directory itself (key-object/directory-index.ts).
     const record = unwrap(
       await keyHandle(ctx, keyId).create(ctx.caller, {
@@ -49,6 +48,7 @@ export const CreateKey = defineOperation({
         tags: tagsFromWire(input.Tags),
         ...(input.Policy !== undefined && { policy: input.Policy }),
         bypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck,
+        ...(input.MultiRegion && { multiRegion: { primaryRegion: ctx.region, replicaRegions: [] } }),
       }),
     );
     // The object listed the key in the Directory inside its creation block; this isolate may use it at once (known-keys.ts).

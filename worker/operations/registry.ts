@@ -7,6 +7,7 @@ import * as identityPolicies from './identity-policies';
 import * as keyAgreement from './key-agreement';
 import * as keys from './keys';
 import * as lastUsage from './last-usage';
+import * as multiRegion from './multi-region';
 import * as policies from './policies';
 import type { Operation } from './operation';
 import * as rootKeyOperations from './root-keys';
@@ -22,6 +23,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...keyAgreement,
   ...lastUsage,
   ...rotation,
+  ...multiRegion,
   ...policies,
   ...grants,
   ...audit,

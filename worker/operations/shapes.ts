@@ -53,18 +53,32 @@ export function keyMetadata(record: KeyRecord) {
     Description: record.description,
     KeyUsage: record.keyUsage,
     KeyState: record.state,
-    ...(record.deletionDate !== undefined && {
-      DeletionDate: seconds(record.deletionDate),
-      PendingDeletionWindowInDays: record.pendingWindowInDays,
-    }),
+    ...(record.deletionDate !== undefined && { DeletionDate: seconds(record.deletionDate) }),
+    // AWS: the window is shown while a multi-Region primary waits for its replicas' deletion (no DeletionDate yet).
+    ...(record.pendingWindowInDays !== undefined && { PendingDeletionWindowInDays: record.pendingWindowInDays }),
     Origin: 'AWS_KMS',
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: record.keySpec,
     KeySpec: record.keySpec,
     ...algorithmFields(keyAlgorithms(record.keySpec, record.keyUsage)),
-    MultiRegion: false,
+    ...multiRegionFields(record),
     // Only keys whose material can rotate have a current key material (AWS: symmetric encryption keys).
     ...(record.keySpec === 'SYMMETRIC_DEFAULT' && { CurrentKeyMaterialId: keyMaterialId(record, record.currentVersion) }),
+  };
+}
+
+/** `MultiRegion`, and a multi-Region key's `MultiRegionConfiguration`: every member's ARN names its own region. */
+function multiRegionFields(record: KeyRecord) {
+  const config = record.multiRegion;
+  if (!config) return { MultiRegion: false };
+  const member = (region: string) => ({ Arn: keyArn({ region, account: record.account }, record.keyId), Region: region });
+  return {
+    MultiRegion: true,
+    MultiRegionConfiguration: {
+      MultiRegionKeyType: config.primaryRegion === record.region ? 'PRIMARY' : 'REPLICA',
+      PrimaryKey: member(config.primaryRegion),
+      ReplicaKeys: config.replicaRegions.map(member),
+    },
   };
 }
 
@@ -76,7 +90,8 @@ export function listPage<T, K extends string, U>(field: K, page: Page<T>, shape:
 export function deletionSchedule(record: KeyRecord) {
   return {
     KeyId: arnOf(record),
-    DeletionDate: seconds(record.deletionDate!),
+    // Absent for a multi-Region primary with replicas: its date is known only once the last replica is deleted.
+    ...(record.deletionDate !== undefined && { DeletionDate: seconds(record.deletionDate) }),
     KeyState: record.state,
     PendingWindowInDays: record.pendingWindowInDays,
   };

@@ -17,14 +17,11 @@ function unsupported(reason: string): Operation {
 }
 
 const IMPORTED_MATERIAL = 'Keys with imported key material (Origin EXTERNAL) are not supported yet: EdgeKMS generates all key material inside the key\'s Durable Object.';
-const MULTI_REGION = 'Multi-Region keys are not supported yet: each key lives in one region.';
 const CUSTOM_KEY_STORES = 'Custom key stores (CloudHSM, external key stores) are not supported: key material lives in the key\'s Durable Object.';
 
 export const GetParametersForImport = unsupported(IMPORTED_MATERIAL);
 export const ImportKeyMaterial = unsupported(IMPORTED_MATERIAL);
 export const DeleteImportedKeyMaterial = unsupported(IMPORTED_MATERIAL);
-export const ReplicateKey = unsupported(MULTI_REGION);
-export const UpdatePrimaryRegion = unsupported(MULTI_REGION);
 export const CreateCustomKeyStore = unsupported(CUSTOM_KEY_STORES);
 export const ConnectCustomKeyStore = unsupported(CUSTOM_KEY_STORES);
 export const DescribeCustomKeyStores = unsupported(CUSTOM_KEY_STORES);

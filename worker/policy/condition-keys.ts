@@ -32,6 +32,9 @@ const KNOWN = new Set(
     'kms:GrantConstraintType',
     'kms:RotationPeriodInDays',
     'kms:ScheduleKeyDeletionPendingWindowInDays',
+    // ReplicateKey's and UpdatePrimaryRegion's target region (key-object/multi-region.ts).
+    'kms:ReplicaRegion',
+    'kms:PrimaryRegion',
     'kms:RequestAlias',
     'kms:ResourceAliases',
     'edgekms:Origin',

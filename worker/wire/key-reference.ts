@@ -8,12 +8,22 @@ export type KeyReference =
   | { kind: 'key'; keyId: string; account?: string; region?: string }
   | { kind: 'alias'; aliasName: string; account?: string; region?: string };
 
-const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A single-Region key's id is a UUID; a multi-Region key's is `mrk-` and 32 hex digits (both 36 characters, as in AWS KMS). */
+const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 const ARN = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/(.+)$/;
 
 export function isKeyId(value: string): boolean {
   return KEY_ID.test(value);
+}
+
+export function isMultiRegionKeyId(value: string): boolean {
+  return value.startsWith('mrk-') && KEY_ID.test(value);
+}
+
+/** A new key's id: the id of a multi-Region key names it as one, so its replicas can share it. */
+export function newKeyId(multiRegion: boolean): string {
+  return multiRegion ? `mrk-${crypto.randomUUID().replaceAll('-', '')}` : crypto.randomUUID();
 }
 
 export function isAliasName(value: string): boolean {
