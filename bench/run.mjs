@@ -19,6 +19,7 @@ const BENCHMARKS = {
   fairness: () => import('./fairness.mjs'),
   memory: () => import('./memory.mjs'),
   'hot-key': () => import('./hot-key.mjs'),
+  'demo-upload': () => import('./demo-upload.mjs'),
 };
 
 function numberFromEnv(name, fallback, { integer = false, min = 0 } = {}) {

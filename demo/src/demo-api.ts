@@ -62,7 +62,7 @@ async function call(what: string, path: string, init: RequestInit & { signedIn?:
 }
 
 const json = (value: unknown): RequestInit => ({ body: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
-const bytes = (body: Uint8Array<ArrayBuffer>): RequestInit => ({ body, headers: { 'content-type': 'application/octet-stream' } });
+const bytes = (body: Uint8Array<ArrayBuffer> | Blob): RequestInit => ({ body, headers: { 'content-type': 'application/octet-stream' } });
 
 export async function sessionConfig(): Promise<SessionConfig> {
   return (await call('demo sign-in settings', '/demo/session-config', { signedIn: false })).json();
@@ -76,7 +76,7 @@ export async function putFields(id: string, ciphertext: Uint8Array<ArrayBuffer>,
   await call('upload of the form fields', `/demo/uploads/${id}/fields`, { method: 'PUT', signal, ...bytes(ciphertext) });
 }
 
-export async function putPart(id: string, part: number, ciphertext: Uint8Array<ArrayBuffer>, signal?: AbortSignal): Promise<void> {
+export async function putPart(id: string, part: number, ciphertext: Blob, signal?: AbortSignal): Promise<void> {
   await call(`upload of part ${part}`, `/demo/uploads/${id}/parts/${part}`, { method: 'PUT', signal, ...bytes(ciphertext) });
 }
 

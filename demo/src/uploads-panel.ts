@@ -80,21 +80,34 @@ export function createUploadsPanel(onChange: () => void): UploadsPanel {
       ` (${formatBytes(fields.file.size)}${fields.file.type ? `, ${fields.file.type}` : ''}) · SHA-256 `,
       el('code', { 'data-testid': 'opened-sha256' }, metered.digest()),
     );
-    if (canSaveToDisk()) fileLine.append(' ', diskButton(manifest, owner, fields.file.name, signal));
+    if (canSaveToDisk()) fileLine.append(' ', diskButton(manifest, owner, fields.file.name, fields.file.size, signal));
   }
 
   /** Downloads and decrypts the file again, straight into a file the user picks: no Blob. */
-  function diskButton(manifest: UploadManifest, owner: string, name: string, signal: AbortSignal): HTMLButtonElement {
+  function diskButton(manifest: UploadManifest, owner: string, name: string, size: number, signal: AbortSignal): HTMLElement {
     const button = el('button', { type: 'button', class: 'link', 'data-testid': 'opened-save-to-disk' }, 'Decrypt to disk…');
+    const line = el('span', {}, button);
     onClick(button, `save ${name} to disk`, async () => {
       const file = await pickDiskFile(name);
       const keyring = decryptingKeyring(session().account);
-      // A failed check aborts the file stream, and an aborted file is discarded, not left half-written.
-      await (await fetchFile(manifest.id, signal))
-        .pipeThrough(decryptStream(keyring, { expectedContext: uploadContext(owner, manifest.id, 'file') }))
-        .pipeTo(file, { signal });
+      const bar = el('progress', { max: '1', value: '0' });
+      const status = el('span', { class: 'muted' });
+      line.replaceChildren(button, ' ', bar, ' ', status);
+      const shown = progress(bar, status, 'Decrypting to disk', size);
+      const metered = meter((bytes) => shown.update(bytes));
+      try {
+        // A failed check aborts the file stream, and an aborted file is discarded, not left half-written.
+        await (await fetchFile(manifest.id, signal))
+          .pipeThrough(decryptStream(keyring, { expectedContext: uploadContext(owner, manifest.id, 'file') }))
+          .pipeThrough(metered.stream)
+          .pipeTo(file, { signal });
+      } catch (error) {
+        shown.fail();
+        throw error;
+      }
+      status.replaceChildren(`Saved ${name} to disk · SHA-256 `, el('code', { 'data-testid': 'opened-disk-sha256' }, metered.digest()));
     });
-    return button;
+    return line;
   }
 
   function row(manifest: UploadManifest): HTMLTableRowElement {

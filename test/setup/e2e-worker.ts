@@ -24,6 +24,8 @@ export default async function setup(project: TestProject) {
       JWT_ISSUER: 'edgekms-e2e',
       JWT_AUDIENCE: 'edgekms',
       THROTTLE_RATE: '100000',
+      // The large-upload test measures the local storage alone beside the upload (/bench/storage-write).
+      BENCH_ROUTES: '1',
     },
     stateDir,
   );

@@ -281,6 +281,19 @@ describe('bad input', () => {
     expect((await putPart(id, 0, randomBytes(MAX_PART))).status).toBe(200);
   });
 
+  it('refuses a streamed part whose body is not the length it declares with 400, storing nothing', async () => {
+    // A declared length streams the body into storage (worker/wire/streamed-body.ts); the stream
+    // is held to it either way. In-process, since over HTTP the runtime itself enforces it.
+    const { id } = await upload([], { completed: false });
+    const body = (length: number) => new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(new Uint8Array(length)), controller.close()) });
+    for (const [declared, sent] of [[1000, 10], [10, 1000], [MiB, 0]] as const) {
+      const response = await demo(`/uploads/${id}/parts/0`, { method: 'PUT', token: alice, body: body(sent), headers: { 'content-length': String(declared) }, env: {} });
+      expectRefused(response, 'ValidationException', 400);
+      expect(response.body.message).toContain(`${declared} bytes its Content-Length declares`);
+    }
+    expect(await env.UPLOADS!.head(`uploads/${id}/parts/00000`)).toBeNull();
+  });
+
   it('refuses a part from someone who may not write it before reading its body (review fix)', async () => {
     // A body that counts what is pulled from it: a refused caller must cost no buffering.
     const counted = () => {

@@ -34,6 +34,8 @@ describe('no route is reachable without authentication', () => {
         'GET /*',
         'POST /',
         'POST /bench/bare-wrap',
+        'PUT /bench/discard',
+        'PUT /bench/storage-write',
         'POST /v1/:operation',
         'GET /demo/session-config',
         'POST /demo/token',

@@ -5,6 +5,7 @@ import { encryptBlob, importDerivationKey } from '../crypto/symmetric';
 import { bearerSignIn } from '../middleware/sign-in';
 import { objectsAddressed } from '../stubs';
 import { readJsonObject, toJson } from '../wire/json';
+import { discardBody, writeToStorage } from './discard-route';
 
 /**
  * The benchmark's baseline: the work of GenerateDataKey (authenticate, parse,
@@ -35,3 +36,5 @@ bench.post('/bare-wrap', whenEnabled, bearerSignIn, async (c) => {
 
 /** How many Durable Object calls this isolate has made (stubs.ts): the hot-key bench's objects per request. */
 bench.post('/objects-addressed', whenEnabled, bearerSignIn, (c) => c.json({ count: objectsAddressed.count }));
+bench.put('/discard', whenEnabled, bearerSignIn, discardBody);
+bench.put('/storage-write', whenEnabled, bearerSignIn, writeToStorage);

@@ -6,6 +6,7 @@ import { bearerSignIn } from '../middleware/sign-in';
 import { rateLimit } from '../middleware/throttling';
 import { readJsonObject } from '../wire/json';
 import { readBoundedBody } from '../wire/body';
+import { streamedBody } from '../wire/streamed-body';
 import { demoModeOn, requireDemoMode, uploadsBucket } from './gate';
 import { requireLoopbackHost, requireLoopbackOrigin } from './loopback';
 import { MAX_FIELDS_BYTES, MAX_PART_BYTES, MAX_PARTS, parsePartNumber, parseUploadId } from './layout';
@@ -73,7 +74,9 @@ demo.put('/uploads/:id/parts/:part', signedIn, async (c) => {
   const bucket = uploadsBucket(c.env);
   const id = parseUploadId(c.req.param('id'));
   const part = parsePartNumber(c.req.param('part'));
-  const bytes = await putPart(bucket, id, part, () => readBoundedBody(c.req.raw, MAX_PART_BYTES, `Part ${part}`), principal);
+  const what = `Part ${part}`;
+  const openBody = () => streamedBody(c.req.raw, MAX_PART_BYTES, what) ?? readBoundedBody(c.req.raw, MAX_PART_BYTES, what);
+  const bytes = await putPart(bucket, id, part, openBody, principal);
   return c.json({ id, part, bytes });
 });
 

@@ -6,6 +6,7 @@ import {
   NotFoundException,
   ValidationException,
 } from '../errors';
+import type { StreamedBody } from '../wire/streamed-body';
 import { concatenateParts } from './concat-stream';
 import { fieldsKey, manifestKey, manifestsPrefix, partKey, partName, partsPrefix, uploadPrefix } from './layout';
 
@@ -58,20 +59,31 @@ export async function putFields(bucket: R2Bucket, id: string, fields: Uint8Array
 
 /**
  * Stores one part; storing it again before completion replaces it, so a failed PUT can be retried.
- * The body is read only after the owner and state checks, so that a caller who may not write
- * cannot make the Worker buffer a part's worth of bytes, and is told why (403/409, not a size error).
+ * The body is opened only after the owner and state checks, so that a caller who may not write
+ * cannot make the Worker take a part's worth of bytes, and is told why (403/409, not a size error).
+ * A body of declared length streams straight into storage (the Worker holds a chunk at a time);
+ * one without (chunked) arrives as bytes, counted and bounded while read.
  */
 export async function putPart(
   bucket: R2Bucket,
   id: string,
   part: number,
-  readBody: () => Promise<Uint8Array>,
+  openBody: () => StreamedBody | Promise<Uint8Array>,
   principal: Principal,
 ): Promise<number> {
   await openUpload(bucket, id, principal);
-  const bytes = await readBody();
-  await bucket.put(partKey(id, part), bytes);
-  return bytes.byteLength;
+  const body = openBody();
+  if (body instanceof Promise) {
+    const bytes = await body;
+    await bucket.put(partKey(id, part), bytes);
+    return bytes.byteLength;
+  }
+  // Both at once, as the stream flows only while storage reads it. A body that was not as declared
+  // fails both; the caller is then told about the body (400), not about the storage's refusal.
+  const [received, stored] = await Promise.allSettled([body.received, bucket.put(partKey(id, part), body.stream)]);
+  if (received.status === 'rejected') throw received.reason;
+  if (stored.status === 'rejected') throw stored.reason;
+  return body.bytes;
 }
 
 /** Seals the upload: parts 0..parts-1, no gaps and nothing past the end. Once only. */
