@@ -36,6 +36,7 @@ describe('no route is reachable without authentication', () => {
         'POST /bench/bare-wrap',
         'PUT /bench/discard',
         'PUT /bench/storage-write',
+        'POST /bench/objects-addressed',
         'POST /v1/:operation',
         'GET /demo/session-config',
         'POST /demo/token',
