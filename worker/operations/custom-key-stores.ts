@@ -53,15 +53,20 @@ function required<T>(value: T | undefined, member: string): T {
 
 const keyStores = (ctx: OperationContext) => directory(ctx.env, callerScope(ctx));
 
+/** The proxy's settings, as CreateCustomKeyStore and UpdateCustomKeyStore both take them. */
+const proxyFields = {
+  XksProxyUriEndpoint: z.string().optional(),
+  XksProxyUriPath: z.string().optional(),
+  XksProxyAuthenticationCredential: credential.optional(),
+  XksProxyConnectivity: z.enum(['PUBLIC_ENDPOINT', 'VPC_ENDPOINT_SERVICE']).optional(),
+  ...notOffered,
+};
+
 export const CreateCustomKeyStore = defineOperation({
   input: z.object({
     CustomKeyStoreName: storeName,
     CustomKeyStoreType: z.enum(['AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE']).optional(),
-    XksProxyUriEndpoint: z.string().optional(),
-    XksProxyUriPath: z.string().optional(),
-    XksProxyAuthenticationCredential: credential.optional(),
-    XksProxyConnectivity: z.enum(['PUBLIC_ENDPOINT', 'VPC_ENDPOINT_SERVICE']).optional(),
-    ...notOffered,
+    ...proxyFields,
   }),
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:CreateCustomKeyStore');
@@ -103,11 +108,7 @@ export const UpdateCustomKeyStore = defineOperation({
   input: z.object({
     CustomKeyStoreId: storeId,
     NewCustomKeyStoreName: storeName.optional(),
-    XksProxyUriEndpoint: z.string().optional(),
-    XksProxyUriPath: z.string().optional(),
-    XksProxyAuthenticationCredential: credential.optional(),
-    XksProxyConnectivity: z.enum(['PUBLIC_ENDPOINT', 'VPC_ENDPOINT_SERVICE']).optional(),
-    ...notOffered,
+    ...proxyFields,
   }),
   async run(input, ctx) {
     requireIdentityAllows(ctx, 'kms:UpdateCustomKeyStore');
