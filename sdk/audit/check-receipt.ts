@@ -14,7 +14,7 @@ export async function checkReceipt(
   { publicKey, signal }: { publicKey?: ReceiptPublicKey } & RequestOptions = {},
 ): Promise<VerifiedReceipt> {
   const options = signal ? { signal } : {};
-  const proof = await client.getAuditInclusionProof({ KeyId: receipt.KeyId, Sequence: receipt.Sequence }, options);
+  const proof = await client.getAuditInclusionProof({ KeyId: receipt.KeyId, ...(receipt.Chain !== undefined && { Chain: receipt.Chain }), Sequence: receipt.Sequence }, options);
   const key = publicKey ?? (await client.getReceiptPublicKey({ SigningKeyId: proof.SignedHead.SigningKeyId }, options));
   return verifyReceipt(receipt, proof, key);
 }

@@ -15,6 +15,8 @@ import { fromWireHead, headStatement, type AuditHead, type WireSignedHead } from
 export interface AuditReceipt {
   /** The ARN of the key whose chain holds the record. */
   KeyId: string;
+  /** The replica chain that holds the record (`<key id>#<n>`), for a key served by replicas; absent for the key's own chain. */
+  Chain?: string;
   Sequence: number;
   RecordHash: string;
 }
@@ -93,7 +95,9 @@ export async function verifyReceipt(receipt: AuditReceipt, proof: AuditInclusion
   if (!(await signatureIsValid(head, signature, bytesOf(publicKey.PublicKey, 'the public key')))) fail('the head signature is not the service key\'s');
 
   const arn = KEY_ARN.exec(receipt.KeyId) ?? fail('the receipt names no key ARN');
-  if (arn[1] !== head.region || arn[2] !== head.account || arn[3] !== head.chainId) fail('the signed head is of another key\'s chain');
+  const chain = receipt.Chain ?? arn[3];
+  if (chain !== arn[3] && !(typeof chain === 'string' && chain.startsWith(`${arn[3]}#`))) fail('the receipt names a chain of another key');
+  if (arn[1] !== head.region || arn[2] !== head.account || chain !== head.chainId) fail('the signed head is of another key\'s chain');
   if (proof.KeyId !== undefined && proof.KeyId !== receipt.KeyId) fail('the proof is of another key');
 
   let previous: AuditRecord | undefined;

@@ -113,6 +113,8 @@ export interface GetReceiptPublicKeyOutput extends ReceiptPublicKey {
 
 export interface GetAuditInclusionProofInput {
   KeyId: string;
+  /** The receipt's Chain, for a key served by replicas. */
+  Chain?: string;
   Sequence: number;
 }
 export type GetAuditInclusionProofOutput = AuditInclusionProof & { KeyId: string };

@@ -178,6 +178,9 @@ describe('verifyReceipt', () => {
       const elsewhere = { ...proof, SignedHead: await signHead(key, records[3]!, other) };
       await expectRefused(verifyReceipt(receipt, elsewhere, key.published), /another key's chain/);
     }
+    // A receipt naming a replica chain takes only that chain's head, and only a chain of its own key.
+    await expectRefused(verifyReceipt({ ...receipt, Chain: `${proof.SignedHead.ChainId}#2` }, proof, key.published), /another key's chain/);
+    await expectRefused(verifyReceipt({ ...receipt, Chain: 'ffffffff-12ab-34cd-56ef-1234567890ab#2' }, proof, key.published), /chain of another key/);
   });
 
   it('refuses malformed inputs with ReceiptVerificationError, never a pass', async () => {

@@ -175,6 +175,27 @@ describe('inclusion proofs', () => {
     await expect(verifyReceipt(receipt, proof, { ...otherKey, SigningKeyId: publicKey.SigningKeyId })).rejects.toThrow(/not the service key/);
   });
 
+  it('prove receipts of a key served by several replicas, each against its own replica chain', async () => {
+    const admin = await adminOf();
+    const keyId = await newKey(admin, { Tags: [{ TagKey: 'edgekms:Replicas', TagValue: '4' }] });
+    const receipts: AuditReceipt[] = [];
+    // Answers come from any replica (the Worker learns the count from the first answers): enough to reach several.
+    for (let i = 0; i < 24; i++) {
+      receipts.push((await succeeds(admin, 'GenerateDataKey', { KeyId: keyId, NumberOfBytes: 16 })).body.EdgeKmsReceipt as AuditReceipt);
+    }
+    const chains = new Set(receipts.map((receipt) => receipt.Chain ?? keyId));
+    expect(chains.size).toBeGreaterThan(1);
+    for (const chain of chains) expect(chain === keyId || chain.startsWith(`${keyId}#`)).toBe(true);
+    const client = sdkClient({ getToken: () => admin });
+    const publicKey = await client.getReceiptPublicKey();
+    for (const receipt of receipts) {
+      await expect(checkReceipt(client, receipt, { publicKey })).resolves.toMatchObject({ head: { chainId: receipt.Chain ?? keyId } });
+    }
+    // A receipt moved to another replica's chain does not verify there.
+    const moved = receipts.find((receipt) => receipt.Chain !== undefined)!;
+    await expect(checkReceipt(client, { ...moved, Chain: undefined }, { publicKey })).rejects.toThrow();
+  });
+
   it('no longer verify once a stored record is edited, even with the head re-signed over it', async () => {
     const admin = await adminOf();
     const keyId = await newKey(admin);

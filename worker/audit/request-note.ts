@@ -21,6 +21,8 @@ export function newRequestAudit(): RequestAudit {
 /** Where a key's chain recorded a request: the chain (a key id, in its account and region), the sequence number and the record's hash. */
 export interface AuditReceipt {
   keyId: string;
+  /** The chain's source: the key id, or `<key id>#<n>` for the chain of a key's replica n (replicas.ts). */
+  chain: string;
   account: string;
   region: string;
   sequence: number;

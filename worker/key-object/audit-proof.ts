@@ -36,6 +36,6 @@ export async function inclusionProof(env: Bindings, record: KeyRecord, chain: Au
   if (records[0]?.sequence !== sequence) throw new NotFoundException(`The audit chain of key ${record.keyId} has no record ${sequence}.`);
   const last = records[records.length - 1]!;
   const scope = { account: record.account, region: record.region };
-  const signed = unwrap(await auditLog(env, scope).signAuditHead(scope, { chainId: record.keyId, sequence: last.sequence, hash: last.hash, time: Date.now() }));
+  const signed = unwrap(await auditLog(env, scope).signAuditHead(scope, { chainId: chain.source, sequence: last.sequence, hash: last.hash, time: Date.now() }));
   return { records, ...signed };
 }

@@ -225,7 +225,7 @@ export class KeyTransactions {
     );
     result.audited = true;
     // The receipt of the answer (operations/receipts.ts): where the record is, and its hash.
-    result.receipt = { keyId: record.keyId, account: record.account, region: record.region, sequence: appended.sequence, hash: appended.hash };
+    result.receipt = { keyId: record.keyId, chain: this.trail(record).source, account: record.account, region: record.region, sequence: appended.sequence, hash: appended.hash };
     return result;
   }
 }

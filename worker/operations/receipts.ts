@@ -3,7 +3,9 @@ import type { AuditReceipt } from '../audit/request-note';
 import { toWireRecord } from '../../sdk/audit/record-wire';
 import { toWireHead } from '../../sdk/audit/signed-head';
 import { unwrap } from '../result';
-import { auditLog } from '../stubs';
+import { MAX_REPLICAS } from '../key-object/replica-count';
+import { ValidationException } from '../errors';
+import { auditLog, keyReplica } from '../stubs';
 import { keyArn } from '../wire/key-reference';
 import { callerScope, resolveKey, type OperationContext } from './context';
 import { defineOperation, type Operation } from './operation';
@@ -33,7 +35,8 @@ export const RECEIPT_OPERATIONS: ReadonlySet<string> = new Set([
 ]);
 
 function wireReceipt(receipt: AuditReceipt) {
-  return { KeyId: keyArn(receipt, receipt.keyId), Sequence: receipt.sequence, RecordHash: receipt.hash };
+  // Chain: present only for a replica's chain (a key with edgekms:Replicas), which GetAuditInclusionProof then reads.
+  return { KeyId: keyArn(receipt, receipt.keyId), ...(receipt.chain !== receipt.keyId && { Chain: receipt.chain }), Sequence: receipt.sequence, RecordHash: receipt.hash };
 }
 
 /**
@@ -82,18 +85,33 @@ export const GetReceiptPublicKey = defineOperation({
   },
 });
 
+/** The replica whose chain `<key id>#<n>` is; any other name is no chain of the key. */
+function replicaOfChain(keyId: string, chain: string): number {
+  const match = /^(.+)#([1-9][0-9]?)$/.exec(chain);
+  const replica = match && match[1] === keyId ? Number(match[2]) : NaN;
+  if (!(replica >= 1 && replica < MAX_REPLICAS)) throw new ValidationException(`Chain ${chain} is not an audit chain of key ${keyId}.`);
+  return replica;
+}
+
 /**
  * The chain of a key from the record at `Sequence` to a signed head. It discloses the records
  * after the receipt's, so it is authorized as ListAuditRecords on the key (the key object's
  * auditInclusionProof) and recorded in the key's chain as GetAuditInclusionProof.
  */
 export const GetAuditInclusionProof = defineOperation({
-  input: z.object({ KeyId: keyIdField, Sequence: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+  input: z.object({
+    KeyId: keyIdField,
+    Chain: z.string().max(200).optional(),
+    Sequence: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  }),
   async run(input, ctx) {
-    const { key, caller } = await resolveKey(ctx, input.KeyId, { aliases: false });
-    const proof = unwrap(await key.auditInclusionProof(caller, input.Sequence));
+    const { key, keyId, caller } = await resolveKey(ctx, input.KeyId, { aliases: false });
+    // A receipt of a key's replica names that replica's chain; its object holds it (stubs.ts keyReplica).
+    const replica = input.Chain === undefined || input.Chain === keyId ? 0 : replicaOfChain(keyId, input.Chain);
+    const holder = replica === 0 ? key : keyReplica(ctx.env, ctx.region, keyId, replica);
+    const proof = unwrap(await holder.auditInclusionProof(caller, input.Sequence));
     return {
-      KeyId: keyArn(proof.head, proof.head.chainId),
+      KeyId: keyArn(proof.head, keyId),
       Records: proof.records.map(toWireRecord),
       SignedHead: toWireHead(proof.head, proof.signature),
     };
