@@ -6,13 +6,12 @@
 import {
   AlgorithmSuiteIdentifier,
   CommitmentPolicy,
-  RawAesKeyringNode,
-  RawAesWrappingSuiteIdentifier,
   buildClient,
 } from '@aws-crypto/client-node';
+import { officialRawAesKeyring } from './official-node';
 import { describe, expect, it } from 'vitest';
 import { decrypt, decryptStream, encrypt, encryptStream, type SuiteId } from '../../sdk/index';
-import { KEY_NAMESPACE, WRAPPING_KEY, expectSameBytes, flipBit, randomBytes, rawKeyring } from './helpers';
+import { expectSameBytes, flipBit, randomBytes, rawKeyring } from './helpers';
 import { readAll, through } from './stream-helpers';
 
 const official = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
@@ -23,15 +22,7 @@ const KEY_NAME = 'interop-key';
  * the spec's order (UTF-8 bytes of the keys); at its default (false) it sorts with localeCompare,
  * which only other JavaScript-SDK keyrings share (see the last tests below).
  */
-function officialKeyring(utf8Sorting = true): RawAesKeyringNode {
-  return new RawAesKeyringNode({
-    keyNamespace: KEY_NAMESPACE,
-    keyName: KEY_NAME,
-    unencryptedMasterKey: WRAPPING_KEY.slice(),
-    wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-    utf8Sorting,
-  });
-}
+const officialKeyring = (utf8Sorting = true) => officialRawAesKeyring(KEY_NAME, utf8Sorting);
 
 const SUITES: readonly { label: string; ours: SuiteId; theirs: AlgorithmSuiteIdentifier }[] = [
   { label: '0x0478', ours: 0x0478, theirs: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY },

@@ -5,10 +5,11 @@
  * with its raw AES keyring, and this SDK decrypts, buffer and stream, under
  * REQUIRE_ENCRYPT_ALLOW_DECRYPT; under its default policy it refuses them.
  */
-import { AlgorithmSuiteIdentifier, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier, buildClient } from '@aws-crypto/client-node';
+import { AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient } from '@aws-crypto/client-node';
+import { officialRawAesKeyring } from './official-node';
 import { describe, expect, it } from 'vitest';
 import { decrypt, decryptStream } from '../../sdk/index';
-import { KEY_NAMESPACE, WRAPPING_KEY, expectRejection, expectSameBytes, randomBytes, rawKeyring } from './helpers';
+import { expectRejection, expectSameBytes, randomBytes, rawKeyring } from './helpers';
 import { readAll, through } from './stream-helpers';
 
 const legacyWriter = buildClient(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
@@ -27,14 +28,7 @@ const LEGACY_SUITES: readonly [string, AlgorithmSuiteIdentifier][] = [
   ['0x0378', AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384],
 ];
 
-const officialKeyring = () =>
-  new RawAesKeyringNode({
-    keyNamespace: KEY_NAMESPACE,
-    keyName: KEY_NAME,
-    unencryptedMasterKey: WRAPPING_KEY.slice(),
-    wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-    utf8Sorting: true,
-  });
+const officialKeyring = () => officialRawAesKeyring(KEY_NAME);
 
 describe('format 1 messages written by the official SDK', () => {
   const plaintext = randomBytes(3 * 1024 + 17);

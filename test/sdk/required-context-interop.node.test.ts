@@ -5,10 +5,11 @@
  * are refused when the reproduced value differs. The reverse direction needs an official SDK with
  * the manager (the Material Providers Library's, in Python, Java or .NET); see sdk/README.md.
  */
-import { AlgorithmSuiteIdentifier, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier, buildClient } from '@aws-crypto/client-node';
+import { AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient } from '@aws-crypto/client-node';
+import { officialRawAesKeyring } from './official-node';
 import { describe, expect, it } from 'vitest';
 import { RequiredEncryptionContextCMM, decrypt } from '../../sdk/index';
-import { KEY_NAMESPACE, WRAPPING_KEY, expectRejection, expectSameBytes, randomBytes, rawKeyring } from './helpers';
+import { expectRejection, expectSameBytes, randomBytes, rawKeyring } from './helpers';
 
 const official = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const KEY_NAME = 'required-context-key';
@@ -21,14 +22,7 @@ const SUITES: readonly [string, AlgorithmSuiteIdentifier][] = [
 
 describe('RequiredEncryptionContextCMM reading the official SDK’s messages', () => {
   const plaintext = randomBytes(5000);
-  const keyring = () =>
-    new RawAesKeyringNode({
-      keyNamespace: KEY_NAMESPACE,
-      keyName: KEY_NAME,
-      unencryptedMasterKey: WRAPPING_KEY.slice(),
-      wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-      utf8Sorting: true,
-    });
+  const keyring = () => officialRawAesKeyring(KEY_NAME);
   const manager = () => new RequiredEncryptionContextCMM({ underlying: rawKeyring(KEY_NAME), requiredEncryptionContextKeys: ['tenant', 'record'] });
 
   it.each(SUITES)('decrypts when the reader reproduces the required entries (%s)', async (_label, suiteId) => {
