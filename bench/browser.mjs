@@ -28,7 +28,8 @@ export const timeoutSeconds = () => 900;
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PEER = join(HERE, 'browser-peer');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// --expose-gc: measureCases collects garbage between timed batches (sdk-cases.mjs).
+const CHROMIUM_ARGS = ['--js-flags=--expose-gc', '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function envNumber(key, fallback) {
   const raw = process.env[key];

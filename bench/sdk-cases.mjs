@@ -373,17 +373,43 @@ function median(values) {
 }
 
 /**
- * Times every case: after one warm-up call each, `reps` rounds in which the contenders take
- * turns (starting with a different one each round, so background load hits them alike); a sample
- * is MB/s over a batch of calls lasting at least `minTime` seconds (large cases: one call). The
- * median round counts. runBatch(index, name, count) runs a contender `count` times.
+ * The order contenders take their turns in, in round `round`: the rows of a balanced Latin square
+ * (Williams' design: 0, 1, n-1, 2, n-2, … shifted by the round, then the same rows reversed), in
+ * which each contender runs first in as many rounds as any other and, over 2n rounds, follows
+ * every other one equally often.
  */
+export function turnOrder(n, round) {
+  const base = [];
+  for (let k = 0, low = 1, high = n - 1; k < n; k++) base.push(k === 0 ? 0 : k % 2 === 1 ? low++ : high--);
+  const row = round % (2 * n);
+  const order = base.map((value) => (value + row) % n);
+  return row < n ? order : order.reverse();
+}
+
 /** BENCH_SDK_GROUPS ("stream,signed") as a list of case groups, or undefined for all of them. */
 export function caseGroups(raw) {
   return raw === undefined || raw === '' ? undefined : raw.split(',').filter(Boolean);
 }
 
-export async function measureCases(described, { runBatch, now, reps = 7, largeReps = 5, minTime = 0.1, groups, log = () => {} }) {
+/**
+ * Times every case: after one warm-up call each, `reps` rounds in which the contenders take
+ * turns (starting with a different one each round, so background load hits them alike); a sample
+ * is MB/s over a batch of calls lasting at least `minTime` seconds (large cases: one call). The
+ * median round counts. runBatch(index, name, count) runs a contender `count` times.
+ *
+ * Each contender pays only for its own garbage. A runtime collects when its heap fills, so the
+ * contender that runs after one that left much garbage (the official SDK's 4 KiB frames) pays for
+ * a full collection inside its own time, and the first run after a contender that went through
+ * much memory runs slower even without one. With the turn order rotated, that was always the same
+ * contender: in Chromium a 30-55 ms pause fell inside every timed 64 MiB decrypt of this SDK,
+ * which always ran right after the official SDK's 4 KiB frames, and never inside the raw
+ * pipeline's. With gc() between the batches, the first 64 MiB call after the official SDK's
+ * still took 128-156 ms, whichever contender it was, and the next one 62-108 ms. So before every
+ * timed batch `collectGarbage` runs (the runtime's gc(), where it can be had), then one untimed
+ * call of the contender itself, so the batch measures it in its own steady state; and turnOrder
+ * varies who follows whom.
+ */
+export async function measureCases(described, { runBatch, now, reps = 7, largeReps = 5, minTime = 0.1, groups, collectGarbage = () => {}, log = () => {} }) {
   const results = [];
   for (let index = 0; index < described.length; index++) {
     const c = described[index];
@@ -400,8 +426,11 @@ export async function measureCases(described, { runBatch, now, reps = 7, largeRe
     }
     const samples = Object.fromEntries(c.contenders.map((n) => [n, []]));
     for (let round = 0; round < rounds; round++) {
-      for (let k = 0; k < c.contenders.length; k++) {
-        const name = c.contenders[(k + round) % c.contenders.length];
+      const order = turnOrder(c.contenders.length, round);
+      for (const turn of order) {
+        const name = c.contenders[turn];
+        await collectGarbage();
+        await runBatch(index, name, 1);
         const started = now();
         await runBatch(index, name, counts[name]);
         const seconds = Math.max((now() - started) / 1000, 1e-9);

@@ -26,6 +26,8 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { officialNode } from './official-node.mjs';
 import { CONTEXT, MiB, KiB, TARGETS, caseGroups, defineCases, describeCases, measureCases, randomData, runContender, wrappingKeyBytes } from './sdk-cases.mjs';
 
@@ -239,6 +241,16 @@ function runMemoryChild(args) {
 // ---------------------------------------------------------------------------------------------
 // The benchmark
 
+/**
+ * Node's gc() without starting Node with --expose-gc: the flag set at run time exposes it to
+ * contexts made afterwards, and a fresh vm context hands it back.
+ */
+function nodeGc() {
+  if (typeof globalThis.gc === 'function') return globalThis.gc;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc');
+}
+
 const fmt = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
 /** Builds, checks and times the cases in one runtime; returns its results and verdicts. */
@@ -249,7 +261,10 @@ async function runRuntime(runtime, { sdk, reps, largeReps, minTime, log }) {
   let failures;
   let close = async () => {};
   let frameLengths;
+  // Between timed batches (measureCases): Node's gc(); workerd offers none to the host.
+  let collectGarbage;
   if (runtime === 'node') {
+    collectGarbage = nodeGc();
     const built = await defineCases({ runtime, sdk, official: await officialNode() });
     described = describeCases(built.cases);
     failures = built.failures;
@@ -263,7 +278,7 @@ async function runRuntime(runtime, { sdk, reps, largeReps, minTime, log }) {
   }
   try {
     for (const failure of failures) log(`sdk: ${runtime}: ${failure}`);
-    const results = await measureCases(described, { runBatch, now: () => performance.now(), reps, largeReps, minTime, groups: caseGroups(process.env.BENCH_SDK_GROUPS), log: (line) => log(`sdk: ${runtime}: ${line}`) });
+    const results = await measureCases(described, { runBatch, collectGarbage, now: () => performance.now(), reps, largeReps, minTime, groups: caseGroups(process.env.BENCH_SDK_GROUPS), log: (line) => log(`sdk: ${runtime}: ${line}`) });
     const heading = `SDK in ${runtime === 'node' ? `Node ${process.version} (${process.env.BENCH_SDK_NODE_BUILD === 'portable' ? 'WebCrypto build' : 'node:crypto AES-GCM build'})` : 'workerd (WebCrypto build)'}: MB/s = 10^6 plaintext bytes/s, median of ${reps} rounds (${largeReps} for 64 MiB); frames: buffer ${frameLengths.buffer / KiB} KiB, stream ${frameLengths.stream / KiB} KiB`;
     const { lines, verdicts } = formatResults(runtime, results, { heading });
     console.log(lines.join('\n'));

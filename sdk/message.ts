@@ -7,7 +7,8 @@
 import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
 import { type AesGcmKey, aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
 import { P256MessageVerifier } from './crypto/ecdsa-p256';
-import { MessageSigner, MessageVerifier } from './crypto/ecdsa-p384';
+import { MessageVerifier } from './crypto/ecdsa-p384';
+import { StreamSigner, StreamVerifier } from './crypto/stream-signature';
 import { deriveMessageKeys, materialsDataKey } from './crypto/key-derivation';
 import { CommitmentMismatchError, InvalidArgumentError, KeyringError, TooManyEncryptedDataKeysError } from './errors';
 import {
@@ -61,7 +62,7 @@ export interface EncryptionSession {
   /** Signed suites: the signing key (P-384 scalar). */
   readonly signingKey: Uint8Array | undefined;
   /** Present for signed suites; has already seen the header. */
-  readonly signer: MessageSigner | undefined;
+  readonly signer: StreamSigner | undefined;
 }
 
 /** An EncryptionSession before its header tag: enough to encrypt frames already. */
@@ -126,7 +127,7 @@ export async function sealHeader(prepared: PreparedEncryption, incrementalSigner
   const headerBytes = new Uint8Array(headerBody.byteLength + headerTag.byteLength);
   headerBytes.set(headerBody, 0);
   headerBytes.set(headerTag, headerBody.byteLength);
-  const signer = suite.signed && incrementalSigner ? new MessageSigner(signingKey!).update(headerBytes) : undefined;
+  const signer = suite.signed && incrementalSigner ? new StreamSigner(signingKey!).update(headerBytes) : undefined;
   return { ...prepared, headerBytes, signer };
 }
 
@@ -167,7 +168,7 @@ export interface DecryptionSession {
   /** Signed suites: the verification key (compressed P-384 point). */
   readonly verificationKey: Uint8Array | undefined;
   /** Present for signed suites; the caller feeds it the message's bytes up to the footer. */
-  readonly verifier: MessageVerifier | P256MessageVerifier | undefined;
+  readonly verifier: SignatureCheck | undefined;
   /** The context the message was decrypted under: the stored entries and any reproduced ones it authenticated. */
   readonly encryptionContext: EncryptionContext;
   /** What the header tag authenticates: the header body, and any required context entries. */
@@ -199,7 +200,7 @@ export async function openDecryption(
     throw new CommitmentMismatchError('the data key does not match the key commitment in the header');
   }
   const verificationKey = suite.signed ? materials.verificationKey : undefined;
-  const verifier = suite.signed && incrementalVerifier ? messageVerifier(suite, materials.verificationKey!) : undefined;
+  const verifier = suite.signed && incrementalVerifier ? streamVerifier(suite, materials.verificationKey!) : undefined;
   const headerAad = headerAuthAad(parsed.body, materials.encryptionContext, materials.requiredContextKeys);
   return { encryptionKey, verificationKey, verifier, encryptionContext: materials.encryptionContext, headerAad };
 }
@@ -218,6 +219,22 @@ export async function beginDecryption(
   const session = await openDecryption(manager, parsed, true, reproducedContext);
   await verifyHeaderTag(session, parsed);
   return session;
+}
+
+/** What a stream feeds the bytes a signature covers, and asks at the footer. */
+export interface SignatureCheck {
+  update(bytes: Uint8Array): unknown;
+  verify(signature: Uint8Array): Promise<boolean>;
+}
+
+/**
+ * A stream's verifier: P-384 natively for small messages (stream-signature.ts); the format 1
+ * P-256 suite, read only, always incrementally.
+ */
+function streamVerifier(suite: AlgorithmSuite, verificationKey: Uint8Array): SignatureCheck {
+  if (suite.curve !== 'P-256') return new StreamVerifier(verificationKey);
+  const verifier = new P256MessageVerifier(verificationKey);
+  return { update: (bytes) => verifier.update(bytes), verify: async (signature) => verifier.verify(signature) };
 }
 
 /** The signature verifier of a signed suite's curve. */

@@ -178,7 +178,7 @@ export function decryptStream(
     if (state === 'footer') {
       const footer = parseFooter(bytes, offset);
       if (footer === undefined) return -1;
-      if (!session.verifier!.verify(footer.signature)) throw new AuthenticationError('message signature did not verify');
+      if (!(await session.verifier!.verify(footer.signature))) throw new AuthenticationError('message signature did not verify');
       state = 'done';
       return footer.end;
     }

@@ -121,7 +121,7 @@ export function encryptStream(
       await seal(true, frame.subarray(0, filled));
       frame = new Uint8Array(0);
       await work.drain();
-      if (session.signer !== undefined) controller.enqueue(serializeFooter(session.signer.sign()));
+      if (session.signer !== undefined) controller.enqueue(serializeFooter(await session.signer.sign()));
     },
   });
 }

@@ -9,6 +9,7 @@ globalThis.runSdkBench = async ({ reps, largeReps, minTime, groups }) => {
   const built = await defineCases({ runtime: 'chromium', sdk, official });
   const results = await measureCases(describeCases(built.cases), {
     runBatch: (index, name, count) => runContender(built.cases, index, name, count),
+    collectGarbage: globalThis.gc,
     now: () => performance.now(),
     reps,
     largeReps,

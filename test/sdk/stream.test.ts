@@ -4,7 +4,7 @@
  * readable side, having released only whole, authenticated frames (and, with
  * holdUntilSignatureVerified, nothing at all before the signature verified).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DEFAULT_MAX_FRAME_LENGTH,
   DEFAULT_STREAM_FRAME_LENGTH,
@@ -16,6 +16,7 @@ import {
   encrypt,
   encryptStream,
 } from '../../sdk/index';
+import { NATIVE_SIGNATURE_LIMIT } from '../../sdk/crypto/stream-signature';
 import { SUITES, expectSameBytes, flipBit, randomBytes, rawKeyring } from './helpers';
 import {
   type Chunking,
@@ -337,6 +338,36 @@ describe('signed streams (0x0578)', () => {
       expectStreamError(outcome, 'MalformedMessageError');
       expect(outcome.released.byteLength).toBe(0);
     }
+  });
+
+  describe('on both sides of NATIVE_SIGNATURE_LIMIT', () => {
+    afterEach(() => vi.restoreAllMocks());
+    const frameLength = 64 * 1024;
+    // Plaintext sizes whose messages (header, frames, footer) end well under the limit, just
+    // under it, and over it; a frame of 64 KiB adds 32 bytes, the header a few hundred.
+    const cases = [
+      { label: 'a small message', size: 3 * FRAME, native: true },
+      { label: 'a message just under the limit', size: NATIVE_SIGNATURE_LIMIT - frameLength, native: true },
+      { label: 'a message over the limit', size: NATIVE_SIGNATURE_LIMIT + 1, native: false },
+    ];
+
+    it.each(cases)('signs and verifies $label, natively only when it is small, with signatures each path accepts', async ({ size, native }) => {
+      const data = randomBytes(size);
+      const signs = vi.spyOn(crypto.subtle, 'sign');
+      const verifies = vi.spyOn(crypto.subtle, 'verify');
+      const streamed = await streamEncrypt(data, 0x0578, 256 * 1024, frameLength);
+      expect(signs.mock.calls.length).toBe(native ? 1 : 0);
+      const back = await readAll(through(streamed, decryptStream(rawKeyring()), 256 * 1024));
+      expect(verifies.mock.calls.length).toBe(native ? 1 : 0);
+      expectSameBytes(back, data);
+      // The buffer API always signs and verifies natively: each reads what the other wrote.
+      expectSameBytes((await decrypt(rawKeyring(), streamed)).plaintext, data);
+      const buffered = (await encrypt(rawKeyring(), data, { suite: 0x0578, frameLength, encryptionContext: CONTEXT })).ciphertext;
+      expectSameBytes(await readAll(through(buffered, decryptStream(rawKeyring()), 100_000)), data);
+      // A changed signature fails on either path.
+      const outcome = await streamDecryptOutcome(flipBit(streamed, streamed.byteLength - 1), 256 * 1024);
+      expect(expectStreamError(outcome, 'AuthenticationError').message).toMatch(/signature/);
+    });
   });
 
   it('holdUntilSignatureVerified changes nothing for unsigned messages', async () => {
