@@ -405,11 +405,14 @@ export function caseGroups(raw) {
  * which always ran right after the official SDK's 4 KiB frames, and never inside the raw
  * pipeline's. With gc() between the batches, the first 64 MiB call after the official SDK's
  * still took 128-156 ms, whichever contender it was, and the next one 62-108 ms. So before every
- * timed batch `collectGarbage` runs (the runtime's gc(), where it can be had), then one untimed
- * call of the contender itself, so the batch measures it in its own steady state; and turnOrder
- * varies who follows whom.
+ * timed 64 MiB call `collectGarbage` runs (the runtime's gc(), where it can be had), and before
+ * every timed batch one untimed call of the contender itself, so the batch measures it in its own
+ * steady state; and turnOrder varies who follows whom. Not gc() before small messages' batches:
+ * their batches are long enough to pay for their own garbage, and a forced full collection made
+ * the next 0.1 s of 1 KiB calls in Node up to 3x slower and the ratio of a contender to itself
+ * range from 0.75x to 1.69x (1.00x to 1.14x without).
  */
-export async function measureCases(described, { runBatch, now, reps = 7, largeReps = 5, minTime = 0.1, groups, collectGarbage = () => {}, log = () => {} }) {
+export async function measureCases(described, { runBatch, now, reps = 11, largeReps = 5, minTime = 0.1, groups, collectGarbage = () => {}, log = () => {} }) {
   const results = [];
   for (let index = 0; index < described.length; index++) {
     const c = described[index];
@@ -418,10 +421,17 @@ export async function measureCases(described, { runBatch, now, reps = 7, largeRe
     const rounds = c.large ? largeReps : reps;
     const counts = {};
     for (const name of c.contenders) {
-      // Warm-up, and a batch size that lasts about minTime.
-      const started = now();
+      // Warm-up (for small messages, about minTime of calls, so the JIT has settled before the
+      // first round), and a batch size that lasts about minTime.
+      let started = now();
       await runBatch(index, name, 1);
-      const once = Math.max((now() - started) / 1000, 1e-6);
+      let once = Math.max((now() - started) / 1000, 1e-6);
+      if (!c.large) {
+        const warm = Math.max(1, Math.ceil(minTime / once));
+        started = now();
+        await runBatch(index, name, warm);
+        once = Math.max((now() - started) / 1000 / warm, 1e-9);
+      }
       counts[name] = c.large ? 1 : Math.max(1, Math.ceil(minTime / once));
     }
     const samples = Object.fromEntries(c.contenders.map((n) => [n, []]));
@@ -429,7 +439,7 @@ export async function measureCases(described, { runBatch, now, reps = 7, largeRe
       const order = turnOrder(c.contenders.length, round);
       for (const turn of order) {
         const name = c.contenders[turn];
-        await collectGarbage();
+        if (c.large) await collectGarbage();
         await runBatch(index, name, 1);
         const started = now();
         await runBatch(index, name, counts[name]);

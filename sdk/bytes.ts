@@ -14,12 +14,41 @@ const encoder = new TextEncoder();
 // would compare equal to a different context.
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * Strings up to this long that are ASCII are converted by hand: the header's and context's keys,
+ * values and provider ids are short, and for them a TextEncoder or TextDecoder call costs more
+ * than the conversion (measured in Chromium, where a 1 KiB message spent 6% of its time there).
+ */
+const SHORT_TEXT = 64;
+
 export function utf8(text: string): Bytes {
+  const length = text.length;
+  if (length <= SHORT_TEXT) {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) return encoder.encode(text) as Bytes;
+      out[i] = code;
+    }
+    return out;
+  }
   return encoder.encode(text) as Bytes;
 }
 
 /** Decodes UTF-8, returning undefined for invalid input so callers choose the error to throw. */
 export function fromUtf8(bytes: Uint8Array): string | undefined {
+  const length = bytes.byteLength;
+  if (length <= SHORT_TEXT) {
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    // ASCII is UTF-8 as it stands; anything else goes to the strict decoder.
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
   try {
     return strictDecoder.decode(bytes);
   } catch {

@@ -83,7 +83,7 @@ export async function decrypt(
   const signed = bytes.subarray(0, bodyEnd);
   const signatureCheck =
     signature === undefined
-      ? Promise.resolve()
+      ? undefined
       : (parsed.suite.curve === 'P-256'
           ? Promise.resolve(messageVerifier(parsed.suite, session.verificationKey!).update(signed).verify(signature))
           : verifyMessage(session.verificationKey!, signed, signature)
@@ -91,10 +91,9 @@ export async function decrypt(
           if (!verified) throw new AuthenticationError('message signature did not verify');
         });
   const plaintext = new Uint8Array(plaintextLength);
-  const starts = frames.map((_, index) => index * header.frameLength);
   const frameChecks = forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
     const opened: Bytes = await decryptFrame(session, header, frames[index]!);
-    plaintext.set(opened, starts[index]!);
+    plaintext.set(opened, index * header.frameLength);
   });
   // Failures are reported header first, then signature, then frames; none is left unobserved.
   const outcomes = await Promise.allSettled([headerCheck, signatureCheck, frameChecks]);

@@ -5,6 +5,8 @@
  * number of pending buffers small. After a failure no further task starts.
  */
 export async function forEachLimited(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
+  // A small message has one frame: no workers to set up for it.
+  if (count === 1) return task(0);
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {

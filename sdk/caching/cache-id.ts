@@ -64,6 +64,7 @@ export function decryptionCacheId(
 
 /** Bytes as a string of char codes 0-255: a compact, exact text key. */
 function binaryString(bytes: Uint8Array): string {
+  if (bytes.byteLength <= 8192) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   let out = '';
   for (let i = 0; i < bytes.byteLength; i += 8192) {
     out += String.fromCharCode(...bytes.subarray(i, i + 8192));
@@ -71,14 +72,24 @@ function binaryString(bytes: Uint8Array): string {
   return out;
 }
 
-function contextKey(context: EncryptionContext): [string, string][] {
+/** `text` with its length in front, so that joined fields cannot run into each other. */
+function field(text: string): string {
+  return `${text.length}:${text}`;
+}
+
+function contextKey(context: EncryptionContext): string {
   // Keys are unique, so string order is canonical here (the identifier itself uses UTF-8 order).
-  return Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = Object.keys(context);
+  if (keys.length > 1) keys.sort();
+  let out = field(String(keys.length));
+  for (const key of keys) out += field(key) + field(context[key]!);
+  return out;
 }
 
 /**
- * The identifiers a manager computed last, by an exact text rendering of their inputs (JSON of
- * the suite, the sorted context and for decryption the EDKs' bytes), so a repeated context or
+ * The identifiers a manager computed last, by an exact text rendering of their inputs (the suite,
+ * the sorted context and for decryption the EDKs' bytes, each field prefixed with its length,
+ * which unlike JSON needs no escaping of the bytes), so a repeated context or
  * message costs a string lookup instead of three or more SHA-512s in JavaScript, which in
  * Chromium cost more than the cache saves. Equal keys mean equal inputs, so a remembered
  * identifier is the one computing would give. Holds only what identifiers are made of (contexts
@@ -90,13 +101,14 @@ export class CacheIdMemo {
   constructor(private readonly capacity = 256) {}
 
   encryption(partitionHash: Bytes, suite: AlgorithmSuite, context: EncryptionContext): string {
-    const key = JSON.stringify([suite.id, contextKey(context)]);
+    const key = `e${suite.id}|${contextKey(context)}`;
     return this.remember(key, () => encryptionCacheId(partitionHash, suite, context));
   }
 
   decryption(partitionHash: Bytes, suite: AlgorithmSuite, encryptedDataKeys: readonly EncryptedDataKey[], context: EncryptionContext): string {
-    const edks = encryptedDataKeys.map((edk) => [edk.providerId, binaryString(edk.providerInfo), binaryString(edk.ciphertext)]);
-    const key = JSON.stringify([suite.id, edks, contextKey(context)]);
+    let key = `d${suite.id}|${field(String(encryptedDataKeys.length))}`;
+    for (const edk of encryptedDataKeys) key += field(edk.providerId) + field(binaryString(edk.providerInfo)) + field(binaryString(edk.ciphertext));
+    key += contextKey(context);
     return this.remember(key, () => decryptionCacheId(partitionHash, suite, encryptedDataKeys, context));
   }
 

@@ -11,7 +11,7 @@
  * Decryption returns nothing until the tag has verified: `final()` checks it, and the plaintext
  * `update()` produced is wiped and dropped when it throws.
  */
-import { KeyObject, createCipheriv, createDecipheriv, createSecretKey, hkdfSync, webcrypto } from 'node:crypto';
+import { KeyObject, createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, webcrypto } from 'node:crypto';
 import type { Bytes } from '../bytes';
 import { AuthenticationError } from '../errors';
 // Types only (erased at build): the interface both builds implement.
@@ -145,21 +145,51 @@ export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: 
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
 /**
- * hkdfSync with a KeyObject: given bytes, it would make a KeyObject of them on every call, which
- * costs more than the derivation; so the input becomes one KeyObject for both.
+ * HKDF-SHA512 (RFC 5869), both outputs from one input and salt, with node:crypto's HMAC: one
+ * extract, then one expand block per output, since each is at most one SHA-512 block (64 bytes).
+ * hkdfSync would extract twice, and measured 13.8 us a call against about 4.5 us an HMAC (in a
+ * profile of 1 KiB cache hits it took 37% of the time).
+ *
+ * A cached data key comes as a non-extractable CryptoKey. In Node that keeps nothing from code in
+ * the process (KeyObject.from exports any CryptoKey's bytes), so its bytes are exported here for
+ * the extract and zeroed at once, as a keyring's raw data key is.
  */
 export async function hkdfSha512AesGcmKey(request: HkdfAesGcmRequest): Promise<{ key: AesGcmKey; bits: Bytes }> {
   const { input, salt } = request;
-  let ikm: KeyObject;
-  if (input instanceof Uint8Array) {
-    ikm = createSecretKey(input);
-  } else {
+  let ikm: KeyObject | undefined;
+  if (!(input instanceof Uint8Array)) {
     ikm = keyObjects.get(input) ?? KeyObject.from(input);
     keyObjects.set(input, ikm);
   }
-  const keyBytes = new Uint8Array(hkdfSync('sha512', ikm, salt, request.keyInfo, request.keyLength));
+  if (request.keyLength > SHA512_LENGTH || request.bitsLength > SHA512_LENGTH) {
+    ikm ??= createSecretKey(input as Bytes);
+    const keyBytes = new Uint8Array(hkdfSync('sha512', ikm, salt, request.keyInfo, request.keyLength));
+    const key = new NodeAesGcmKey(createSecretKey(keyBytes));
+    keyBytes.fill(0);
+    return { key, bits: new Uint8Array(hkdfSync('sha512', ikm, salt, request.bitsInfo, request.bitsLength)) };
+  }
+  const exported = ikm?.export();
+  // Extract: PRK = HMAC(salt, IKM); an empty salt is a block of zeros (RFC 5869, 2.2).
+  const prk = createHmac('sha512', salt.byteLength > 0 ? salt : new Uint8Array(SHA512_LENGTH))
+    .update(exported ?? (input as Bytes))
+    .digest();
+  exported?.fill(0);
+  const keyBytes = expandOneBlock(prk, request.keyInfo, request.keyLength);
   const key = new NodeAesGcmKey(createSecretKey(keyBytes));
   keyBytes.fill(0);
-  const bits = new Uint8Array(hkdfSync('sha512', ikm, salt, request.bitsInfo, request.bitsLength));
+  const bits = expandOneBlock(prk, request.bitsInfo, request.bitsLength);
+  prk.fill(0);
   return { key, bits };
+}
+
+const SHA512_LENGTH = 64;
+const BLOCK_COUNTER = new Uint8Array([1]);
+
+/** T(1) = HMAC(PRK, info | 0x01), cut to `length` bytes: all of HKDF-Expand for up to 64 bytes. */
+function expandOneBlock(prk: Uint8Array, info: Bytes, length: number): Bytes {
+  const block = createHmac('sha512', prk).update(info).update(BLOCK_COUNTER).digest();
+  const out = new Uint8Array(length);
+  out.set(block.subarray(0, length));
+  block.fill(0);
+  return out;
 }

@@ -49,6 +49,29 @@ export function materialsDataKey(materials: {
   return key;
 }
 
+/** CryptoKeys already found usable; a key's algorithm and usages never change. */
+const hkdfDataKeys = new WeakSet<CryptoKey>();
+
+/** An HKDF CryptoKey usable for deriveKey and deriveBits (checked once per key: a cache hands out the same one for every message). */
+function isHkdfDataKey(key: CryptoKey): boolean {
+  if (hkdfDataKeys.has(key)) return true;
+  const usable = key?.algorithm?.name === 'HKDF' && key.usages.includes('deriveBits') && key.usages.includes('deriveKey');
+  if (usable) hkdfDataKeys.add(key);
+  return usable;
+}
+
+/** The AES key's HKDF info of each suite (suite id | "DERIVEKEY"), made once: WebCrypto copies it on every call. */
+const deriveKeyInfos = new Map<number, Bytes>();
+
+function deriveKeyInfo(suite: AlgorithmSuite): Bytes {
+  let info = deriveKeyInfos.get(suite.id);
+  if (info === undefined) {
+    info = concatBytes([new Uint8Array([suite.id >> 8, suite.id & 0xff]), DERIVE_KEY_LABEL]);
+    deriveKeyInfos.set(suite.id, info);
+  }
+  return info;
+}
+
 export async function deriveMessageKeys(
   suite: AlgorithmSuite,
   dataKey: Uint8Array | CryptoKey,
@@ -62,7 +85,7 @@ export async function deriveMessageKeys(
       throw new KeyringError(`data key must be ${suite.keyLength} bytes, got ${dataKey.byteLength}`);
     }
     input = asBytes(dataKey);
-  } else if (dataKey?.algorithm?.name === 'HKDF' && dataKey.usages.includes('deriveBits') && dataKey.usages.includes('deriveKey')) {
+  } else if (isHkdfDataKey(dataKey)) {
     input = dataKey;
   } else {
     throw new KeyringError('data key must be bytes or an HKDF CryptoKey usable for deriveKey and deriveBits');
@@ -70,7 +93,7 @@ export async function deriveMessageKeys(
   const { key, bits } = await hkdfSha512AesGcmKey({
     input,
     salt,
-    keyInfo: concatBytes([new Uint8Array([suite.id >> 8, suite.id & 0xff]), DERIVE_KEY_LABEL]),
+    keyInfo: deriveKeyInfo(suite),
     keyLength: suite.keyLength,
     bitsInfo: COMMIT_KEY_LABEL,
     bitsLength: suite.commitKeyLength,

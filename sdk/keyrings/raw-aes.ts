@@ -77,19 +77,24 @@ export class RawAesKeyring implements Keyring {
     // The official JavaScript SDK's raw keyrings sort the AAD's keys with localeCompare unless
     // built with `utf8Sorting: true`; where that order differs, its EDKs only open under it. The
     // context itself is the same either way (and the header tag authenticates it), so trying both
-    // orders accepts nothing that was not wrapped under this key for this context.
-    const legacy = serializeEncryptionContext(materials.encryptionContext, true);
-    if (compareBytes(legacy, aads[0]!) !== 0) aads.push(legacy);
+    // orders accepts nothing that was not wrapped under this key for this context. The second
+    // order is worked out only once the first has failed.
+    let legacyChecked = false;
     const failures: unknown[] = [];
     for (const edk of encryptedDataKeys) {
       const iv = this.ivFor(edk, materials.suite.keyLength);
       if (iv === undefined) continue;
-      for (const aad of aads) {
+      for (let order = 0; order < aads.length; order++) {
         try {
-          const dataKey = await aesGcmOpen(key, iv, aad, asBytes(edk.ciphertext), `raw AES key "${this.keyName}"`);
+          const dataKey = await aesGcmOpen(key, iv, aads[order]!, asBytes(edk.ciphertext), `raw AES key "${this.keyName}"`);
           return withPlaintextDataKey(materials, dataKey);
         } catch (error) {
           failures.push(error);
+        }
+        if (!legacyChecked) {
+          legacyChecked = true;
+          const legacy = serializeEncryptionContext(materials.encryptionContext, true);
+          if (compareBytes(legacy, aads[0]!) !== 0) aads.push(legacy);
         }
       }
     }

@@ -1,0 +1,56 @@
+/**
+ * CacheIdMemo, which spares a repeated context or message its SHA-512s, must answer exactly what
+ * computing the identifier would: inputs that differ anywhere, however their text runs together
+ * (a key that ends where the next value begins, bytes that look like a separator), get the
+ * identifiers of their own inputs, never a remembered one of other inputs.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CacheIdMemo, decryptionCacheId, encryptionCacheId, partitionDigest } from '../../sdk/caching/cache-id';
+import { SUITE_AES256_HKDF_SHA512_COMMIT_KEY, SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, findSuite } from '../../sdk/index';
+
+const suites = [findSuite(SUITE_AES256_HKDF_SHA512_COMMIT_KEY)!, findSuite(SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384)!];
+const partition = partitionDigest('memo tests');
+// Short texts from a small alphabet, separators and digits included, so that collisions of a
+// careless rendering (joined fields, unescaped lengths) are likely to be generated.
+const text = fc.string({ unit: fc.constantFrom('a', 'b', ':', '|', '1', '2', '"', ',', 'é'), maxLength: 4 });
+const context = fc.dictionary(text, text, { maxKeys: 3 });
+const bytes = fc.uint8Array({ maxLength: 4 }).map((array) => Uint8Array.from(array));
+const edk = fc.record({ providerId: text, providerInfo: bytes, ciphertext: bytes });
+const request = fc.record({ suite: fc.constantFrom(...suites), context, edks: fc.array(edk, { maxLength: 3 }) });
+
+describe('CacheIdMemo', () => {
+  it('gives each input its own identifier, whatever was asked before', () => {
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 2, maxLength: 12 }), (requests) => {
+        const memo = new CacheIdMemo(8);
+        // Each request twice, interleaved, so that remembered identifiers are looked up.
+        for (const { suite, context, edks } of [...requests, ...requests.reverse()]) {
+          expect(memo.encryption(partition, suite, context)).toBe(encryptionCacheId(partition, suite, context));
+          expect(memo.decryption(partition, suite, edks, context)).toBe(decryptionCacheId(partition, suite, edks, context));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('tells apart contexts and encrypted data keys whose fields run together', () => {
+    const memo = new CacheIdMemo();
+    const [suite] = suites;
+    const pairs: [Record<string, string>, Record<string, string>][] = [
+      [{ a: 'bc' }, { ab: 'c' }],
+      [{ '1:a': '' }, { '': '1:a' }],
+      [{ a: '1', b: '2' }, { a: '1:1b1:2' }],
+    ];
+    for (const [one, other] of pairs) {
+      expect(memo.encryption(partition, suite!, one)).toBe(encryptionCacheId(partition, suite!, one));
+      expect(memo.encryption(partition, suite!, other)).toBe(encryptionCacheId(partition, suite!, other));
+      expect(memo.encryption(partition, suite!, one)).not.toBe(memo.encryption(partition, suite!, other));
+    }
+    const edk = (providerId: string, info: number[], ciphertext: number[]) => ({ providerId, providerInfo: Uint8Array.from(info), ciphertext: Uint8Array.from(ciphertext) });
+    const one = [edk('a', [0x31, 0x3a], [1])];
+    const other = [edk('a1:', [], [1])];
+    expect(memo.decryption(partition, suite!, one, {})).not.toBe(memo.decryption(partition, suite!, other, {}));
+    expect(memo.decryption(partition, suite!, other, {})).toBe(decryptionCacheId(partition, suite!, other, {}));
+  });
+});
