@@ -150,7 +150,7 @@ function rawFramed(key, frame) {
  * order. No header, no parsing, no per-frame AAD or IV work: what a framed stream costs on
  * WebCrypto and web streams, the ceiling for the SDK's streams.
  */
-function rawFramedStream(key, frame, op) {
+export function rawFramedStream(key, frame, op) {
   const aad = new Uint8Array(32).fill(3);
   const piece = op === 'encrypt' ? frame : frame + 16;
   const call = op === 'encrypt' ? (iv, bytes) => crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, bytes) : (iv, bytes) => crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, bytes);
@@ -184,6 +184,52 @@ function rawFramedStream(key, frame, op) {
       for (const p of pending.splice(0)) controller.enqueue(new Uint8Array(await p));
     },
   });
+}
+
+/**
+ * The WebCrypto calls one single-frame message of suite 0x0478 needs, in the order they depend on
+ * each other, and nothing else: no header, no parsing, no serialisation, no checks but the key
+ * commitment. Encrypt: the data key and message id (getRandomValues), the raw AES wrap, the HKDF
+ * import, the AES key and commit key (deriveKey, deriveBits), then header tag and frame. Decrypt:
+ * the unwrap, the HKDF import, the two derivations, then header tag and frame. What a message of
+ * the format costs on WebCrypto alone: the floor under any SDK's small messages.
+ */
+function rawFormat(wrapKey) {
+  const aad = new Uint8Array(40).fill(5); // stands in for the header the tag and the wrap cover
+  const keyInfo = new Uint8Array([0x04, 0x78, ...new TextEncoder().encode('DERIVEKEY')]);
+  const commitInfo = new TextEncoder().encode('COMMITKEY');
+  const frameIv = new Uint8Array(12);
+  frameIv[11] = 1;
+  const headerIv = new Uint8Array(12);
+  const gcm = (iv) => ({ name: 'AES-GCM', iv, additionalData: aad });
+  const messageKeys = async (dataKey, messageId) => {
+    const hkdf = await crypto.subtle.importKey('raw', dataKey, 'HKDF', false, ['deriveKey', 'deriveBits']);
+    const [key, commit] = await Promise.all([
+      crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-512', salt: messageId, info: keyInfo }, hkdf, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']),
+      crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt: messageId, info: commitInfo }, hkdf, 256),
+    ]);
+    return { key, commit: new Uint8Array(commit) };
+  };
+  return {
+    // Layout: message id (32) | wrap IV (12) | wrapped key (48) | commit key (32) | header tag (16) | frame
+    encrypt: async (data) => {
+      const dataKey = crypto.getRandomValues(new Uint8Array(32));
+      const messageId = crypto.getRandomValues(new Uint8Array(32));
+      const wrapIv = crypto.getRandomValues(new Uint8Array(12));
+      const wrapped = crypto.subtle.encrypt(gcm(wrapIv), wrapKey, dataKey);
+      const { key, commit } = await messageKeys(dataKey, messageId);
+      const [edk, tag, frame] = await Promise.all([wrapped, crypto.subtle.encrypt(gcm(headerIv), key, new Uint8Array(0)), crypto.subtle.encrypt(gcm(frameIv), key, data)]);
+      return joinParts([messageId, wrapIv, new Uint8Array(edk), commit, new Uint8Array(tag), new Uint8Array(frame)]);
+    },
+    decrypt: async (message) => {
+      const messageId = message.subarray(0, 32);
+      const dataKey = new Uint8Array(await crypto.subtle.decrypt(gcm(message.subarray(32, 44)), wrapKey, message.subarray(44, 92)));
+      const { key, commit } = await messageKeys(dataKey, messageId);
+      if (!sameBytes(commit, message.subarray(92, 124))) throw new Error('commit key mismatch');
+      const [, plaintext] = await Promise.all([crypto.subtle.decrypt(gcm(headerIv), key, message.subarray(124, 140)), crypto.subtle.decrypt(gcm(frameIv), key, message.subarray(140))]);
+      return new Uint8Array(plaintext);
+    },
+  };
 }
 
 /** A run of sealed frames, as rawFramed's encrypt writes them joined, cut back into frames. */
@@ -303,6 +349,7 @@ export async function defineCases(env) {
       edgekms: { encrypt: (d) => api.encrypt(keyring, d), decrypt: (m) => api.decrypt(keyring, m) },
       edgekmsCached: { encrypt: (d) => api.encrypt(cached, d), decrypt: (m) => api.decrypt(cached, m) },
       raw: whole,
+      rawFormat: rawFormat(rawKey),
     };
     if (official) {
       const theirCached = await official.cachingManager(theirKeyring);
@@ -472,20 +519,37 @@ export function pairedRatio(r, a, b) {
 /** The issue's targets that apply to `runtime`, from measured results: [{ label, value, target, pass }]. */
 export function verdicts(runtime, results) {
   const out = [];
-  const add = (label, value, target, strict = false) =>
-    out.push({ label, value, target, pass: Number.isFinite(value) && (strict ? value > target : value >= target) });
+  const add = (label, value, target, strict = false, note = undefined) =>
+    out.push({ label, value, target, pass: Number.isFinite(value) && (strict ? value > target : value >= target), ...(note ? { note } : {}) });
+  // Where a target is a multiple of the official SDK, what that multiple needs beside what raw
+  // WebCrypto reaches in the same run: a target above the raw calls cannot be met by any code
+  // that makes them.
+  const ceilingNote = (needed, ceiling, unit, what) => {
+    if (!Number.isFinite(needed) || !Number.isFinite(ceiling)) return undefined;
+    const f = (v) => (unit === 'msg/s' ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
+    return `needs ${f(needed)} ${unit}; ${what}: ${f(ceiling)} ${unit}${needed > ceiling ? ', below what the target needs' : ''}`;
+  };
   for (const r of results) {
     const m = r.mbps;
     const ratio = (a, b) => (m[a] === undefined || m[b] === undefined ? NaN : pairedRatio(r, a, b));
     if (r.group === 'stream') {
       add(`${r.label} ${r.op} vs raw WebCrypto at the same frame length >= ${TARGETS.streamVsRawFramed}x`, ratio('edgekms', 'raw'), TARGETS.streamVsRawFramed);
       if (runtime === 'chromium' && m.officialEqual !== undefined) {
-        add(`${r.label} ${r.op} vs official at equal frames >= ${TARGETS.streamVsOfficialEqualChromium}x`, ratio('edgekms', 'officialEqual'), TARGETS.streamVsOfficialEqualChromium);
+        const needed = TARGETS.streamVsOfficialEqualChromium * m.officialEqual;
+        add(
+          `${r.label} ${r.op} vs official at equal frames >= ${TARGETS.streamVsOfficialEqualChromium}x`,
+          ratio('edgekms', 'officialEqual'),
+          TARGETS.streamVsOfficialEqualChromium,
+          false,
+          ceilingNote(needed, Math.max(m.raw ?? 0, m.rawCalls ?? 0), 'MB/s', 'raw WebCrypto at the same frame length, the faster of its pipeline and its bare calls'),
+        );
       }
     }
     if (r.group === 'small' && m.official !== undefined) {
       const target = TARGETS.smallVsOfficial[runtime] ?? TARGETS.smallVsOfficial.node;
-      add(`1 KiB ${r.op} vs official >= ${target}x`, ratio('edgekms', 'official'), target);
+      const perSecond = (name) => (m[name] * 1e6) / r.bytes;
+      const floor = m.rawFormat === undefined ? undefined : 'the format\'s WebCrypto calls alone';
+      add(`1 KiB ${r.op} vs official >= ${target}x`, ratio('edgekms', 'official'), target, false, floor && ceilingNote(target * perSecond('official'), perSecond('rawFormat'), 'msg/s', floor));
       add(`1 KiB ${r.op} cached vs official cached >= ${target}x`, ratio('edgekmsCached', 'officialCached'), target);
     }
     if (r.group === 'small' || r.group === 'cache') {

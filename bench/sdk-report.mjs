@@ -18,7 +18,7 @@ const GROUPS = {
     ],
   },
   small: {
-    title: '1 KiB messages, buffer API, raw AES keyring; raw = one AES-GCM call; cached = caching materials manager + local cache',
+    title: '1 KiB messages, buffer API, raw AES keyring; raw = one AES-GCM call; raw format = the WebCrypto calls a message of the format needs, in their order, and nothing else; cached = caching materials manager + local cache',
     ratios: [
       ['vs official', 'edgekms', 'official'],
       ['cached vs off. cached', 'edgekmsCached', 'officialCached'],
@@ -49,6 +49,7 @@ const LABELS = {
   edgekmsStream: 'edgekms stream',
   raw: 'raw',
   rawCalls: 'raw calls',
+  rawFormat: 'raw format',
   official: 'official',
   officialCached: 'official cached',
   officialEqual: 'official =frame',
@@ -82,6 +83,6 @@ export function formatResults(runtime, results, { heading } = {}) {
   }
   const found = verdicts(runtime, results);
   out.push('', `[${runtime}] Targets (issue 15):`);
-  for (const v of found) out.push(`  ${v.pass ? 'PASS ' : 'BELOW'}  ${v.label}: ${x(v.value)}`);
+  for (const v of found) out.push(`  ${v.pass ? 'PASS ' : 'BELOW'}  ${v.label}: ${x(v.value)}${v.note && !v.pass ? ` (${v.note})` : ''}`);
   return { lines: out, verdicts: found };
 }
