@@ -84,7 +84,7 @@ export async function run(options = {}) {
   const { writeResults } = await import('./report.mjs');
   const { formatResults } = await import('./sdk-report.mjs');
   const reps = Math.round(envNumber('BENCH_SDK_REPS', 11));
-  const largeReps = Math.round(envNumber('BENCH_SDK_LARGE_REPS', 5));
+  const largeReps = Math.round(envNumber('BENCH_SDK_LARGE_REPS', 9));
   const minTime = envNumber('BENCH_SDK_MIN_TIME', 0.1);
   const started = Date.now();
 

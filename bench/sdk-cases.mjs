@@ -459,7 +459,7 @@ export function caseGroups(raw) {
  * the next 0.1 s of 1 KiB calls in Node up to 3x slower and the ratio of a contender to itself
  * range from 0.75x to 1.69x (1.00x to 1.14x without).
  */
-export async function measureCases(described, { runBatch, now, reps = 11, largeReps = 5, minTime = 0.1, groups, collectGarbage = () => {}, log = () => {} }) {
+export async function measureCases(described, { runBatch, now, reps = 11, largeReps = 9, minTime = 0.1, groups, collectGarbage = () => {}, log = () => {} }) {
   const results = [];
   for (let index = 0; index < described.length; index++) {
     const c = described[index];

@@ -15,7 +15,7 @@
 // Method: see measureCases in sdk-cases.mjs. MB/s means 10^6 bytes of plaintext per second.
 //
 // Environment: BENCH_SDK_REPS (rounds per case, default 11), BENCH_SDK_LARGE_REPS (rounds for
-// 64 MiB, default 5), BENCH_SDK_MIN_TIME (seconds per small-message sample, default 0.1),
+// 64 MiB, default 9), BENCH_SDK_MIN_TIME (seconds per small-message sample, default 0.1),
 // BENCH_SDK_RUNTIMES (default "node,workerd"), BENCH_SDK_MEMORY=0 skips the memory children,
 // BENCH_SDK_NODE_BUILD=portable runs Node on the WebCrypto build (what browsers and Workers get),
 // BENCH_SDK_GROUPS (e.g. "stream,signed"; default all) measures only those case groups.
@@ -300,7 +300,7 @@ export async function run(options = {}) {
   const { log = console.error } = options;
   const { table, writeResults } = await import('./report.mjs');
   const reps = Math.round(envNumber('BENCH_SDK_REPS', 11));
-  const largeReps = Math.round(envNumber('BENCH_SDK_LARGE_REPS', 5));
+  const largeReps = Math.round(envNumber('BENCH_SDK_LARGE_REPS', 9));
   const minTime = envNumber('BENCH_SDK_MIN_TIME', 0.1);
   const runtimes = (process.env.BENCH_SDK_RUNTIMES ?? 'node,workerd').split(',').filter(Boolean);
   const started = Date.now();
@@ -340,6 +340,7 @@ export async function run(options = {}) {
     const memoryVerdicts = memory
       .filter((m) => m.impl === 'edgekms' && m.mode === 'plain')
       .map((m) => ({
+        op: m.op,
         label: `64 MiB stream ${m.op} peak RSS growth < ${TARGETS.streamMemoryMiB} MiB`,
         value: m.rssGrowthMiB,
         target: TARGETS.streamMemoryMiB,
