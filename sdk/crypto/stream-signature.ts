@@ -55,20 +55,34 @@ class HeldMessage {
   }
 }
 
-export class StreamSigner {
-  private readonly held = new HeldMessage();
-  private incremental: MessageSigner | undefined;
+/**
+ * Bytes go to the held copy until it would pass the limit, then (the copy first) to the
+ * incremental signer or verifier `startIncremental` makes, once.
+ */
+abstract class NativeOrIncremental<Incremental extends { update(bytes: Uint8Array): unknown }> {
+  protected readonly held = new HeldMessage();
+  protected incremental: Incremental | undefined;
 
-  constructor(private readonly secretKey: Uint8Array) {}
+  protected abstract startIncremental(): Incremental;
 
   update(bytes: Uint8Array): this {
     if (this.incremental === undefined && !this.held.hold(bytes)) {
-      const signer = new MessageSigner(this.secretKey);
-      this.held.release((part) => signer.update(part));
-      this.incremental = signer;
+      const incremental = this.startIncremental();
+      this.held.release((part) => incremental.update(part));
+      this.incremental = incremental;
     }
     this.incremental?.update(bytes);
     return this;
+  }
+}
+
+export class StreamSigner extends NativeOrIncremental<MessageSigner> {
+  constructor(private readonly secretKey: Uint8Array) {
+    super();
+  }
+
+  protected startIncremental(): MessageSigner {
+    return new MessageSigner(this.secretKey);
   }
 
   /** DER signature over everything passed to update. */
@@ -77,20 +91,13 @@ export class StreamSigner {
   }
 }
 
-export class StreamVerifier {
-  private readonly held = new HeldMessage();
-  private incremental: MessageVerifier | undefined;
+export class StreamVerifier extends NativeOrIncremental<MessageVerifier> {
+  constructor(private readonly publicKey: Uint8Array) {
+    super();
+  }
 
-  constructor(private readonly publicKey: Uint8Array) {}
-
-  update(bytes: Uint8Array): this {
-    if (this.incremental === undefined && !this.held.hold(bytes)) {
-      const verifier = new MessageVerifier(this.publicKey);
-      this.held.release((part) => verifier.update(part));
-      this.incremental = verifier;
-    }
-    this.incremental?.update(bytes);
-    return this;
+  protected startIncremental(): MessageVerifier {
+    return new MessageVerifier(this.publicKey);
   }
 
   /** Checks a DER signature over everything passed to update (high-S accepted, as verifyMessage). */
