@@ -20,7 +20,6 @@ import {
   GetPublicKeyCommand,
   IncorrectKeyException,
   InvalidCiphertextException,
-  KMSClient,
   KMSInvalidSignatureException,
   KMSInvalidStateException,
   KMSServiceException,
@@ -41,17 +40,11 @@ import {
 } from '@aws-sdk/client-kms';
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { kmsClient } from './kms-client';
 
 /** The official AWS SDK for JavaScript v3, configured only with endpoint, region and static credentials. */
 const keys = inject('accessKeys');
-const client = (key = keys.admin) =>
-  new KMSClient({
-    endpoint: inject('serviceUrl'),
-    region: 'us-east-1',
-    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    maxAttempts: 1,
-  });
-const kms = client();
+const kms = kmsClient(keys.admin);
 const text = (value: string) => new TextEncoder().encode(value);
 const ACCOUNT = '111122223333';
 
@@ -166,7 +159,7 @@ describe('@aws-sdk/client-kms against EdgeKMS', () => {
   });
 
   it('applies key policies and grants to SigV4 identities', async () => {
-    const app = client(keys.app);
+    const app = kmsClient(keys.app);
     const guarded = (await newKey()).KeyId!;
     const { Plaintext: _p, CiphertextBlob } = await kms.send(new GenerateDataKeyCommand({ KeyId: guarded, KeySpec: 'AES_256' }));
     const denied = await app.send(new DecryptCommand({ CiphertextBlob })).catch((error: unknown) => error);
@@ -192,7 +185,7 @@ describe('@aws-sdk/client-kms against EdgeKMS', () => {
   });
 
   it('refuses a client with the wrong secret', async () => {
-    const wrong = client({ ...keys.admin, secretAccessKey: 'wrong' });
+    const wrong = kmsClient({ ...keys.admin, secretAccessKey: 'wrong' });
     const error = await wrong.send(new ListKeysCommand({})).catch((e: unknown) => e);
     expect((error as KMSServiceException).name).toBe('InvalidSignatureException');
   });

@@ -14,12 +14,12 @@ import {
   DecryptCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
-  KMSClient,
 } from '@aws-sdk/client-kms';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kmsClient } from './kms-client';
 import { filesContaining, persistedFiles } from '../e2e/stored-bytes';
 import { accessKeysBinding } from '../setup/access-keys';
 import { startTestWorker } from '../setup/start-worker';
@@ -46,12 +46,7 @@ describe('a storage dump of the service holds no external key material', () => {
       dir,
     );
     try {
-      const kms = new KMSClient({
-        endpoint: worker.url,
-        region: 'us-east-1',
-        credentials: { accessKeyId: keys.admin.accessKeyId, secretAccessKey: keys.admin.secretAccessKey },
-        maxAttempts: 1,
-      });
+      const kms = kmsClient(keys.admin, { endpoint: worker.url });
       const { CustomKeyStoreId } = await kms.send(
         new CreateCustomKeyStoreCommand({
           CustomKeyStoreName: 'stored-bytes-store',

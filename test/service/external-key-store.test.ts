@@ -19,22 +19,17 @@ import {
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateDataKeyWithoutPlaintextCommand,
-  KMSClient,
   ReEncryptCommand,
   ScheduleKeyDeletionCommand,
   UpdateCustomKeyStoreCommand,
 } from '@aws-sdk/client-kms';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kmsClient } from './kms-client';
 import { randomCredential, startXksProxy, type XksProxy } from '../setup/xks-proxy';
 
 const keys = inject('accessKeys');
-const kms = new KMSClient({
-  endpoint: inject('serviceUrl'),
-  region: 'us-east-1',
-  credentials: { accessKeyId: keys.admin.accessKeyId, secretAccessKey: keys.admin.secretAccessKey },
-  maxAttempts: 1,
-});
+const kms = kmsClient(keys.admin);
 const text = (value: string) => new TextEncoder().encode(value);
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -98,12 +93,7 @@ describe('external key stores backed by a loopback XKS proxy', () => {
   });
 
   it('lets only principals whose identity policies allow it manage key stores (AccessDeniedException)', async () => {
-    const app = new KMSClient({
-      endpoint: inject('serviceUrl'),
-      region: 'us-east-1',
-      credentials: { accessKeyId: keys.app.accessKeyId, secretAccessKey: keys.app.secretAccessKey },
-      maxAttempts: 1,
-    });
+    const app = kmsClient(keys.app);
     expect((await errorOf(app.send(new CreateCustomKeyStoreCommand(storeInput({ CustomKeyStoreName: `denied-${unique()}` }))))).name).toBe('AccessDeniedException');
     expect((await errorOf(app.send(new DescribeCustomKeyStoresCommand({})))).name).toBe('AccessDeniedException');
   });

@@ -1,5 +1,6 @@
-import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, GenerateDataKeyCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import { describe, expect, inject, it } from 'vitest';
+import { kmsClient } from './kms-client';
 
 /**
  * Fair sharing (worker/auth/fair-share.ts) at its defaults, in the runtime the service runs in:
@@ -8,14 +9,7 @@ import { describe, expect, inject, it } from 'vitest';
  * this file's alone, so that its bursts delay no other suite's requests.
  */
 const keys = inject('accessKeys');
-const client = (key: (typeof keys)['admin']) =>
-  new KMSClient({
-    endpoint: inject('serviceUrl'),
-    region: 'us-east-1',
-    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    maxAttempts: 1,
-  });
-const flood = client(keys.flood);
+const flood = kmsClient(keys.flood);
 
 /** The default THROTTLE_QUEUE: a principal's requests that may wait for their turn. */
 const QUEUE = 32;
@@ -45,7 +39,7 @@ describe('fair sharing in the dev server', () => {
   it('refuses a burst past the queue with ThrottlingException, 400 and Retry-After, and serves another principal meanwhile', async () => {
     const { KeyMetadata } = await flood.send(new CreateKeyCommand({}));
     const burst = Array.from({ length: 3 * QUEUE }, () => outcome(flood.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId, KeySpec: 'AES_256' }))));
-    const other = await outcome(client(keys.admin).send(new ListKeysCommand({})));
+    const other = await outcome(kmsClient(keys.admin).send(new ListKeysCommand({})));
     const outcomes = await Promise.all(burst);
     expect(other).toEqual({ ok: true });
     const refused = outcomes.filter((o) => !o.ok);

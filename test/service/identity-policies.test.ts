@@ -4,13 +4,13 @@ import {
   DecryptCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
-  KMSClient,
   KMSServiceException,
   ListAliasesCommand,
   ListKeysCommand,
   PutKeyPolicyCommand,
 } from '@aws-sdk/client-kms';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { kmsClient } from './kms-client';
 import type { TestAccessKey } from '../setup/access-keys';
 import { awsCall as signedAwsCall } from './aws-call';
 
@@ -24,10 +24,8 @@ import { awsCall as signedAwsCall } from './aws-call';
 const keys = inject('accessKeys');
 const endpoint = inject('serviceUrl');
 const ACCOUNT = '111122223333';
-const client = (key: TestAccessKey) =>
-  new KMSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 });
-const admin = client(keys.admin);
-const web = client(keys.web);
+const admin = kmsClient(keys.admin);
+const web = kmsClient(keys.web);
 const webArn = `arn:aws:iam::${ACCOUNT}:user/web`;
 const keyArn = (keyId: string) => `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
 const text = (value: string) => new TextEncoder().encode(value);

@@ -6,13 +6,13 @@ import {
   GenerateDataKeyPairWithoutPlaintextCommand,
   GetKeyLastUsageCommand,
   GetPublicKeyCommand,
-  KMSClient,
   SignCommand,
   VerifyCommand,
   type DataKeyPairSpec,
 } from '@aws-sdk/client-kms';
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
+import { kmsClient } from './kms-client';
 
 /**
  * The operations and key specs of issue 14 through the official AWS SDK,
@@ -22,12 +22,7 @@ import { describe, expect, inject, it } from 'vitest';
  * secrets equal to OpenSSL's, and P-521 and secp256k1 signatures both ways.
  */
 const key = inject('accessKeys').admin;
-const kms = new KMSClient({
-  endpoint: inject('serviceUrl'),
-  region: 'us-east-1',
-  credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-  maxAttempts: 1,
-});
+const kms = kmsClient(key);
 const der = (bytes: Uint8Array) => Buffer.from(bytes);
 
 async function newKey(input: ConstructorParameters<typeof CreateKeyCommand>[0] = {}) {

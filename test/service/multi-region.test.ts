@@ -11,13 +11,12 @@ import {
   DecryptCommand,
   DescribeKeyCommand,
   EncryptCommand,
-  KMS,
-  KMSClient,
   NotFoundException,
   ReplicateKeyCommand,
   UpdatePrimaryRegionCommand,
 } from '@aws-sdk/client-kms';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { kmsAggregatedClient, kmsClient } from './kms-client';
 
 /**
  * Multi-Region keys seen by the official clients (issue 16, acceptance 2):
@@ -25,11 +24,9 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
  * Encryption SDK's MRK-aware keyrings, which decrypt with a client of their
  * own region a message written in another under the related key.
  */
-const endpoint = inject('serviceUrl');
 const keys = inject('accessKeys');
-const credentials = { accessKeyId: keys.admin.accessKeyId, secretAccessKey: keys.admin.secretAccessKey };
-const clientIn = (region: string) => new KMSClient({ endpoint, region, credentials, maxAttempts: 1 });
-const esdkClientIn = (region: string) => new KMS({ endpoint, region, credentials, maxAttempts: 1 });
+const clientIn = (region: string) => kmsClient(keys.admin, { region });
+const esdkClientIn = (region: string) => kmsAggregatedClient(keys.admin, { region });
 const A = 'us-east-1';
 const B = 'eu-west-1';
 const C = 'ap-northeast-1';

@@ -1,10 +1,11 @@
-import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand } from '@aws-sdk/client-kms';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import { kmsClient } from './kms-client';
 import { checkReceipt } from '../../sdk/audit/check-receipt';
 import { verifyReceipt } from '../../sdk/audit/verify-receipt';
 import { createClient } from '../../sdk/client/index';
@@ -21,7 +22,7 @@ import { awsCall as signedAwsCall } from './aws-call';
 const run = promisify(execFile);
 const endpoint = inject('serviceUrl');
 const keys = inject('accessKeys');
-const kms = new KMSClient({ endpoint, region: 'us-east-1', credentials: keys.admin, maxAttempts: 1 });
+const kms = kmsClient(keys.admin);
 const text = (value: string) => new TextEncoder().encode(value);
 
 /** Every member of the answer, read raw. */

@@ -4,12 +4,12 @@ import {
   DecryptCommand,
   DescribeKeyCommand,
   EncryptCommand,
-  KMSClient,
   ListAliasesCommand,
   ListKeysCommand,
   NotFoundException,
 } from '@aws-sdk/client-kms';
 import { describe, expect, inject, it } from 'vitest';
+import { kmsClient } from './kms-client';
 
 /**
  * Regions as AWS KMS has them, seen by the official AWS SDK for JavaScript v3:
@@ -17,13 +17,7 @@ import { describe, expect, inject, it } from 'vitest';
  * aliases, and the SDK's own signer scopes each request to its region.
  */
 const keys = inject('accessKeys');
-const clientIn = (region: string) =>
-  new KMSClient({
-    endpoint: inject('serviceUrl'),
-    region,
-    credentials: { accessKeyId: keys.admin.accessKeyId, secretAccessKey: keys.admin.secretAccessKey },
-    maxAttempts: 1,
-  });
+const clientIn = (region: string) => kmsClient(keys.admin, { region });
 const west = clientIn('us-west-2');
 const europe = clientIn('eu-west-1');
 const ACCOUNT = keys.admin.account;
