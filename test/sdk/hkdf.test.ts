@@ -6,13 +6,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Bytes } from '../../sdk/bytes';
 import { aesGcmSeal, hkdfSha512AesGcmKey } from '../../sdk/crypto/aes-gcm';
 import { expectSameBytes } from './helpers';
 
-const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max }).map((array) => Uint8Array.from(array));
+const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max }).map((array): Bytes => new Uint8Array(array));
 
 /** HKDF-SHA512 by WebCrypto alone: `length` bytes of output for `info`. */
-async function reference(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
+async function reference(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Promise<Bytes> {
   const key = await crypto.subtle.importKey('raw', ikm, 'HKDF', false, ['deriveBits']);
   return new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt, info }, key, length * 8));
 }
