@@ -19,6 +19,7 @@ import { cpus } from 'node:os';
 import { measure } from './load.mjs';
 import { fixed, table, writeResults } from './report.mjs';
 import { sourceStamp, startWorker } from './worker-process.mjs';
+import { expectNativeOk } from './native-call.mjs';
 
 export const name = 'hot-key';
 export const description = 'one key on N = 1, 2, 4, 8 replica objects: CPU per request per replica, objects per request, projected throughput';
@@ -31,27 +32,8 @@ export function timeoutSeconds({ duration, warmup }) {
   return 120 + (REPLICA_COUNTS.length + 2) * (duration + warmup + 30);
 }
 
-/** A reused connection the server closed after a load run fails once; the request is made again on a new one. */
-async function post(url, init, attempts = 3) {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    if (attempts <= 1) throw error;
-    return post(url, init, attempts - 1);
-  }
-}
-
-async function call(origin, token, path, body) {
-  const response = await post(`${origin}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`bench: ${path} answered ${response.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
+/** Set-up requests after a load run may meet a connection the server closed: three attempts. */
+const call = (origin, token, path, body) => expectNativeOk(origin, token, path, body, { timeoutMs: 30_000, attempts: 3 });
 
 /** Records per replica chain of a key: how its requests spread (VerifyAuditChain walks every chain). */
 async function recordsPerReplica(worker, keyId) {

@@ -10,6 +10,7 @@ import { SignJWT } from 'jose';
 import { measure } from './load.mjs';
 import { fixed, table, writeResults } from './report.mjs';
 import { sourceStamp, startWorker } from './worker-process.mjs';
+import { expectNativeOk, nativeCall } from './native-call.mjs';
 
 export const name = 'service';
 export const description = 'EdgeKMS operations vs the bare AES-GCM route, on loopback';
@@ -112,28 +113,6 @@ export async function benchmarkService(worker, { duration, connections, warmup, 
   return { name, failed: results.failed, below: results.below, results };
 }
 
-async function call(origin, token, path, body) {
-  const response = await fetch(`${origin}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text };
-}
-
-async function expectOk(origin, token, path, body) {
-  const { status, json, text } = await call(origin, token, path, body);
-  if (status !== 200 || json === undefined) throw new Error(`bench: ${path} answered ${status}: ${text.slice(0, 300)}`);
-  return json;
-}
 
 /**
  * Proves that the values given with --var are in force: they must win over a
@@ -143,14 +122,14 @@ async function expectOk(origin, token, path, body) {
 async function verifyBindings(worker) {
   const path = '/bench/bare-wrap';
   const body = { EncryptionContext: CONTEXT };
-  const mine = await call(worker.origin, worker.adminToken, path, body);
+  const mine = await nativeCall(worker.origin, worker.adminToken, path, body);
   if (mine.status !== 200) {
     throw new Error(
       `bench: ${path} with the benchmark's ADMIN_TOKEN answered ${mine.status} (${mine.text.slice(0, 200)}); ` +
         'the --var ADMIN_TOKEN / BENCH_ROUTES values are not in force',
     );
   }
-  const wrong = await call(worker.origin, `${worker.adminToken}x`, path, body);
+  const wrong = await nativeCall(worker.origin, `${worker.adminToken}x`, path, body);
   if (wrong.status !== 401) throw new Error(`bench: a wrong bearer token answered ${wrong.status}, expected 401`);
 }
 
@@ -169,7 +148,7 @@ async function identityUser({ origin, adminToken, vars }, keyId) {
       },
     ],
   };
-  await expectOk(origin, adminToken, '/v1/PutUserPolicy', { UserName: 'bench-user', PolicyName: 'bench', PolicyDocument: JSON.stringify(policy) });
+  await expectNativeOk(origin, adminToken, '/v1/PutUserPolicy', { UserName: 'bench-user', PolicyName: 'bench', PolicyDocument: JSON.stringify(policy) });
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(vars.JWT_ISSUER)
@@ -181,21 +160,21 @@ async function identityUser({ origin, adminToken, vars }, keyId) {
 }
 
 async function prepareRoutes({ origin, adminToken, vars }) {
-  const created = await expectOk(origin, adminToken, '/v1/CreateKey', {});
+  const created = await expectNativeOk(origin, adminToken, '/v1/CreateKey', {});
   const keyId = created.KeyMetadata?.KeyId;
   if (typeof keyId !== 'string') throw new Error(`bench: CreateKey returned no KeyId: ${JSON.stringify(created)}`);
 
   const dataKeyBody = { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: CONTEXT };
-  const dataKey = await expectOk(origin, adminToken, '/v1/GenerateDataKey', dataKeyBody);
+  const dataKey = await expectNativeOk(origin, adminToken, '/v1/GenerateDataKey', dataKeyBody);
   if (typeof dataKey.Plaintext !== 'string' || Buffer.from(dataKey.Plaintext, 'base64').length !== 32) {
     throw new Error('bench: GenerateDataKey did not return a 32-byte Plaintext');
   }
   const decryptBody = { CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: CONTEXT };
-  const decrypted = await expectOk(origin, adminToken, '/v1/Decrypt', decryptBody);
+  const decrypted = await expectNativeOk(origin, adminToken, '/v1/Decrypt', decryptBody);
   if (decrypted.Plaintext !== dataKey.Plaintext) throw new Error('bench: Decrypt did not return the data key');
   const userToken = await identityUser({ origin, adminToken, vars }, keyId);
   if (userToken) {
-    const asUser = await expectOk(origin, userToken, '/v1/Decrypt', decryptBody);
+    const asUser = await expectNativeOk(origin, userToken, '/v1/Decrypt', decryptBody);
     if (asUser.Plaintext !== dataKey.Plaintext) throw new Error('bench: Decrypt as the JWT user did not return the data key');
   }
 
