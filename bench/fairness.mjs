@@ -12,7 +12,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import autocannon from 'autocannon';
 import { assertLoopback, summarize } from './load.mjs';
 import { fixed, table, writeResults } from './report.mjs';
-import { sourceStamp, startWorker } from './worker-process.mjs';
+import { sourceStamp, withWorker } from './worker-process.mjs';
 
 export const name = 'fairness';
 export const description = "one principal at full speed vs another's one-at-a-time latency, default throttling";
@@ -38,14 +38,13 @@ export async function run({ duration, connections, warmup, log = console.error }
   // The service's default throttling is what is measured, unless BENCH_FAIRNESS_CONCURRENCY
   // tries another THROTTLE_CONCURRENCY (for sizing it: docs/api.md, "Throttling").
   const concurrency = process.env.BENCH_FAIRNESS_CONCURRENCY;
-  const worker = await startWorker({
+  return withWorker({
     vars: {
       AWS_ACCESS_KEYS: JSON.stringify({ [accessKeyId]: { secretAccessKey, account: ACCOUNT, user: 'bench-b', admin: true } }),
       ...(concurrency !== undefined && concurrency !== '' && { THROTTLE_CONCURRENCY: concurrency }),
     },
-  });
-  log(`fairness: Worker answering at ${worker.origin}`);
-  try {
+  }, async (worker) => {
+    log(`fairness: Worker answering at ${worker.origin}`);
     const a = await principalA(worker);
     const b = await principalB(worker, { accessKeyId, secretAccessKey });
 
@@ -73,12 +72,7 @@ export async function run({ duration, connections, warmup, log = console.error }
     if (results.sourcesChangedDuringRun) console.log('warning: files under worker/ changed during the run; the local server reloaded the Worker');
     log(`fairness: results written to ${writeResults('fairness.json', results)}`);
     return { name, failed: results.failed, below: results.below, results };
-  } catch (error) {
-    error.message += `\n--- last wrangler output ---\n${worker.logs() || '(none)'}`;
-    throw error;
-  } finally {
-    await worker.stop();
-  }
+  });
 }
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { measure } from './load.mjs';
 import { fixed, table, writeResults } from './report.mjs';
-import { sourceStamp, startWorker } from './worker-process.mjs';
+import { sourceStamp, withWorker } from './worker-process.mjs';
 import { expectNativeOk } from './native-call.mjs';
 
 export const name = 'hot-key';
@@ -53,8 +53,7 @@ export async function run(options) {
   const started = Date.now();
   const stamp = sourceStamp();
   log('hot-key: starting the local server on 127.0.0.1 (fresh storage, random MASTER_KEY and ADMIN_TOKEN)');
-  const worker = await startWorker({ vars: { BENCH_ROUTES: '1', THROTTLE_RATE: '0', THROTTLE_CONCURRENCY: '0', JWT_HS256_SECRET: randomBytes(32).toString('base64url') } });
-  try {
+  return withWorker({ vars: { BENCH_ROUTES: '1', THROTTLE_RATE: '0', THROTTLE_CONCURRENCY: '0', JWT_HS256_SECRET: randomBytes(32).toString('base64url') } }, async (worker) => {
     const objectsAddressed = async () => (await call(worker.origin, worker.adminToken, '/bench/objects-addressed', {})).count;
     const timed = async (label, path, body) => {
       const request = { url: `${worker.origin}${path}`, headers: { authorization: `Bearer ${worker.adminToken}` }, body: JSON.stringify(body), connections };
@@ -106,12 +105,7 @@ export async function run(options) {
     results.sourcesChangedDuringRun = sourceStamp() !== stamp;
     log(`hot-key: results written to ${writeResults('hot-key.json', results)}`);
     return { name, failed: results.failed, below: results.below, results };
-  } catch (error) {
-    error.message += `\n--- last server output ---\n${worker.logs() || '(none)'}`;
-    throw error;
-  } finally {
-    await worker.stop();
-  }
+  });
 }
 
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;

@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { assertLoopback } from './load.mjs';
 import { fixed, table, writeResults } from './report.mjs';
-import { startWorker } from './worker-process.mjs';
+import { withWorker } from './worker-process.mjs';
 
 export const name = 'memory';
 export const description = 'workerd resident memory at idle, before and after a load over many keys, on loopback';
@@ -127,44 +127,43 @@ export async function run({ log = console.error, connections = 32 } = {}) {
 
   log('memory: starting the local server on 127.0.0.1 (fresh storage, random MASTER_KEY and ADMIN_TOKEN)');
   // THROTTLE_RATE=0: one principal sends everything, faster than its default rate limit.
-  const worker = await startWorker({ vars: { THROTTLE_RATE: '0' } });
-  const failures = new Map();
-  const call = async (operation, body) => {
-    const url = `${worker.origin}/v1/${operation}`;
-    assertLoopback(url);
-    const fail = (reason) => {
-      failures.set(reason, (failures.get(reason) ?? 0) + 1);
-      return undefined;
+  return withWorker({ vars: { THROTTLE_RATE: '0' } }, async (worker) => {
+    const failures = new Map();
+    const call = async (operation, body) => {
+      const url = `${worker.origin}/v1/${operation}`;
+      assertLoopback(url);
+      const fail = (reason) => {
+        failures.set(reason, (failures.get(reason) ?? 0) + 1);
+        return undefined;
+      };
+      let response;
+      let text;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${worker.adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(30_000),
+        });
+        text = await response.text();
+      } catch (error) {
+        return fail(`${operation}: ${error.cause?.code ?? error.cause?.message ?? error.message}`);
+      }
+      if (response.status !== 200) return fail(`${operation} ${response.status} ${text.slice(0, 120)}`);
+      return JSON.parse(text);
     };
-    let response;
-    let text;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${worker.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-      text = await response.text();
-    } catch (error) {
-      return fail(`${operation}: ${error.cause?.code ?? error.cause?.message ?? error.message}`);
-    }
-    if (response.status !== 200) return fail(`${operation} ${response.status} ${text.slice(0, 120)}`);
-    return JSON.parse(text);
-  };
-  const samples = [];
-  /** RSS in MiB of the runtime, of wrangler's proxy, and their sum (NaN for one not found). */
-  const sample = (label) => {
-    const processes = workerdProcesses(worker.pid);
-    const of = (role) => processes.filter((p) => p.role === role).reduce((sum, p) => sum + p.bytes, 0) / MiB || NaN;
-    const figures = { label, runtime: of('runtime'), proxy: of('proxy') };
-    figures.total = processes.length === 0 ? NaN : processes.reduce((sum, p) => sum + p.bytes, 0) / MiB;
-    samples.push(figures);
-    log(`memory: ${label}: workerd RSS ${fixed(figures.runtime)} MiB runtime + ${fixed(figures.proxy)} MiB other workerd (wrangler dev's proxy, if any)`);
-    return figures;
-  };
+    const samples = [];
+    /** RSS in MiB of the runtime, of wrangler's proxy, and their sum (NaN for one not found). */
+    const sample = (label) => {
+      const processes = workerdProcesses(worker.pid);
+      const of = (role) => processes.filter((p) => p.role === role).reduce((sum, p) => sum + p.bytes, 0) / MiB || NaN;
+      const figures = { label, runtime: of('runtime'), proxy: of('proxy') };
+      figures.total = processes.length === 0 ? NaN : processes.reduce((sum, p) => sum + p.bytes, 0) / MiB;
+      samples.push(figures);
+      log(`memory: ${label}: workerd RSS ${fixed(figures.runtime)} MiB runtime + ${fixed(figures.proxy)} MiB other workerd (wrangler dev's proxy, if any)`);
+      return figures;
+    };
 
-  try {
     // Warm the isolate up so the first figure is the idle service, not an unloaded one.
     await call('GenerateRandom', { NumberOfBytes: 16 });
     await sleep(2_000);
@@ -216,10 +215,5 @@ export async function run({ log = console.error, connections = 32 } = {}) {
     };
     log(`memory: results written to ${writeResults('memory.json', results)}`);
     return { name, failed, below: false, results };
-  } catch (error) {
-    error.message += `\n--- last wrangler output ---\n${worker.logs() || '(none)'}`;
-    throw error;
-  } finally {
-    await worker.stop();
-  }
+  });
 }

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { SignJWT } from 'jose';
 import { measure } from './load.mjs';
 import { fixed, table, writeResults } from './report.mjs';
-import { sourceStamp, startWorker } from './worker-process.mjs';
+import { sourceStamp, withWorker } from './worker-process.mjs';
 import { expectNativeOk, nativeCall } from './native-call.mjs';
 
 export const name = 'service';
@@ -39,9 +39,8 @@ export async function run(options) {
   // A JWT user too, whose access comes from an identity policy (the default key policy delegates to
   // it): the path where the Worker reads the caller's identity policies before the key decides.
   const jwt = { JWT_HS256_SECRET: randomBytes(32).toString('base64url'), JWT_ISSUER: 'edgekms-bench', JWT_AUDIENCE: 'edgekms' };
-  const worker = await startWorker({ vars: { BENCH_ROUTES: '1', THROTTLE_RATE: '0', THROTTLE_CONCURRENCY: '0', ...jwt } });
-  log(`service: Worker answering at ${worker.origin} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  try {
+  return withWorker({ vars: { BENCH_ROUTES: '1', THROTTLE_RATE: '0', THROTTLE_CONCURRENCY: '0', ...jwt } }, async (worker) => {
+    log(`service: Worker answering at ${worker.origin} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const outcome = await benchmarkService(worker, { ...options, server: 'npm start\'s local server' });
     outcome.results.elapsedSeconds = (Date.now() - started) / 1000;
     outcome.results.sourcesChangedDuringRun = sourceStamp() !== stamp;
@@ -50,12 +49,7 @@ export async function run(options) {
     }
     log(`service: results written to ${writeResults('service.json', outcome.results)}`);
     return outcome;
-  } catch (error) {
-    error.message += `\n--- last server output ---\n${worker.logs() || '(none)'}`;
-    throw error;
-  } finally {
-    await worker.stop();
-  }
+  });
 }
 
 /**

@@ -233,3 +233,19 @@ export async function startWorker({
     throw error;
   }
 }
+
+/**
+ * Runs `use(worker)` with a Worker started as startWorker starts one, and stops it afterwards
+ * whatever happens; a failure carries the server's last output, which usually names the cause.
+ */
+export async function withWorker(options, use) {
+  const worker = await startWorker(options);
+  try {
+    return await use(worker);
+  } catch (error) {
+    error.message += `\n--- last server output ---\n${worker.logs() || '(none)'}`;
+    throw error;
+  } finally {
+    await worker.stop();
+  }
+}
