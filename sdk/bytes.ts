@@ -80,7 +80,29 @@ export function concatBytes(parts: readonly Uint8Array[]): Bytes {
   return out;
 }
 
+/**
+ * Small draws come from a pool that one getRandomValues call fills 4 KiB at a time: the call costs
+ * about 2.5 µs in Chromium whatever its size, and a message draws three times (data key, message
+ * id, wrap IV), 9 µs of a 1 KiB message's 120 (issue 15). Each draw is copied out and its bytes in
+ * the pool are zeroed at once, so the pool holds only bytes nobody has been given yet: what any
+ * CSPRNG's state in this process's memory would reveal, and no more.
+ */
+const RANDOM_POOL_SIZE = 4096;
+const POOLED_DRAW_LIMIT = 256;
+let randomPool = new Uint8Array(0);
+let randomPoolUsed = 0;
+
 export function randomBytes(length: number): Bytes {
+  if (length <= POOLED_DRAW_LIMIT) {
+    if (randomPoolUsed + length > randomPool.byteLength) {
+      randomPool = crypto.getRandomValues(new Uint8Array(RANDOM_POOL_SIZE));
+      randomPoolUsed = 0;
+    }
+    const out = randomPool.slice(randomPoolUsed, randomPoolUsed + length);
+    randomPool.fill(0, randomPoolUsed, randomPoolUsed + length);
+    randomPoolUsed += length;
+    return out;
+  }
   const out = new Uint8Array(length);
   // getRandomValues fills at most 65536 bytes per call.
   for (let offset = 0; offset < length; offset += 65536) {

@@ -194,31 +194,53 @@ export function serializeEncryptionContext(context: EncryptionContext, legacyLoc
   if (typeof context !== 'object' || context === null) {
     throw new InvalidArgumentError('encryption context must be an object of strings');
   }
+  if (!legacyLocaleOrder) {
+    const known = canonicalContexts.get(context);
+    if (known) return known;
+  }
   const pairs = Object.entries(context);
   if (legacyLocaleOrder) pairs.sort(([a], [b]) => a.localeCompare(b));
   const entries: EncodedEntry[] = pairs.map(([key, value]) => ({
     key: encodeContextString(key, 'key'),
     value: encodeContextString(value, `value of "${key}"`),
   }));
-  if (entries.length === 0) return new Uint8Array(0);
   if (entries.length > UINT16_MAX) throw new InvalidArgumentError('encryption context has more than 65535 entries');
   if (!legacyLocaleOrder) entries.sort((a, b) => compareBytes(a.key, b.key));
 
-  let length = 2;
+  let length = entries.length === 0 ? 0 : 2;
   for (const entry of entries) length += 4 + entry.key.byteLength + entry.value.byteLength;
   const out = new Uint8Array(length);
-  const view = new DataView(out.buffer);
-  view.setUint16(0, entries.length);
+  if (entries.length > 0) writeUint16(out, 0, entries.length);
   let offset = 2;
   for (const { key, value } of entries) {
-    view.setUint16(offset, key.byteLength);
+    writeUint16(out, offset, key.byteLength);
     out.set(key, offset + 2);
     offset += 2 + key.byteLength;
-    view.setUint16(offset, value.byteLength);
+    writeUint16(out, offset, value.byteLength);
     out.set(value, offset + 2);
     offset += 2 + value.byteLength;
   }
+  if (!legacyLocaleOrder && canonicalContexts.has(context)) canonicalContexts.set(context, out);
   return out;
+}
+
+/**
+ * The canonical serialization of each context the SDK built and froze itself (the materials'
+ * context, a parsed header's), made at most once: a message serializes its context for a raw
+ * keyring's AAD and again for its header, and a parsed header's context again for the unwrap,
+ * about 2 µs each in Chromium for one entry (issue 15). Only such objects are remembered: their
+ * entries are plain values that can never change, which a caller's object, frozen or not (it may
+ * have getters), does not promise. The bytes are shared, so nobody writes to them.
+ */
+const EMPTY_BYTES: Bytes = new Uint8Array(0);
+
+const canonicalContexts = new WeakMap<EncryptionContext, Bytes | null>();
+
+/** A frozen copy of `context`'s own entries, whose serialization is made once and remembered. */
+export function frozenContext(context: EncryptionContext): EncryptionContext {
+  const frozen = Object.freeze({ ...context });
+  canonicalContexts.set(frozen, null);
+  return frozen;
 }
 
 /**
@@ -228,20 +250,30 @@ export function serializeEncryptionContext(context: EncryptionContext, legacyLoc
  */
 export function parseEncryptionContext(bytes: Bytes): EncryptionContext {
   const entries = new Map<string, string>();
+  // Whether the keys come in canonical order, so `bytes` are what serializing the result gives.
+  let canonical = true;
   if (bytes.byteLength > 0) {
     const reader = new Reader(bytes, 0, true, 'encryption context');
     const count = reader.u16();
     if (count === 0) throw new MalformedMessageError('encryption context has a length but no entries');
+    let previousKey: Bytes | undefined;
     for (let i = 0; i < count; i++) {
-      const key = reader.utf8(reader.u16(), 'encryption context key');
+      const keyBytes = reader.take(reader.u16());
+      const key = fromUtf8(keyBytes);
+      if (key === undefined) throw new MalformedMessageError('encryption context key is not valid UTF-8');
       const value = reader.utf8(reader.u16(), 'encryption context value');
       if (entries.has(key)) throw new MalformedMessageError('encryption context has a duplicate key');
+      if (previousKey !== undefined && compareBytes(previousKey, keyBytes) >= 0) canonical = false;
+      previousKey = keyBytes;
       entries.set(key, value);
     }
     if (!reader.atEnd) throw new MalformedMessageError('encryption context has trailing bytes');
   }
   // fromEntries defines own properties, so a key such as "__proto__" stays a plain entry.
-  return Object.freeze(Object.fromEntries(entries));
+  const context = Object.freeze(Object.fromEntries(entries));
+  // A copy: `bytes` is a view of the caller's message, which the caller may reuse.
+  canonicalContexts.set(context, canonical ? bytes.slice() : null);
+  return context;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,8 +336,12 @@ export function serializeHeaderBody(fields: HeaderFields): Bytes {
  */
 export function headerFromFields(fields: HeaderFields, headerLength: number): MessageHeader {
   const context = fields.encryptionContext;
-  const keys = Object.keys(context).map((key) => ({ key, bytes: utf8(key) }));
-  keys.sort((a, b) => compareBytes(a.bytes, b.bytes));
+  const keys = Object.keys(context).map((key) => ({ key, bytes: EMPTY_BYTES }));
+  // In the serialized order (UTF-8 bytes of the keys); one key needs no encoding to be in order.
+  if (keys.length > 1) {
+    for (const entry of keys) entry.bytes = utf8(entry.key);
+    keys.sort((a, b) => compareBytes(a.bytes, b.bytes));
+  }
   // fromEntries defines own properties, so a key such as "__proto__" stays a plain entry.
   const encryptionContext = Object.fromEntries(keys.map(({ key }) => [key, context[key]!]));
   return Object.freeze({
@@ -538,6 +574,11 @@ export function frameIv(sequenceNumber: number): Bytes {
 }
 
 /** Big-endian, by hand: a DataView per call costs more than the write on these short paths. */
+function writeUint16(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value >>> 8;
+  bytes[offset + 1] = value & 0xff;
+}
+
 function writeUint32(bytes: Uint8Array, offset: number, value: number): void {
   bytes[offset] = value >>> 24;
   bytes[offset + 1] = (value >>> 16) & 0xff;
@@ -578,16 +619,17 @@ export function writeFrameHeader(
   sequenceNumber: number,
   contentLength: number,
 ): number {
-  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
   if (final) {
-    view.setUint32(offset, FINAL_FRAME_MARKER);
+    writeUint32(target, offset, FINAL_FRAME_MARKER);
     offset += 4;
   }
-  view.setUint32(offset, sequenceNumber);
-  target.set(frameIv(sequenceNumber), offset + 4);
+  writeUint32(target, offset, sequenceNumber);
+  // The IV: eight zero bytes, then the sequence number (frameIv).
+  target.fill(0, offset + 4, offset + 12);
+  writeUint32(target, offset + 12, sequenceNumber);
   offset += 16;
   if (final) {
-    view.setUint32(offset, contentLength);
+    writeUint32(target, offset, contentLength);
     offset += 4;
   }
   return offset;

@@ -8,6 +8,7 @@ import { fromBase64, toBase64 } from './bytes';
 import { checkP256VerificationKey } from './crypto/ecdsa-p256';
 import { checkVerificationKey, generateSigningKeyPair } from './crypto/ecdsa-p384';
 import { ContextMismatchError, InvalidArgumentError, KeyringError, MalformedMessageError } from './errors';
+import { frozenContext } from './format';
 import { type Keyring, isKeyring } from './keyring';
 import {
   type DecryptionMaterials,
@@ -74,13 +75,13 @@ export class DefaultMaterialsManager implements MaterialsManager {
       const { secretKey, publicKey } = await generateSigningKeyPair();
       materials = Object.freeze({
         suite,
-        encryptionContext: Object.freeze({ ...context, [PUBLIC_KEY_CONTEXT_KEY]: toBase64(publicKey) }),
+        encryptionContext: frozenContext({ ...context, [PUBLIC_KEY_CONTEXT_KEY]: toBase64(publicKey) }),
         encryptedDataKeys: Object.freeze([]),
         signingKey: secretKey,
         ...required,
       });
     } else {
-      materials = Object.freeze({ suite, encryptionContext: Object.freeze({ ...context }), encryptedDataKeys: Object.freeze([]), ...required });
+      materials = Object.freeze({ suite, encryptionContext: frozenContext(context), encryptedDataKeys: Object.freeze([]), ...required });
     }
 
     const result = await this.keyring.onEncrypt(materials);
@@ -169,5 +170,5 @@ function withReproducedContext(
   if (onlyAuthenticated.length === 0) return { encryptionContext: stored, required: {} };
   const merged: Record<string, string> = { ...stored };
   for (const key of onlyAuthenticated) merged[key] = reproduced[key]!;
-  return { encryptionContext: Object.freeze(merged), required: { requiredContextKeys: Object.freeze(onlyAuthenticated) } };
+  return { encryptionContext: frozenContext(merged), required: { requiredContextKeys: Object.freeze(onlyAuthenticated) } };
 }

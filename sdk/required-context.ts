@@ -6,13 +6,13 @@
  * header. With no required keys both are exactly the plain format.
  */
 import { type Bytes, concatBytes } from './bytes';
-import { serializeEncryptionContext } from './format';
+import { frozenContext, serializeEncryptionContext } from './format';
 import type { EncryptionContext } from './materials';
 
 /** The entries a header stores: all but the required keys. */
 export function storedContext(context: EncryptionContext, requiredKeys: readonly string[] | undefined): EncryptionContext {
   if (requiredKeys === undefined || requiredKeys.length === 0) return context;
-  return Object.freeze(Object.fromEntries(Object.entries(context).filter(([key]) => !requiredKeys.includes(key))));
+  return frozenContext(Object.fromEntries(Object.entries(context).filter(([key]) => !requiredKeys.includes(key))));
 }
 
 /** The header tag's AAD: the header body, then the serialized required entries, if any. */

@@ -25,7 +25,8 @@
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import { InvalidArgumentError } from '../errors';
-import type { DecryptionMaterials, EncryptedDataKey, EncryptionContext, EncryptionMaterials } from '../materials';
+import { frozenContext } from '../format';
+import type { DecryptionMaterials, EncryptedDataKey, EncryptionMaterials } from '../materials';
 import { findSuite } from '../suites';
 import type { DecryptionCacheEntry, EncryptionCacheEntry, MaterialsCache } from './cache';
 import { LocalCache } from './local-cache';
@@ -231,10 +232,6 @@ function storableKey(key: CryptoKey | undefined): CryptoKey {
     throw new InvalidArgumentError('IdbCache stores data keys only as non-extractable HKDF CryptoKeys');
   }
   return key;
-}
-
-function frozenContext(context: Record<string, string>): EncryptionContext {
-  return Object.freeze(Object.fromEntries(Object.entries(context)));
 }
 
 function encryptionEntry(record: IdbEncryptionRecord): EncryptionCacheEntry | undefined {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decrypt, encrypt, MultiKeyring, type EncryptedDataKey } from '../../sdk/index';
-import { serializeEncryptionContext, serializeHeaderBody } from '../../sdk/format';
+import { parseEncryptionContext, serializeEncryptionContext, serializeHeaderBody } from '../../sdk/format';
 import { findSuite } from '../../sdk/suites';
 import { KEY_NAMESPACE, expectRejection, expectSameBytes, fromHex, hex, randomBytes, rawKeyring } from './helpers';
 
@@ -23,6 +23,17 @@ describe('encryption context serialization', () => {
     expect(hex(bytes)).toBe(
       '0004' + '000142' + '00017a' + '000161' + '000177' + '0003efbca1' + '000179' + '0004f09f9491' + '000178',
     );
+  });
+
+  // A parsed context remembers its bytes for the unwrap's AAD (format.ts, canonicalContexts).
+  it('serializes a parsed context canonically, whatever order the message stored it in', () => {
+    const canonical = '0002' + '000161000131' + '000162000132';
+    expect(hex(serializeEncryptionContext(parseEncryptionContext(fromHex('0002' + '000162000132' + '000161000131'))))).toBe(canonical);
+    const bytes = fromHex(canonical);
+    const parsed = parseEncryptionContext(bytes);
+    bytes.fill(0); // the caller reuses its buffer
+    expect(hex(serializeEncryptionContext(parsed))).toBe(canonical);
+    expect(parsed).toEqual({ a: '1', b: '2' });
   });
 });
 
