@@ -92,8 +92,17 @@ export interface HeaderFields {
 /** Thrown inside a parse when the input ends before a field does; parsers turn it into undefined. */
 const INCOMPLETE = Symbol('incomplete');
 
+// Big-endian by hand, like writeUint32: a DataView costs more than the read on these short
+// paths, and makes a small on-heap array move its bytes off-heap first.
+function readUint16(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! << 8) | bytes[offset + 1]!;
+}
+
+function readUint32(bytes: Uint8Array, offset: number): number {
+  return bytes[offset]! * 0x100_0000 + ((bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!);
+}
+
 class Reader {
-  private readonly view: DataView;
   offset: number;
 
   /**
@@ -106,7 +115,6 @@ class Reader {
     private readonly complete: boolean,
     private readonly what: string,
   ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.offset = offset;
   }
 
@@ -118,19 +126,19 @@ class Reader {
 
   u8(): number {
     this.need(1);
-    return this.view.getUint8(this.offset++);
+    return this.bytes[this.offset++]!;
   }
 
   u16(): number {
     this.need(2);
-    const value = this.view.getUint16(this.offset);
+    const value = readUint16(this.bytes, this.offset);
     this.offset += 2;
     return value;
   }
 
   u32(): number {
     this.need(4);
-    const value = this.view.getUint32(this.offset);
+    const value = readUint32(this.bytes, this.offset);
     this.offset += 4;
     return value;
   }
@@ -304,27 +312,26 @@ export function serializeHeaderBody(fields: HeaderFields): Bytes {
   for (const key of keys) length += 6 + key.providerId.byteLength + key.providerInfo.byteLength + key.ciphertext.byteLength;
 
   const out = new Uint8Array(length);
-  const view = new DataView(out.buffer);
   let offset = 0;
   const putU16Prefixed = (bytes: Uint8Array): void => {
-    view.setUint16(offset, bytes.byteLength);
+    writeUint16(out, offset, bytes.byteLength);
     out.set(bytes, offset + 2);
     offset += 2 + bytes.byteLength;
   };
-  view.setUint8(offset, MESSAGE_FORMAT_VERSION);
-  view.setUint16(offset + 1, suite.id);
+  out[offset] = MESSAGE_FORMAT_VERSION;
+  writeUint16(out, offset + 1, suite.id);
   out.set(messageId, offset + 3);
   offset += 3 + MESSAGE_ID_LENGTH;
   putU16Prefixed(context);
-  view.setUint16(offset, keys.length);
+  writeUint16(out, offset, keys.length);
   offset += 2;
   for (const key of keys) {
     putU16Prefixed(key.providerId);
     putU16Prefixed(key.providerInfo);
     putU16Prefixed(key.ciphertext);
   }
-  view.setUint8(offset, CONTENT_TYPE_FRAMED);
-  view.setUint32(offset + 1, frameLength);
+  out[offset] = CONTENT_TYPE_FRAMED;
+  writeUint32(out, offset + 1, frameLength);
   out.set(commitKey, offset + 5);
   return out;
 }
@@ -436,51 +443,49 @@ export class HeaderParser {
 }
 
 /**
- * Reads fields from the start of an input that grows: a read that runs past the end yields the
- * length it needs and continues with the longer input it is resumed with.
+ * Reads fields from the start of an input that grows. Reads are plain calls on bytes already in
+ * hand; before each, the parse asks `has` and, only when the input is too short, waits with
+ * `more`, which yields the length it needs and continues with the longer input it is resumed
+ * with. (Reads that were generators themselves cost 4.7 µs per header in Chromium, a tenth of a
+ * 1 KiB message's decrypt, for the generator objects alone; issue 15.)
  */
 class GrowingReader {
   private bytes: Bytes = new Uint8Array(0);
-  private view = new DataView(this.bytes.buffer);
   offset = 0;
 
-  private *need(length: number): Generator<number, void, Bytes> {
-    while (this.offset + length > this.bytes.byteLength) {
-      const longer: Bytes = yield this.offset + length;
-      this.bytes = longer;
-      this.view = new DataView(longer.buffer, longer.byteOffset, longer.byteLength);
-    }
+  has(length: number): boolean {
+    return this.offset + length <= this.bytes.byteLength;
   }
 
-  *u8(): Generator<number, number, Bytes> {
-    yield* this.need(1);
-    return this.view.getUint8(this.offset++);
+  *more(length: number): Generator<number, void, Bytes> {
+    while (!this.has(length)) this.bytes = yield this.offset + length;
   }
 
-  *u16(): Generator<number, number, Bytes> {
-    yield* this.need(2);
-    const value = this.view.getUint16(this.offset);
+  u8(): number {
+    return this.bytes[this.offset++]!;
+  }
+
+  u16(): number {
+    const value = readUint16(this.bytes, this.offset);
     this.offset += 2;
     return value;
   }
 
-  *u32(): Generator<number, number, Bytes> {
-    yield* this.need(4);
-    const value = this.view.getUint32(this.offset);
+  u32(): number {
+    const value = readUint32(this.bytes, this.offset);
     this.offset += 4;
     return value;
   }
 
   /** A view of the input it was resumed with last: callers copy what they keep across a later read. */
-  *take(length: number): Generator<number, Bytes, Bytes> {
-    yield* this.need(length);
+  take(length: number): Bytes {
     const out = this.bytes.subarray(this.offset, this.offset + length);
     this.offset += length;
     return out;
   }
 
-  *utf8(length: number, field: string): Generator<number, string, Bytes> {
-    const text = fromUtf8(yield* this.take(length));
+  utf8(length: number, field: string): string {
+    const text = fromUtf8(this.take(length));
     if (text === undefined) throw new MalformedMessageError(`${field} is not valid UTF-8`);
     return text;
   }
@@ -492,7 +497,8 @@ class GrowingReader {
 }
 
 function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Generator<number, ParsedHeader, Bytes> {
-  const version = yield* reader.u8();
+  if (!reader.has(1)) yield* reader.more(1);
+  const version = reader.u8();
   if (version !== MESSAGE_FORMAT_VERSION && version !== LEGACY_MESSAGE_FORMAT_VERSION) {
     // Both versions' first byte encodes to "A" in base64: a common mistake worth naming.
     if (version === 0x41) throw new MalformedMessageError('not a message: the bytes look base64-encoded');
@@ -500,20 +506,26 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   }
   const legacy = version === LEGACY_MESSAGE_FORMAT_VERSION;
   if (legacy) {
-    const type = yield* reader.u8();
+    if (!reader.has(1)) yield* reader.more(1);
+    const type = reader.u8();
     if (type !== LEGACY_MESSAGE_TYPE) throw new MalformedMessageError(`unknown message type 0x${type.toString(16)}`);
   }
-  const suiteId = yield* reader.u16();
+  if (!reader.has(2)) yield* reader.more(2);
+  const suiteId = reader.u16();
   const suite = findSuite(suiteId);
   if (suite === undefined || suite.messageFormatVersion !== version) {
     throw new UnsupportedFormatError(`unsupported algorithm suite 0x${suiteId.toString(16).padStart(4, '0')} in message format ${version}`);
   }
   options.checkSuite?.(suite);
-  const messageId = (yield* reader.take(legacy ? LEGACY_MESSAGE_ID_LENGTH : MESSAGE_ID_LENGTH)).slice();
-  const contextLength = yield* reader.u16();
-  const encryptionContext = parseEncryptionContext(yield* reader.take(contextLength));
+  const messageIdLength = legacy ? LEGACY_MESSAGE_ID_LENGTH : MESSAGE_ID_LENGTH;
+  if (!reader.has(messageIdLength + 2)) yield* reader.more(messageIdLength + 2);
+  const messageId = reader.take(messageIdLength).slice();
+  const contextLength = reader.u16();
+  if (!reader.has(contextLength)) yield* reader.more(contextLength);
+  const encryptionContext = parseEncryptionContext(reader.take(contextLength));
 
-  const keyCount = yield* reader.u16();
+  if (!reader.has(2)) yield* reader.more(2);
+  const keyCount = reader.u16();
   if (keyCount === 0) throw new MalformedMessageError('header has no encrypted data keys');
   const limit = options.maxEncryptedDataKeys;
   if (limit !== undefined && keyCount > limit) {
@@ -521,26 +533,40 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   }
   const encryptedDataKeys: EncryptedDataKey[] = [];
   for (let i = 0; i < keyCount; i++) {
-    const providerId = yield* reader.utf8(yield* reader.u16(), 'key provider id');
-    const providerInfo = (yield* reader.take(yield* reader.u16())).slice();
-    const ciphertext = (yield* reader.take(yield* reader.u16())).slice();
+    if (!reader.has(2)) yield* reader.more(2);
+    const idLength = reader.u16();
+    if (!reader.has(idLength + 2)) yield* reader.more(idLength + 2);
+    const providerId = reader.utf8(idLength, 'key provider id');
+    const infoLength = reader.u16();
+    if (!reader.has(infoLength + 2)) yield* reader.more(infoLength + 2);
+    const providerInfo = reader.take(infoLength).slice();
+    const ciphertextLength = reader.u16();
+    if (!reader.has(ciphertextLength)) yield* reader.more(ciphertextLength);
+    const ciphertext = reader.take(ciphertextLength).slice();
     encryptedDataKeys.push(Object.freeze({ providerId, providerInfo, ciphertext }));
   }
 
-  const contentType = yield* reader.u8();
+  if (!reader.has(1)) yield* reader.more(1);
+  const contentType = reader.u8();
   if (contentType === CONTENT_TYPE_NON_FRAMED) throw new UnsupportedFormatError('non-framed message bodies are not supported');
   if (contentType !== CONTENT_TYPE_FRAMED) throw new MalformedMessageError(`unknown content type ${contentType}`);
   if (legacy) {
-    if ((yield* reader.u32()) !== 0) throw new MalformedMessageError('reserved header field is not zero');
-    const ivLength = yield* reader.u8();
+    if (!reader.has(5)) yield* reader.more(5);
+    if (reader.u32() !== 0) throw new MalformedMessageError('reserved header field is not zero');
+    const ivLength = reader.u8();
     if (ivLength !== suite.ivLength) throw new MalformedMessageError(`header IV length ${ivLength} does not match the suite's ${suite.ivLength}`);
   }
-  const frameLength = yield* reader.u32();
+  if (!reader.has(4)) yield* reader.more(4);
+  const frameLength = reader.u32();
   if (frameLength === 0) throw new MalformedMessageError('framed message with a frame length of 0');
-  const suiteData = (yield* reader.take(suite.commitKeyLength)).slice();
+  // The rest has a fixed length: suite data, the IV (format 1), the tag.
+  const authIvLength = legacy ? suite.ivLength : 0;
+  const rest = suite.commitKeyLength + authIvLength + suite.tagLength;
+  if (!reader.has(rest)) yield* reader.more(rest);
+  const suiteData = reader.take(suite.commitKeyLength).slice();
   const bodyEnd = reader.offset;
-  const authIv = legacy ? (yield* reader.take(suite.ivLength)).slice() : HEADER_IV;
-  const authTag = yield* reader.take(suite.tagLength);
+  const authIv = legacy ? reader.take(authIvLength).slice() : HEADER_IV;
+  const authTag = reader.take(suite.tagLength);
 
   const header: MessageHeader = Object.freeze({
     version: legacy ? LEGACY_MESSAGE_FORMAT_VERSION : MESSAGE_FORMAT_VERSION,
