@@ -71,6 +71,8 @@ export interface MessageHeader {
 export interface ParsedHeader {
   readonly header: MessageHeader;
   readonly suite: AlgorithmSuite;
+  /** The whole header (body, IV in version 1, tag): a copy, of which every byte field is a view. */
+  readonly bytes: Bytes;
   readonly body: Bytes;
   /** The IV of the header tag: all zeros in version 2, stored in the header in version 1. */
   readonly authIv: Bytes;
@@ -422,7 +424,7 @@ export class HeaderParser {
   /**
    * Goes on with `prefix`, the bytes seen so far from the header's first byte (at least as many as
    * on the last call; it may be another buffer holding them). Does nothing while `prefix` is shorter
-   * than `needed`. Returns the header once complete (its `body` and `authTag` are views of the last
+   * than `needed`. Returns the header once complete (views of its own copy of the header, none of
    * `prefix`), undefined while it needs more; throws, then and on any later call, if a field is
    * invalid.
    */
@@ -519,7 +521,8 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   options.checkSuite?.(suite);
   const messageIdLength = legacy ? LEGACY_MESSAGE_ID_LENGTH : MESSAGE_ID_LENGTH;
   if (!reader.has(messageIdLength + 2)) yield* reader.more(messageIdLength + 2);
-  const messageId = reader.take(messageIdLength).slice();
+  const messageIdAt = reader.offset;
+  reader.take(messageIdLength);
   const contextLength = reader.u16();
   if (!reader.has(contextLength)) yield* reader.more(contextLength);
   const encryptionContext = parseEncryptionContext(reader.take(contextLength));
@@ -531,7 +534,8 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   if (limit !== undefined && keyCount > limit) {
     throw new TooManyEncryptedDataKeysError(`message has ${keyCount} encrypted data keys; the limit is ${limit}`);
   }
-  const encryptedDataKeys: EncryptedDataKey[] = [];
+  // Where each key's byte fields are: they become views of the header's copy once it is complete.
+  const keyFields: { providerId: string; infoAt: number; infoLength: number; ciphertextAt: number; ciphertextLength: number }[] = [];
   for (let i = 0; i < keyCount; i++) {
     if (!reader.has(2)) yield* reader.more(2);
     const idLength = reader.u16();
@@ -539,11 +543,12 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
     const providerId = reader.utf8(idLength, 'key provider id');
     const infoLength = reader.u16();
     if (!reader.has(infoLength + 2)) yield* reader.more(infoLength + 2);
-    const providerInfo = reader.take(infoLength).slice();
+    const infoAt = reader.offset;
+    reader.take(infoLength);
     const ciphertextLength = reader.u16();
     if (!reader.has(ciphertextLength)) yield* reader.more(ciphertextLength);
-    const ciphertext = reader.take(ciphertextLength).slice();
-    encryptedDataKeys.push(Object.freeze({ providerId, providerInfo, ciphertext }));
+    keyFields.push({ providerId, infoAt, infoLength, ciphertextAt: reader.offset, ciphertextLength });
+    reader.take(ciphertextLength);
   }
 
   if (!reader.has(1)) yield* reader.more(1);
@@ -563,24 +568,30 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   const authIvLength = legacy ? suite.ivLength : 0;
   const rest = suite.commitKeyLength + authIvLength + suite.tagLength;
   if (!reader.has(rest)) yield* reader.more(rest);
-  const suiteData = reader.take(suite.commitKeyLength).slice();
-  const bodyEnd = reader.offset;
-  const authIv = legacy ? reader.take(authIvLength).slice() : HEADER_IV;
-  const authTag = reader.take(suite.tagLength);
+  const bodyEnd = reader.offset + suite.commitKeyLength;
+  const headerLength = bodyEnd + authIvLength + suite.tagLength;
 
+  // One copy of the whole header, so nothing parsed depends on the caller's buffer afterwards (and
+  // the tag is checked over the very bytes the fields were read from); each field is a view of it,
+  // which costs less than a copy per field (issue 15).
+  const bytes = reader.prefix(headerLength).slice();
+  const field = (at: number, length: number): Bytes => bytes.subarray(at, at + length);
+  const encryptedDataKeys = keyFields.map(({ providerId, infoAt, infoLength, ciphertextAt, ciphertextLength }) =>
+    Object.freeze({ providerId, providerInfo: field(infoAt, infoLength), ciphertext: field(ciphertextAt, ciphertextLength) }),
+  );
   const header: MessageHeader = Object.freeze({
     version: legacy ? LEGACY_MESSAGE_FORMAT_VERSION : MESSAGE_FORMAT_VERSION,
     suiteId: suite.id,
-    messageId,
+    messageId: field(messageIdAt, messageIdLength),
     encryptionContext,
     encryptedDataKeys: Object.freeze(encryptedDataKeys),
     contentType: CONTENT_TYPE_FRAMED,
     frameLength,
-    suiteData,
-    headerLength: reader.offset,
+    suiteData: field(bodyEnd - suite.commitKeyLength, suite.commitKeyLength),
+    headerLength,
   });
-  // Taken after the last read, so both are views of the same (last) input.
-  return { header, suite, body: reader.prefix(bodyEnd), authIv, authTag };
+  const authIv = legacy ? field(bodyEnd, authIvLength) : HEADER_IV;
+  return { header, suite, bytes, body: field(0, bodyEnd), authIv, authTag: field(bodyEnd + authIvLength, suite.tagLength) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ import {
   frameSize,
   parseFooter,
   parseFrame,
-  parseHeader,
 } from './format';
 import type { Keyring } from './keyring';
 import type { EncryptionContext } from './materials';
@@ -157,14 +156,13 @@ export function decryptStream(
       throw new FrameLengthLimitError(`message frame length ${frameLength} exceeds maxFrameLength ${maxFrameLength}`);
     }
     checkExpectedContext(found.header.encryptionContext, options.expectedContext);
-    // A copy of the header, so the views `parsed` keeps do not depend on the caller's chunk.
-    const headerBytes = input.slice(0, headerLength);
-    parsed = parseHeader(headerBytes)!;
+    // The parser's views are of its own copy of the header, none of the caller's chunk.
+    parsed = found;
     const rest = input.subarray(headerLength);
     carry = new Uint8Array(0);
     carried = 0;
     session = await beginDecryption(manager, parsed, options.reproducedContext);
-    session.verifier?.update(headerBytes);
+    session.verifier?.update(parsed.bytes);
     options.onHeader?.(parsed.header);
     state = 'frames';
     return rest;

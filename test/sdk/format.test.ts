@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decrypt, encrypt, MultiKeyring, type EncryptedDataKey } from '../../sdk/index';
-import { parseEncryptionContext, serializeEncryptionContext, serializeHeaderBody } from '../../sdk/format';
+import { parseEncryptionContext, parseHeader, serializeEncryptionContext, serializeHeaderBody } from '../../sdk/format';
 import { findSuite } from '../../sdk/suites';
 import { KEY_NAMESPACE, expectRejection, expectSameBytes, fromHex, hex, randomBytes, rawKeyring } from './helpers';
 
@@ -82,6 +82,20 @@ describe('message layout', () => {
     const finalFrame = header.headerLength + 4 + 12 + 20 + 16;
     expect(hex(ciphertext.subarray(finalFrame, finalFrame + 24))).toBe('ffffffff' + '00000002' + '000000000000000000000002' + '00000014');
     expect(ciphertext.byteLength).toBe(finalFrame + 24 + 20 + 16);
+  });
+});
+
+describe('a parsed header', () => {
+  it('keeps nothing of the caller\'s buffer: its fields, body and tag are views of its own copy', async () => {
+    const keyring = new MultiKeyring({ generator: rawKeyring('k0'), children: [rawKeyring('k1')] });
+    const { ciphertext } = await encrypt(keyring, randomBytes(10), { encryptionContext: { a: 'b' } });
+    const parsed = parseHeader(ciphertext)!;
+    const fields = [parsed.body, parsed.authTag, parsed.header.messageId, parsed.header.suiteData, ...parsed.header.encryptedDataKeys.flatMap((edk) => [edk.providerInfo, edk.ciphertext])];
+    const before = fields.map(hex);
+    ciphertext.fill(0); // the caller reuses its buffer while the message is being decrypted
+    expect(fields.map(hex)).toEqual(before);
+    for (const view of fields) expect(view.buffer).toBe(parsed.bytes.buffer);
+    expect(parsed.bytes.byteLength).toBe(parsed.header.headerLength);
   });
 });
 
