@@ -441,8 +441,13 @@ export function caseGroups(raw) {
 /**
  * Times every case: after one warm-up call each, `reps` rounds in which the contenders take
  * turns (starting with a different one each round, so background load hits them alike); a sample
- * is MB/s over a batch of calls lasting at least `minTime` seconds (large cases: one call). The
+ * is MB/s over a batch of calls lasting at least `minTime` seconds (large cases: one call), which
+ * for small messages is taken in `smallSlices` parts interleaved with the other contenders'. The
  * median round counts. runBatch(index, name, count) runs a contender `count` times.
+ *
+ * The slices: on these shared machines a contender's 0.1 s samples of 1 KiB messages ranged over
+ * 4-6x within one run in Chromium (2.3 to 13.3 MB/s), and the ratio of two contenders whose whole
+ * batches ran half a second apart moved from 2.1x to 3.1x between runs of the same code.
  *
  * Each contender pays only for its own garbage. A runtime collects when its heap fills, so the
  * contender that runs after one that left much garbage (the official SDK's 4 KiB frames) pays for
@@ -459,7 +464,7 @@ export function caseGroups(raw) {
  * the next 0.1 s of 1 KiB calls in Node up to 3x slower and the ratio of a contender to itself
  * range from 0.75x to 1.69x (1.00x to 1.14x without).
  */
-export async function measureCases(described, { runBatch, now, reps = 11, largeReps = 9, minTime = 0.1, groups, collectGarbage = () => {}, log = () => {} }) {
+export async function measureCases(described, { runBatch, now, reps = 11, largeReps = 9, minTime = 0.1, smallSlices = 4, groups, collectGarbage = () => {}, log = () => {} }) {
   const results = [];
   for (let index = 0; index < described.length; index++) {
     const c = described[index];
@@ -482,17 +487,27 @@ export async function measureCases(described, { runBatch, now, reps = 11, largeR
       counts[name] = c.large ? 1 : Math.max(1, Math.ceil(minTime / once));
     }
     const samples = Object.fromEntries(c.contenders.map((n) => [n, []]));
+    // Small messages: a round's batch of each contender is cut into `slices` parts taken in turns
+    // (forwards, then backwards), so every contender's sample spans the same stretch of the round
+    // and load that comes and goes within it hits them alike.
+    const slices = c.large ? 1 : smallSlices;
     for (let round = 0; round < rounds; round++) {
       const order = turnOrder(c.contenders.length, round);
-      for (const turn of order) {
-        const name = c.contenders[turn];
-        if (c.large) await collectGarbage();
-        await runBatch(index, name, 1);
-        const started = now();
-        await runBatch(index, name, counts[name]);
-        const seconds = Math.max((now() - started) / 1000, 1e-9);
-        samples[name].push((counts[name] * c.bytes) / seconds / 1e6);
+      const calls = Object.fromEntries(c.contenders.map((n) => [n, 0]));
+      const seconds = Object.fromEntries(c.contenders.map((n) => [n, 0]));
+      for (let slice = 0; slice < slices; slice++) {
+        for (const turn of slice % 2 === 0 ? order : [...order].reverse()) {
+          const name = c.contenders[turn];
+          const count = Math.max(1, Math.ceil(counts[name] / slices));
+          if (c.large) await collectGarbage();
+          await runBatch(index, name, 1);
+          const started = now();
+          await runBatch(index, name, count);
+          seconds[name] += (now() - started) / 1000;
+          calls[name] += count;
+        }
       }
+      for (const name of c.contenders) samples[name].push((calls[name] * c.bytes) / Math.max(seconds[name], 1e-9) / 1e6);
     }
     const mbps = Object.fromEntries(c.contenders.map((n) => [n, median(samples[n])]));
     results.push({ ...c, mbps, samples: Object.fromEntries(c.contenders.map((n) => [n, samples[n].map((v) => Number(v.toPrecision(4)))])) });

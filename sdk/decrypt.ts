@@ -29,6 +29,7 @@ import { forEachLimited } from './parallel';
 import type { CommitmentPolicy } from './suites';
 
 const FRAMES_IN_FLIGHT = 8;
+const NO_BYTES: Bytes = new Uint8Array(0);
 
 export interface DecryptOptions {
   /** Entries the message's encryption context must contain, with these values. */
@@ -90,10 +91,12 @@ export async function decrypt(
         ).then((verified) => {
           if (!verified) throw new AuthenticationError('message signature did not verify');
         });
-  const plaintext = new Uint8Array(plaintextLength);
+  // One frame's plaintext is WebCrypto's own buffer; more are copied into one.
+  let plaintext: Bytes = frames.length === 1 ? NO_BYTES : new Uint8Array(plaintextLength);
   const frameChecks = forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
     const opened: Bytes = await decryptFrame(session, header, frames[index]!);
-    plaintext.set(opened, index * header.frameLength);
+    if (frames.length === 1) plaintext = opened;
+    else plaintext.set(opened, index * header.frameLength);
   });
   // Failures are reported header first, then signature, then frames; none is left unobserved.
   const outcomes = await Promise.allSettled([headerCheck, signatureCheck, frameChecks]);

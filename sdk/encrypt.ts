@@ -11,7 +11,7 @@ import type { Keyring } from './keyring';
 import type { EncryptionContext } from './materials';
 import { type MaterialsManager, materialsManagerFor } from './materials-manager';
 import { signMessage } from './crypto/ecdsa-p384';
-import { encryptFrame, prepareEncryption, resolveEncryptionParameters, sealHeader } from './message';
+import { encryptFrame, prepareEncryption, resolveEncryptionParameters, sealHeaderTag } from './message';
 import { forEachLimited } from './parallel';
 import type { SuiteId } from './suites';
 
@@ -68,7 +68,8 @@ export async function encrypt(
   // The header tag and the frames only need the message key, so they run at once (WebCrypto
   // calls overlap); nothing is returned unless all of them succeed.
   const regularSize = frameSize(suite, false, frameLength);
-  const header = sealHeader(prepared, false).then((session) => message.set(session.headerBytes, 0));
+  message.set(prepared.headerBody, 0);
+  const header = sealHeaderTag(prepared).then((tag) => message.set(tag, prepared.headerBody.byteLength));
   const frames = forEachLimited(frameCount, FRAMES_IN_FLIGHT, async (index) => {
     const final = index === frameCount - 1;
     const start = index * frameLength;

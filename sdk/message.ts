@@ -123,13 +123,20 @@ export async function prepareEncryption(
  */
 export async function sealHeader(prepared: PreparedEncryption, incrementalSigner: boolean): Promise<EncryptionSession> {
   const { headerBody, suite, signingKey } = prepared;
-  const headerTag = await aesGcmSeal(prepared.encryptionKey, HEADER_IV, prepared.headerAad, new Uint8Array(0));
+  const headerTag = await sealHeaderTag(prepared);
   const headerBytes = new Uint8Array(headerBody.byteLength + headerTag.byteLength);
   headerBytes.set(headerBody, 0);
   headerBytes.set(headerTag, headerBody.byteLength);
   const signer = suite.signed && incrementalSigner ? new StreamSigner(signingKey!).update(headerBytes) : undefined;
   return { ...prepared, headerBytes, signer };
 }
+
+/** The header tag alone, for a caller that writes the header body and the tag in place itself. */
+export function sealHeaderTag(prepared: PreparedEncryption): Promise<Bytes> {
+  return aesGcmSeal(prepared.encryptionKey, HEADER_IV, prepared.headerAad, NO_BYTES);
+}
+
+const NO_BYTES: Bytes = new Uint8Array(0);
 
 /** prepareEncryption then sealHeader: the session a stream needs before its first frame. */
 export async function beginEncryption(
