@@ -36,7 +36,10 @@ export interface RawAesKeyringOptions {
 export class RawAesKeyring implements Keyring {
   readonly keyNamespace: string;
   readonly keyName: string;
-  private readonly keyNameBytes: Bytes;
+  /** What every provider info of this keyring starts with: key name | 128 (tag bits) | 12 (IV bytes). */
+  private readonly infoPrefix: Bytes;
+  /** How unwrap failures name this key. */
+  private readonly unwrapWhat: string;
   private readonly wrappingKey: Promise<AesGcmKey>;
 
   constructor(options: RawAesKeyringOptions) {
@@ -47,7 +50,11 @@ export class RawAesKeyring implements Keyring {
     if (keyNamespace.startsWith('aws-kms')) throw new InvalidArgumentError('keyNamespace must not start with "aws-kms"');
     this.keyNamespace = keyNamespace;
     this.keyName = keyName;
-    this.keyNameBytes = utf8(keyName);
+    const name = utf8(keyName);
+    this.infoPrefix = new Uint8Array(name.byteLength + 8);
+    this.infoPrefix.set(name, 0);
+    this.infoPrefix.set([0, 0, 0, TAG_LENGTH * 8, 0, 0, 0, IV_LENGTH], name.byteLength);
+    this.unwrapWhat = `raw AES key "${keyName}"`;
     this.wrappingKey = importWrappingKey(wrappingKey);
     // Each operation awaits the import; this only keeps a failed import from being reported as
     // an unhandled rejection before the first operation does.
@@ -86,7 +93,7 @@ export class RawAesKeyring implements Keyring {
       if (iv === undefined) continue;
       for (let order = 0; order < aads.length; order++) {
         try {
-          const dataKey = await aesGcmOpen(key, iv, aads[order]!, asBytes(edk.ciphertext), `raw AES key "${this.keyName}"`);
+          const dataKey = await aesGcmOpen(key, iv, aads[order]!, asBytes(edk.ciphertext), this.unwrapWhat);
           return withPlaintextDataKey(materials, dataKey);
         } catch (error) {
           failures.push(error);
@@ -107,28 +114,21 @@ export class RawAesKeyring implements Keyring {
   }
 
   private providerInfo(iv: Bytes): Bytes {
-    const name = this.keyNameBytes;
-    const info = new Uint8Array(name.byteLength + 8 + IV_LENGTH);
-    const view = new DataView(info.buffer);
-    info.set(name, 0);
-    view.setUint32(name.byteLength, TAG_LENGTH * 8);
-    view.setUint32(name.byteLength + 4, IV_LENGTH);
-    info.set(iv, name.byteLength + 8);
+    const info = new Uint8Array(this.infoPrefix.byteLength + IV_LENGTH);
+    info.set(this.infoPrefix, 0);
+    info.set(iv, this.infoPrefix.byteLength);
     return info;
   }
 
   /** The IV of an EDK this keyring wrote (same namespace, name and parameters), else undefined. */
   private ivFor(edk: EncryptedDataKey, keyLength: number): Bytes | undefined {
-    const name = this.keyNameBytes;
+    const prefix = this.infoPrefix;
     const info = edk.providerInfo;
     if (edk.providerId !== this.keyNamespace) return undefined;
-    if (info.byteLength !== name.byteLength + 8 + IV_LENGTH) return undefined;
-    if (compareBytes(info.subarray(0, name.byteLength), name) !== 0) return undefined;
-    const view = new DataView(info.buffer, info.byteOffset, info.byteLength);
-    if (view.getUint32(name.byteLength) !== TAG_LENGTH * 8) return undefined;
-    if (view.getUint32(name.byteLength + 4) !== IV_LENGTH) return undefined;
+    if (info.byteLength !== prefix.byteLength + IV_LENGTH) return undefined;
+    if (compareBytes(info.subarray(0, prefix.byteLength), prefix) !== 0) return undefined;
     if (edk.ciphertext.byteLength !== keyLength + TAG_LENGTH) return undefined;
-    return asBytes(info.subarray(name.byteLength + 8));
+    return asBytes(info.subarray(prefix.byteLength));
   }
 }
 
