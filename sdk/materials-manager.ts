@@ -119,7 +119,8 @@ export class DefaultMaterialsManager implements MaterialsManager {
     if (result.suite !== suite || result.encryptionContext !== encryptionContext) {
       throw new KeyringError('keyring changed the algorithm suite or the encryption context');
     }
-    if (result.plaintextDataKey?.byteLength !== suite.keyLength) {
+    // The data key as bytes, or as an HKDF CryptoKey (which deriveMessageKeys checks in turn).
+    if (result.plaintextDataKey?.byteLength !== suite.keyLength && result.hkdfDataKey === undefined) {
       throw new KeyringError(`keyring returned no ${suite.keyLength}-byte data key`);
     }
     return result;

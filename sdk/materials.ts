@@ -68,6 +68,20 @@ export function withPlaintextDataKey<M extends EncryptionMaterials | DecryptionM
   return Object.freeze(next);
 }
 
+/**
+ * Decryption materials with the data key a keyring unwrapped: its bytes, or a non-extractable HKDF
+ * CryptoKey holding them (what the raw AES keyring unwraps into where WebCrypto can).
+ */
+export function withUnwrappedDataKey(materials: DecryptionMaterials, dataKey: Uint8Array | CryptoKey): DecryptionMaterials {
+  if (dataKey instanceof Uint8Array) return withPlaintextDataKey(materials, dataKey);
+  return Object.freeze({ ...materials, hkdfDataKey: dataKey });
+}
+
+/** Whether materials hold a data key, as bytes or as an HKDF CryptoKey. */
+export function holdsDataKey(materials: { readonly plaintextDataKey?: Uint8Array; readonly hkdfDataKey?: CryptoKey }): boolean {
+  return materials.plaintextDataKey !== undefined || materials.hkdfDataKey !== undefined;
+}
+
 export function withEncryptedDataKey(
   materials: EncryptionMaterials,
   encryptedDataKey: EncryptedDataKey,

@@ -141,6 +141,14 @@ export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: 
   return plaintext;
 }
 
+/**
+ * A wrapped data key's bytes: node:crypto opens it faster than WebCrypto could unwrap it into a
+ * CryptoKey (which in Node keeps its bytes from nobody in the process anyway).
+ */
+export function aesGcmUnwrapDataKey(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: Bytes, what: string): Promise<Bytes | CryptoKey> {
+  return aesGcmOpen(key, iv, aad, sealed, what);
+}
+
 /** A cached data key's KeyObject, made once per CryptoKey. */
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 

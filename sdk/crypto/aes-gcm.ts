@@ -18,12 +18,18 @@ import { AuthenticationError } from '../errors';
  */
 export type AesGcmKey = { readonly type: string };
 
+/** Keys that may unwrap a data key straight into an HKDF key (aesGcmUnwrapDataKey). */
+const unwrappingKeys = new WeakSet<CryptoKey>();
+
 export async function importAesGcmKey(raw: Bytes): Promise<AesGcmKey> {
-  return crypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  const key = await crypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt', 'unwrapKey']);
+  unwrappingKeys.add(key);
+  return key;
 }
 
 /** A caller's AES-GCM CryptoKey (already checked for its algorithm and usages) as this module's key. */
 export function aesGcmKeyFromCryptoKey(key: CryptoKey): AesGcmKey {
+  if (key.usages.includes('unwrapKey')) unwrappingKeys.add(key);
   return key;
 }
 
@@ -41,6 +47,22 @@ export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: 
   try {
     const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key as CryptoKey, sealed);
     return new Uint8Array(plaintext);
+  } catch (error) {
+    throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
+  }
+}
+
+/**
+ * Opens a wrapped data key (ciphertext-with-tag, as aesGcmOpen) of a committing suite: where `key`
+ * may unwrap keys, straight into a non-extractable HKDF CryptoKey, one WebCrypto call where a
+ * decrypt and an import are two (11 us against 20 in Chromium, issue 15), and the data key's bytes
+ * never reach JavaScript; else its bytes, as aesGcmOpen. AuthenticationError if the tag fails.
+ */
+export async function aesGcmUnwrapDataKey(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: Bytes, what: string): Promise<Bytes | CryptoKey> {
+  if (!unwrappingKeys.has(key as CryptoKey)) return aesGcmOpen(key, iv, aad, sealed, what);
+  try {
+    const params = { name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 };
+    return await crypto.subtle.unwrapKey('raw', sealed, key as CryptoKey, params, 'HKDF', false, ['deriveKey', 'deriveBits']);
   } catch (error) {
     throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
   }

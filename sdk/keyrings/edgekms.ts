@@ -31,6 +31,7 @@ import {
   type EncryptedDataKey,
   type EncryptionContext,
   type EncryptionMaterials,
+  holdsDataKey,
   withEncryptedDataKey,
   withPlaintextDataKey,
 } from '../materials';
@@ -199,7 +200,7 @@ export class EdgeKmsKeyring implements Keyring {
   }
 
   async onDecrypt(materials: DecryptionMaterials, encryptedDataKeys: readonly EncryptedDataKey[]): Promise<DecryptionMaterials> {
-    if (materials.plaintextDataKey !== undefined) throw new KeyringError('decryption materials already hold a data key');
+    if (holdsDataKey(materials)) throw new KeyringError('decryption materials already hold a data key');
     if (encryptedDataKeys.length > this.maxEncryptedDataKeys) {
       throw new TooManyEncryptedDataKeysError(
         `message has ${encryptedDataKeys.length} encrypted data keys; this EdgeKmsKeyring's limit (maxEncryptedDataKeys) is ${this.maxEncryptedDataKeys}`,

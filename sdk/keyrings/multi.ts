@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, KeyringError, NoDecryptableKeyError } from '../errors';
 import { type Keyring, isKeyring } from '../keyring';
-import type { DecryptionMaterials, EncryptedDataKey, EncryptionMaterials } from '../materials';
+import { type DecryptionMaterials, type EncryptedDataKey, type EncryptionMaterials, holdsDataKey } from '../materials';
 
 export interface MultiKeyringOptions {
   /** Generates the data key on encrypt. Without one, the input materials must already have a key. */
@@ -46,13 +46,13 @@ export class MultiKeyring implements Keyring {
   }
 
   async onDecrypt(materials: DecryptionMaterials, encryptedDataKeys: readonly EncryptedDataKey[]): Promise<DecryptionMaterials> {
-    if (materials.plaintextDataKey !== undefined) throw new KeyringError('decryption materials already hold a data key');
+    if (holdsDataKey(materials)) throw new KeyringError('decryption materials already hold a data key');
     const keyrings = this.generator === undefined ? this.children : [this.generator, ...this.children];
     const failures: unknown[] = [];
     for (const keyring of keyrings) {
       try {
         const result = await keyring.onDecrypt(materials, encryptedDataKeys);
-        if (result.plaintextDataKey !== undefined) return result;
+        if (holdsDataKey(result)) return result;
         failures.push(new KeyringError('keyring returned no data key'));
       } catch (error) {
         failures.push(error);

@@ -9,7 +9,7 @@
  *   ciphertext    = encrypted data key | tag (16)
  */
 import { type Bytes, asBytes, compareBytes, copyBytes, randomBytes, utf8 } from '../bytes';
-import { type AesGcmKey, aesGcmKeyFromCryptoKey, aesGcmOpen, aesGcmSeal, importAesGcmKey } from '../crypto/aes-gcm';
+import { type AesGcmKey, aesGcmKeyFromCryptoKey, aesGcmOpen, aesGcmSeal, aesGcmUnwrapDataKey, importAesGcmKey } from '../crypto/aes-gcm';
 import { InvalidArgumentError, KeyringError, NoDecryptableKeyError } from '../errors';
 import { serializeEncryptionContext } from '../format';
 import type { Keyring } from '../keyring';
@@ -17,8 +17,10 @@ import {
   type DecryptionMaterials,
   type EncryptedDataKey,
   type EncryptionMaterials,
+  holdsDataKey,
   withEncryptedDataKey,
   withPlaintextDataKey,
+  withUnwrappedDataKey,
 } from '../materials';
 
 const IV_LENGTH = 12;
@@ -78,8 +80,11 @@ export class RawAesKeyring implements Keyring {
   }
 
   async onDecrypt(materials: DecryptionMaterials, encryptedDataKeys: readonly EncryptedDataKey[]): Promise<DecryptionMaterials> {
-    if (materials.plaintextDataKey !== undefined) throw new KeyringError('decryption materials already hold a data key');
+    if (holdsDataKey(materials)) throw new KeyringError('decryption materials already hold a data key');
     const key = await this.wrappingKey;
+    // A committing suite's data key only ever feeds HKDF: unwrapped straight into an HKDF key
+    // where WebCrypto can (aes-gcm.ts). Format 1 suites need its bytes.
+    const open = materials.suite.kdf === 'HKDF-SHA512-COMMIT' ? aesGcmUnwrapDataKey : aesGcmOpen;
     const aads = [serializeEncryptionContext(materials.encryptionContext)];
     // The official JavaScript SDK's raw keyrings sort the AAD's keys with localeCompare unless
     // built with `utf8Sorting: true`; where that order differs, its EDKs only open under it. The
@@ -93,8 +98,8 @@ export class RawAesKeyring implements Keyring {
       if (iv === undefined) continue;
       for (let order = 0; order < aads.length; order++) {
         try {
-          const dataKey = await aesGcmOpen(key, iv, aads[order]!, asBytes(edk.ciphertext), this.unwrapWhat);
-          return withPlaintextDataKey(materials, dataKey);
+          const dataKey = await open(key, iv, aads[order]!, asBytes(edk.ciphertext), this.unwrapWhat);
+          return withUnwrappedDataKey(materials, dataKey);
         } catch (error) {
           failures.push(error);
         }

@@ -31,6 +31,7 @@ import {
   type DecryptionMaterials,
   type EncryptedDataKey,
   type EncryptionMaterials,
+  holdsDataKey,
   withEncryptedDataKey,
   withPlaintextDataKey,
 } from '../materials';
@@ -116,7 +117,7 @@ export class RawRsaKeyring implements Keyring {
   }
 
   async onDecrypt(materials: DecryptionMaterials, encryptedDataKeys: readonly EncryptedDataKey[]): Promise<DecryptionMaterials> {
-    if (materials.plaintextDataKey !== undefined) throw new KeyringError('decryption materials already hold a data key');
+    if (holdsDataKey(materials)) throw new KeyringError('decryption materials already hold a data key');
     const mine = encryptedDataKeys.filter(
       (edk) => edk.providerId === this.keyNamespace && compareBytes(edk.providerInfo, this.keyNameBytes) === 0,
     );

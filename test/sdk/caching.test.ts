@@ -47,7 +47,8 @@ class CountingKeyring implements Keyring {
   async onDecrypt(materials: DecryptionMaterials, edks: readonly EncryptedDataKey[]): Promise<DecryptionMaterials> {
     this.unwrapped += 1;
     const result = await this.inner.onDecrypt(materials, edks);
-    this.dataKeys.push(Uint8Array.from(result.plaintextDataKey!));
+    // Where WebCrypto unwraps into an HKDF key, the keyring never has the bytes (hkdfDataKey).
+    if (result.plaintextDataKey !== undefined) this.dataKeys.push(Uint8Array.from(result.plaintextDataKey));
     return result;
   }
 }

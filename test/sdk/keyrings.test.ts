@@ -21,6 +21,29 @@ import { findSuite } from '../../sdk/suites';
 import { KEY_NAMESPACE, WRAPPING_KEY, expectRejection, expectSameBytes, hex, randomBytes, rawKeyring } from './helpers';
 
 describe('RawAesKeyring', () => {
+  it('unwraps a data key into a non-extractable HKDF key or into its bytes, never both, and bytes for a key that may not unwrap', async () => {
+    const suite = findSuite(0x0478)!;
+    const materials: DecryptionMaterials = Object.freeze({ suite, encryptionContext: Object.freeze({ a: 'b' }) });
+    const wrappingCryptoKey = await crypto.subtle.importKey('raw', WRAPPING_KEY, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+    for (const keyring of [rawKeyring(), new RawAesKeyring({ keyNamespace: KEY_NAMESPACE, keyName: 'k', wrappingKey: wrappingCryptoKey })]) {
+      const { header, ciphertext } = await encrypt(keyring, 'data', { encryptionContext: { a: 'b' } });
+      const result = await keyring.onDecrypt(materials, header.encryptedDataKeys);
+      if (result.hkdfDataKey !== undefined) {
+        // WebCrypto builds, from key bytes: the data key's bytes never reached JavaScript.
+        expect(result.plaintextDataKey).toBeUndefined();
+        expect(result.hkdfDataKey.extractable).toBe(false);
+        expect(result.hkdfDataKey.algorithm.name).toBe('HKDF');
+      } else {
+        expect(result.plaintextDataKey).toHaveLength(32);
+      }
+      expect(new TextDecoder().decode((await decrypt(keyring, ciphertext)).plaintext)).toBe('data');
+    }
+    // A caller's CryptoKey without the unwrapKey usage is only ever used to decrypt.
+    const fromCryptoKey = new RawAesKeyring({ keyNamespace: KEY_NAMESPACE, keyName: 'k', wrappingKey: wrappingCryptoKey });
+    const { header } = await encrypt(fromCryptoKey, 'data', { encryptionContext: { a: 'b' } });
+    expect((await fromCryptoKey.onDecrypt(materials, header.encryptedDataKeys)).plaintextDataKey).toHaveLength(32);
+  });
+
   it('writes the spec\'s provider info and ciphertext layout', async () => {
     const { header } = await encrypt(rawKeyring('my key ✓'), 'data');
     const [edk] = header.encryptedDataKeys;
