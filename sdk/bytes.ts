@@ -68,6 +68,9 @@ export function asBytes(view: Uint8Array): Bytes {
   return view.buffer instanceof ArrayBuffer ? (view as Bytes) : copyBytes(view);
 }
 
+/** No bytes: one shared empty array, for the calls that take bytes and are given none. */
+export const EMPTY_BYTES: Bytes = new Uint8Array(0);
+
 export function concatBytes(parts: readonly Uint8Array[]): Bytes {
   let length = 0;
   for (const part of parts) length += part.byteLength;

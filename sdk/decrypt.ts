@@ -5,7 +5,7 @@
  * with no byte after it, a keyring unwraps a data key, that key matches the header's key
  * commitment, the header tag verifies, the signature verifies, and every frame tag verifies.
  */
-import type { Bytes } from './bytes';
+import { type Bytes, EMPTY_BYTES } from './bytes';
 import { AuthenticationError, MalformedMessageError } from './errors';
 import { checkCommitmentPolicy, resolveCommitmentPolicy } from './commitment-policy';
 import { checkExpectedContext } from './expected-context';
@@ -29,7 +29,6 @@ import { forEachLimited } from './parallel';
 import type { CommitmentPolicy } from './suites';
 
 const FRAMES_IN_FLIGHT = 8;
-const NO_BYTES: Bytes = new Uint8Array(0);
 
 export interface DecryptOptions {
   /** Entries the message's encryption context must contain, with these values. */
@@ -92,7 +91,7 @@ export async function decrypt(
           if (!verified) throw new AuthenticationError('message signature did not verify');
         });
   // One frame's plaintext is WebCrypto's own buffer; more are copied into one.
-  let plaintext: Bytes = frames.length === 1 ? NO_BYTES : new Uint8Array(plaintextLength);
+  let plaintext: Bytes = frames.length === 1 ? EMPTY_BYTES : new Uint8Array(plaintextLength);
   const frameChecks = forEachLimited(frames.length, FRAMES_IN_FLIGHT, async (index) => {
     const opened: Bytes = await decryptFrame(session, header, frames[index]!);
     if (frames.length === 1) plaintext = opened;

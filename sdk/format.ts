@@ -242,8 +242,6 @@ export function serializeEncryptionContext(context: EncryptionContext, legacyLoc
  * entries are plain values that can never change, which a caller's object, frozen or not (it may
  * have getters), does not promise. The bytes are shared, so nobody writes to them.
  */
-const EMPTY_BYTES: Bytes = new Uint8Array(0);
-
 const canonicalContexts = new WeakMap<EncryptionContext, Bytes | null>();
 
 /** A frozen copy of `context`'s own entries, whose serialization is made once and remembered. */
@@ -345,14 +343,16 @@ export function serializeHeaderBody(fields: HeaderFields): Bytes {
  */
 export function headerFromFields(fields: HeaderFields, headerLength: number): MessageHeader {
   const context = fields.encryptionContext;
-  const keys = Object.keys(context).map((key) => ({ key, bytes: EMPTY_BYTES }));
   // In the serialized order (UTF-8 bytes of the keys); one key needs no encoding to be in order.
+  let keys = Object.keys(context);
   if (keys.length > 1) {
-    for (const entry of keys) entry.bytes = utf8(entry.key);
-    keys.sort((a, b) => compareBytes(a.bytes, b.bytes));
+    keys = keys
+      .map((key) => ({ key, bytes: utf8(key) }))
+      .sort((a, b) => compareBytes(a.bytes, b.bytes))
+      .map(({ key }) => key);
   }
   // fromEntries defines own properties, so a key such as "__proto__" stays a plain entry.
-  const encryptionContext = Object.fromEntries(keys.map(({ key }) => [key, context[key]!]));
+  const encryptionContext = Object.fromEntries(keys.map((key) => [key, context[key]!]));
   return Object.freeze({
     version: MESSAGE_FORMAT_VERSION,
     suiteId: fields.suite.id,

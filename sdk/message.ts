@@ -4,7 +4,7 @@
  * buffer API (encrypt.ts, decrypt.ts) and the stream transforms (stream-*.ts) are both built on
  * these, so there is one implementation of the wire format and of every check.
  */
-import { type Bytes, randomBytes, timingSafeEqual } from './bytes';
+import { type Bytes, EMPTY_BYTES, randomBytes, timingSafeEqual } from './bytes';
 import { type AesGcmKey, aesGcmOpen, aesGcmSeal } from './crypto/aes-gcm';
 import { P256MessageVerifier } from './crypto/ecdsa-p256';
 import { MessageVerifier } from './crypto/ecdsa-p384';
@@ -133,10 +133,8 @@ export async function sealHeader(prepared: PreparedEncryption, incrementalSigner
 
 /** The header tag alone, for a caller that writes the header body and the tag in place itself. */
 export function sealHeaderTag(prepared: PreparedEncryption): Promise<Bytes> {
-  return aesGcmSeal(prepared.encryptionKey, HEADER_IV, prepared.headerAad, NO_BYTES);
+  return aesGcmSeal(prepared.encryptionKey, HEADER_IV, prepared.headerAad, EMPTY_BYTES);
 }
-
-const NO_BYTES: Bytes = new Uint8Array(0);
 
 /** prepareEncryption then sealHeader: the session a stream needs before its first frame. */
 export async function beginEncryption(
