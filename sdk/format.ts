@@ -257,8 +257,15 @@ export function frozenContext(context: EncryptionContext): EncryptionContext {
  * Duplicate keys are refused, since they would make the context ambiguous.
  */
 export function parseEncryptionContext(bytes: Bytes): EncryptionContext {
+  const { context, canonical } = readEncryptionContext(bytes);
+  // A copy: `bytes` is a view of the caller's message, which the caller may reuse.
+  canonicalContexts.set(context, canonical ? bytes.slice() : null);
+  return context;
+}
+
+/** The entries of a serialized context, and whether its keys come in canonical order (so `bytes` are what serializing it gives). */
+function readEncryptionContext(bytes: Bytes): { context: EncryptionContext; canonical: boolean } {
   const entries = new Map<string, string>();
-  // Whether the keys come in canonical order, so `bytes` are what serializing the result gives.
   let canonical = true;
   if (bytes.byteLength > 0) {
     const reader = new Reader(bytes, 0, true, 'encryption context');
@@ -278,10 +285,7 @@ export function parseEncryptionContext(bytes: Bytes): EncryptionContext {
     if (!reader.atEnd) throw new MalformedMessageError('encryption context has trailing bytes');
   }
   // fromEntries defines own properties, so a key such as "__proto__" stays a plain entry.
-  const context = Object.freeze(Object.fromEntries(entries));
-  // A copy: `bytes` is a view of the caller's message, which the caller may reuse.
-  canonicalContexts.set(context, canonical ? bytes.slice() : null);
-  return context;
+  return { context: Object.freeze(Object.fromEntries(entries)), canonical };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -525,7 +529,8 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   reader.take(messageIdLength);
   const contextLength = reader.u16();
   if (!reader.has(contextLength)) yield* reader.more(contextLength);
-  const encryptionContext = parseEncryptionContext(reader.take(contextLength));
+  const contextAt = reader.offset;
+  const { context: encryptionContext, canonical } = readEncryptionContext(reader.take(contextLength));
 
   if (!reader.has(2)) yield* reader.more(2);
   const keyCount = reader.u16();
@@ -576,6 +581,8 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   // which costs less than a copy per field (issue 15).
   const bytes = reader.prefix(headerLength).slice();
   const field = (at: number, length: number): Bytes => bytes.subarray(at, at + length);
+  // The context's bytes are remembered as a view too (a keyring's unwrap needs them as its AAD).
+  canonicalContexts.set(encryptionContext, canonical ? field(contextAt, contextLength) : null);
   const encryptedDataKeys = keyFields.map(({ providerId, infoAt, infoLength, ciphertextAt, ciphertextLength }) =>
     Object.freeze({ providerId, providerInfo: field(infoAt, infoLength), ciphertext: field(ciphertextAt, ciphertextLength) }),
   );

@@ -210,9 +210,9 @@ export async function openDecryption(
   return { encryptionKey, verificationKey, verifier, encryptionContext: materials.encryptionContext, headerAad };
 }
 
-/** Checks the header tag; AuthenticationError if it fails. */
-export async function verifyHeaderTag(session: DecryptionSession, parsed: ParsedHeader): Promise<void> {
-  await aesGcmOpen(session.encryptionKey, parsed.authIv, session.headerAad, parsed.authTag, 'header');
+/** Checks the header tag (resolves with the empty plaintext it covers); AuthenticationError if it fails. */
+export function verifyHeaderTag(session: DecryptionSession, parsed: ParsedHeader): Promise<Bytes> {
+  return aesGcmOpen(session.encryptionKey, parsed.authIv, session.headerAad, parsed.authTag, 'header');
 }
 
 /** openDecryption then verifyHeaderTag: what a stream needs before its first frame. */

@@ -11,6 +11,14 @@
  */
 import type { Bytes } from '../bytes';
 import { AuthenticationError } from '../errors';
+import { madeHkdfDataKey } from './hkdf-data-keys';
+
+let cachedSubtle: SubtleCrypto | undefined;
+
+/** `crypto.subtle`, read once: the getter costs about 0.2 µs a call in Chromium, five times a message. */
+function subtle(): SubtleCrypto {
+  return (cachedSubtle ??= crypto.subtle);
+}
 
 /**
  * An AES-GCM key as this module holds it: a CryptoKey here, a node:crypto KeyObject in the Node
@@ -22,7 +30,7 @@ export type AesGcmKey = { readonly type: string };
 const unwrappingKeys = new WeakSet<CryptoKey>();
 
 export async function importAesGcmKey(raw: Bytes): Promise<AesGcmKey> {
-  const key = await crypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt', 'unwrapKey']);
+  const key = await subtle().importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt', 'unwrapKey']);
   unwrappingKeys.add(key);
   return key;
 }
@@ -35,7 +43,7 @@ export function aesGcmKeyFromCryptoKey(key: CryptoKey): AesGcmKey {
 
 /** Returns ciphertext followed by the 16-byte tag. */
 export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintext: Bytes): Promise<Bytes> {
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key as CryptoKey, plaintext);
+  const sealed = await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key as CryptoKey, plaintext);
   return new Uint8Array(sealed);
 }
 
@@ -45,7 +53,7 @@ export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintex
  */
 export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: Bytes, what: string): Promise<Bytes> {
   try {
-    const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key as CryptoKey, sealed);
+    const plaintext = await subtle().decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key as CryptoKey, sealed);
     return new Uint8Array(plaintext);
   } catch (error) {
     throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
@@ -62,7 +70,7 @@ export async function aesGcmUnwrapDataKey(key: AesGcmKey, iv: Bytes, aad: Bytes,
   if (!unwrappingKeys.has(key as CryptoKey)) return aesGcmOpen(key, iv, aad, sealed, what);
   try {
     const params = { name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 };
-    return await crypto.subtle.unwrapKey('raw', sealed, key as CryptoKey, params, 'HKDF', false, ['deriveKey', 'deriveBits']);
+    return madeHkdfDataKey(await subtle().unwrapKey('raw', sealed, key as CryptoKey, params, 'HKDF', false, ['deriveKey', 'deriveBits']));
   } catch (error) {
     throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
   }
@@ -89,16 +97,16 @@ export interface HkdfAesGcmRequest {
 export async function hkdfSha512AesGcmKey(request: HkdfAesGcmRequest): Promise<{ key: AesGcmKey; bits: Bytes }> {
   const { input, salt } = request;
   const hkdfKey =
-    input instanceof Uint8Array ? await crypto.subtle.importKey('raw', input, 'HKDF', false, ['deriveKey', 'deriveBits']) : input;
+    input instanceof Uint8Array ? await subtle().importKey('raw', input, 'HKDF', false, ['deriveKey', 'deriveBits']) : input;
   const [key, bits] = await Promise.all([
-    crypto.subtle.deriveKey(
+    subtle().deriveKey(
       { name: 'HKDF', hash: 'SHA-512', salt, info: request.keyInfo },
       hkdfKey,
       { name: 'AES-GCM', length: request.keyLength * 8 },
       false,
       ['encrypt', 'decrypt'],
     ),
-    crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt, info: request.bitsInfo }, hkdfKey, request.bitsLength * 8),
+    subtle().deriveBits({ name: 'HKDF', hash: 'SHA-512', salt, info: request.bitsInfo }, hkdfKey, request.bitsLength * 8),
   ]);
   return { key, bits: new Uint8Array(bits) };
 }

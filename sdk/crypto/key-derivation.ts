@@ -16,6 +16,7 @@
  */
 import { type Bytes, asBytes, concatBytes, utf8 } from '../bytes';
 import { type AesGcmKey, hkdfSha512AesGcmKey } from './aes-gcm';
+import { isHkdfDataKey, madeHkdfDataKey } from './hkdf-data-keys';
 import { KeyringError } from '../errors';
 import type { AlgorithmSuite } from '../suites';
 
@@ -36,7 +37,7 @@ export async function importDataKey(suite: AlgorithmSuite, dataKey: Uint8Array):
   if (dataKey.byteLength !== suite.keyLength) {
     throw new KeyringError(`data key must be ${suite.keyLength} bytes, got ${dataKey.byteLength}`);
   }
-  return crypto.subtle.importKey('raw', asBytes(dataKey), 'HKDF', false, ['deriveKey', 'deriveBits']);
+  return madeHkdfDataKey(await crypto.subtle.importKey('raw', asBytes(dataKey), 'HKDF', false, ['deriveKey', 'deriveBits']));
 }
 
 /** The data key of a set of materials: the HKDF key if they hold one, else the raw bytes. */
@@ -47,17 +48,6 @@ export function materialsDataKey(materials: {
   const key = materials.hkdfDataKey ?? materials.plaintextDataKey;
   if (key === undefined) throw new KeyringError('materials hold no data key');
   return key;
-}
-
-/** CryptoKeys already found usable; a key's algorithm and usages never change. */
-const hkdfDataKeys = new WeakSet<CryptoKey>();
-
-/** An HKDF CryptoKey usable for deriveKey and deriveBits (checked once per key: a cache hands out the same one for every message). */
-function isHkdfDataKey(key: CryptoKey): boolean {
-  if (hkdfDataKeys.has(key)) return true;
-  const usable = key?.algorithm?.name === 'HKDF' && key.usages.includes('deriveBits') && key.usages.includes('deriveKey');
-  if (usable) hkdfDataKeys.add(key);
-  return usable;
 }
 
 /** The AES key's HKDF info of each suite (suite id | "DERIVEKEY"), made once: WebCrypto copies it on every call. */

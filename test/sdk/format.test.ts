@@ -92,9 +92,14 @@ describe('a parsed header', () => {
     const parsed = parseHeader(ciphertext)!;
     const fields = [parsed.body, parsed.authTag, parsed.header.messageId, parsed.header.suiteData, ...parsed.header.encryptedDataKeys.flatMap((edk) => [edk.providerInfo, edk.ciphertext])];
     const before = fields.map(hex);
+    const context = hex(serializeEncryptionContext({ a: 'b' }));
     ciphertext.fill(0); // the caller reuses its buffer while the message is being decrypted
     expect(fields.map(hex)).toEqual(before);
     for (const view of fields) expect(view.buffer).toBe(parsed.bytes.buffer);
+    // The context's serialization, remembered for a keyring's unwrap, is a view of that copy too.
+    const remembered = serializeEncryptionContext(parsed.header.encryptionContext);
+    expect(hex(remembered)).toBe(context);
+    expect(remembered.buffer).toBe(parsed.bytes.buffer);
     expect(parsed.bytes.byteLength).toBe(parsed.header.headerLength);
   });
 });
