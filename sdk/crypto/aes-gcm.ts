@@ -56,8 +56,13 @@ export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: 
     const plaintext = await subtle().decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key as CryptoKey, sealed);
     return new Uint8Array(plaintext);
   } catch (error) {
-    throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
+    throw tagFailure(what, error);
   }
+}
+
+/** What a failed open or unwrap throws: WebCrypto rejects well-formed arguments only for a bad tag. */
+function tagFailure(what: string, cause: unknown): AuthenticationError {
+  return new AuthenticationError(`${what}: authentication tag did not verify`, { cause });
 }
 
 /**
@@ -72,7 +77,7 @@ export async function aesGcmUnwrapDataKey(key: AesGcmKey, iv: Bytes, aad: Bytes,
     const params = { name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 };
     return madeHkdfDataKey(await subtle().unwrapKey('raw', sealed, key as CryptoKey, params, 'HKDF', false, ['deriveKey', 'deriveBits']));
   } catch (error) {
-    throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
+    throw tagFailure(what, error);
   }
 }
 
