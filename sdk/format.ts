@@ -555,6 +555,7 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
     keyFields.push({ providerId, infoAt, infoLength, ciphertextAt: reader.offset, ciphertextLength });
     reader.take(ciphertextLength);
   }
+  const keysEnd = reader.offset;
 
   if (!reader.has(1)) yield* reader.more(1);
   const contentType = reader.u8();
@@ -583,15 +584,19 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   const field = (at: number, length: number): Bytes => bytes.subarray(at, at + length);
   // The context's bytes are remembered as a view too (a keyring's unwrap needs them as its AAD).
   canonicalContexts.set(encryptionContext, canonical ? field(contextAt, contextLength) : null);
-  const encryptedDataKeys = keyFields.map(({ providerId, infoAt, infoLength, ciphertextAt, ciphertextLength }) =>
-    Object.freeze({ providerId, providerInfo: field(infoAt, infoLength), ciphertext: field(ciphertextAt, ciphertextLength) }),
+  const encryptedDataKeys = Object.freeze(
+    keyFields.map(({ providerId, infoAt, infoLength, ciphertextAt, ciphertextLength }) =>
+      Object.freeze({ providerId, providerInfo: field(infoAt, infoLength), ciphertext: field(ciphertextAt, ciphertextLength) }),
+    ),
   );
+  // From the context's length field to the end of the last key.
+  keyFieldsRead.set(encryptedDataKeys, { encryptionContext, bytes: field(contextAt - 2, keysEnd - contextAt + 2) });
   const header: MessageHeader = Object.freeze({
     version: legacy ? LEGACY_MESSAGE_FORMAT_VERSION : MESSAGE_FORMAT_VERSION,
     suiteId: suite.id,
     messageId: field(messageIdAt, messageIdLength),
     encryptionContext,
-    encryptedDataKeys: Object.freeze(encryptedDataKeys),
+    encryptedDataKeys,
     contentType: CONTENT_TYPE_FRAMED,
     frameLength,
     suiteData: field(bodyEnd - suite.commitKeyLength, suite.commitKeyLength),
@@ -599,6 +604,25 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   });
   const authIv = legacy ? field(bodyEnd, authIvLength) : HEADER_IV;
   return { header, suite, bytes, body: field(0, bodyEnd), authIv, authTag: field(bodyEnd + authIvLength, suite.tagLength) };
+}
+
+/**
+ * The header bytes each parsed header's encrypted data keys and context were read from: the
+ * context's length, the context, the key count and the keys, in one run. They determine both
+ * exactly, so a caching manager can key its memo of cache identifiers on one string of them
+ * instead of rendering each field (about 3 µs a message in Node, half of what a cache hit saves;
+ * issue 15). Views of the header's own copy, which nothing writes to.
+ */
+const keyFieldsRead = new WeakMap<readonly EncryptedDataKey[], { encryptionContext: EncryptionContext; bytes: Bytes }>();
+
+/**
+ * The header bytes `encryptedDataKeys` and `encryptionContext` were parsed from, if both are a
+ * parsed header's own objects (frozen, so still what was read); undefined for any other pair,
+ * such as a manager's request that kept a header's keys but changed its context.
+ */
+export function parsedKeyFields(encryptedDataKeys: readonly EncryptedDataKey[], encryptionContext: EncryptionContext): Bytes | undefined {
+  const read = keyFieldsRead.get(encryptedDataKeys);
+  return read?.encryptionContext === encryptionContext ? read.bytes : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

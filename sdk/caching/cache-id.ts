@@ -11,7 +11,7 @@
  */
 import { sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 import { type Bytes, compareBytes, concatBytes, utf8 } from '../bytes';
-import { serializeEncryptionContext } from '../format';
+import { parsedKeyFields, serializeEncryptionContext } from '../format';
 import type { EncryptedDataKey, EncryptionContext } from '../materials';
 import type { AlgorithmSuite } from '../suites';
 
@@ -89,7 +89,8 @@ function contextKey(context: EncryptionContext): string {
 /**
  * The identifiers a manager computed last, by an exact text rendering of their inputs (the suite,
  * the sorted context and for decryption the EDKs' bytes, each field prefixed with its length,
- * which unlike JSON needs no escaping of the bytes), so a repeated context or
+ * which unlike JSON needs no escaping of the bytes; for a parsed header's keys and context, the
+ * header bytes they were read from), so a repeated context or
  * message costs a string lookup instead of three or more SHA-512s in JavaScript, which in
  * Chromium cost more than the cache saves. Equal keys mean equal inputs, so a remembered
  * identifier is the one computing would give. Holds only what identifiers are made of (contexts
@@ -106,9 +107,17 @@ export class CacheIdMemo {
   }
 
   decryption(partitionHash: Bytes, suite: AlgorithmSuite, encryptedDataKeys: readonly EncryptedDataKey[], context: EncryptionContext): string {
-    let key = `d${suite.id}|${field(String(encryptedDataKeys.length))}`;
-    for (const edk of encryptedDataKeys) key += field(edk.providerId) + field(binaryString(edk.providerInfo)) + field(binaryString(edk.ciphertext));
-    key += contextKey(context);
+    // A parsed header's keys and context: the bytes they were read from, one string ("h"); the
+    // prefixes keep the two renderings from ever meeting.
+    const read = parsedKeyFields(encryptedDataKeys, context);
+    let key: string;
+    if (read !== undefined) {
+      key = `h${suite.id}|${binaryString(read)}`;
+    } else {
+      key = `d${suite.id}|${field(String(encryptedDataKeys.length))}`;
+      for (const edk of encryptedDataKeys) key += field(edk.providerId) + field(binaryString(edk.providerInfo)) + field(binaryString(edk.ciphertext));
+      key += contextKey(context);
+    }
     return this.remember(key, () => decryptionCacheId(partitionHash, suite, encryptedDataKeys, context));
   }
 

@@ -2,12 +2,17 @@
  * CacheIdMemo, which spares a repeated context or message its SHA-512s, must answer exactly what
  * computing the identifier would: inputs that differ anywhere, however their text runs together
  * (a key that ends where the next value begins, bytes that look like a separator), get the
- * identifiers of their own inputs, never a remembered one of other inputs.
+ * identifiers of their own inputs, never a remembered one of other inputs. A parsed header's keys
+ * and context are remembered by the header bytes they were read from, which must not answer for
+ * the same keys with another context.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CacheIdMemo, decryptionCacheId, encryptionCacheId, partitionDigest } from '../../sdk/caching/cache-id';
+import { concatBytes } from '../../sdk/bytes';
+import { parseHeader, serializeEncryptionContext, serializeHeaderBody } from '../../sdk/format';
 import { SUITE_AES256_HKDF_SHA512_COMMIT_KEY, SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, findSuite } from '../../sdk/index';
+import type { EncryptedDataKey } from '../../sdk/materials';
 
 const suites = [findSuite(SUITE_AES256_HKDF_SHA512_COMMIT_KEY)!, findSuite(SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384)!];
 const partition = partitionDigest('memo tests');
@@ -52,5 +57,42 @@ describe('CacheIdMemo', () => {
     const other = [edk('a1:', [], [1])];
     expect(memo.decryption(partition, suite!, one, {})).not.toBe(memo.decryption(partition, suite!, other, {}));
     expect(memo.decryption(partition, suite!, other, {})).toBe(decryptionCacheId(partition, suite!, other, {}));
+  });
+});
+
+describe('CacheIdMemo with a parsed header', () => {
+  const [suite] = suites;
+  const messageId = new Uint8Array(32).fill(7);
+
+  /** A header with `context` serialized canonically, or with its entries in reverse (as an older writer might). */
+  function parsedHeader(context: Record<string, string>, encryptedDataKeys: EncryptedDataKey[], reversed: boolean) {
+    const body = serializeHeaderBody({ suite: suite!, messageId, encryptionContext: {}, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) });
+    const entries = Object.keys(context)
+      .sort()
+      .map((key) => serializeEncryptionContext({ [key]: context[key]! }).subarray(2));
+    if (reversed) entries.reverse();
+    const contextBytes = entries.length === 0 ? new Uint8Array(0) : concatBytes([Uint8Array.of(0, entries.length), ...entries]);
+    // The empty context's length field sits after the version, the suite id and the message id.
+    const at = 1 + 2 + messageId.byteLength;
+    const header = concatBytes([body.subarray(0, at), Uint8Array.of(contextBytes.byteLength >> 8, contextBytes.byteLength & 0xff), contextBytes, body.subarray(at + 2), new Uint8Array(16)]);
+    return parseHeader(header)!.header;
+  }
+
+  it("answers a header's own keys and context as computing would, and a request that changed the context with its own", () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ context, edks: fc.array(edk, { minLength: 1, maxLength: 3 }), reversed: fc.boolean() }), { minLength: 1, maxLength: 8 }), (messages) => {
+        const memo = new CacheIdMemo(8);
+        for (const { context, edks, reversed } of [...messages, ...messages]) {
+          const { encryptedDataKeys, encryptionContext } = parsedHeader(context, edks, reversed);
+          expect(encryptionContext).toEqual(context);
+          expect(memo.decryption(partition, suite!, encryptedDataKeys, encryptionContext)).toBe(decryptionCacheId(partition, suite!, edks, context));
+          // The header's keys with a context of the request's own (a wrapping manager's): not the header's identifier.
+          const changed = { ...context, 'not in the alphabet': '' };
+          expect(memo.decryption(partition, suite!, encryptedDataKeys, changed)).toBe(decryptionCacheId(partition, suite!, edks, changed));
+          expect(memo.decryption(partition, suite!, edks, context)).toBe(decryptionCacheId(partition, suite!, edks, context));
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
