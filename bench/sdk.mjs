@@ -117,7 +117,9 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode]) {
   else if (impl === 'official') ({ official, client } = await loadOfficial());
   // impl 'raw': frame-sized WebCrypto AES-GCM calls in the same web-stream pipeline (the ceiling
   // the speed table measures against), to show what WebCrypto's own outputs cost in memory.
-  const rawKey = impl === 'raw' ? await crypto.subtle.importKey('raw', randomData(32), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']) : undefined;
+  // impl 'copy': the same pipeline with no cryptography at all, each frame copied into a buffer
+  // of its own for the reader: the floor of any stream that hands out its frames.
+  const rawKey = impl === 'raw' || impl === 'copy' ? await crypto.subtle.importKey('raw', randomData(32), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']) : undefined;
 
   // For decryption, the message is made first and held: it is part of the baseline.
   let message;
@@ -125,7 +127,7 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode]) {
     const plaintext = new Uint8Array(size);
     for (let offset = 0; offset < size; offset += CHUNK) plaintext.set(template, offset);
     if (impl === 'edgekms') message = (await sdk.encrypt(ourKeyring(sdk), plaintext, { encryptionContext: CONTEXT, frameLength })).ciphertext;
-    else if (impl === 'raw') message = await webDrain(webSource(plaintext).pipeThrough(rawFramedStream(rawKey, frameLength, 'encrypt')), true);
+    else if (impl === 'raw' || impl === 'copy') message = await webDrain(webSource(plaintext).pipeThrough(rawFramedStream(rawKey, frameLength, 'encrypt')), true);
     else message = (await client.encrypt(officialKeyring(official), plaintext, { encryptionContext: CONTEXT, suiteId: OFFICIAL_SUITE(official), frameLength })).result;
   }
   gc();
@@ -166,7 +168,7 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode]) {
   const next = op === 'encrypt' ? nextPlaintextChunk : nextMessageChunk;
   let out = 0;
   const started = performance.now();
-  if (impl === 'edgekms' || impl === 'raw') {
+  if (impl === 'edgekms' || impl === 'raw' || impl === 'copy') {
     const source = new ReadableStream(
       {
         pull(controller) {
@@ -178,9 +180,11 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode]) {
       { highWaterMark: 0 },
     );
     const transform =
-      impl === 'raw'
-        ? rawFramedStream(rawKey, frameLength, op)
-        : op === 'encrypt'
+      impl === 'copy'
+        ? copyFramedStream(op === 'encrypt' ? frameLength : frameLength + 16)
+        : impl === 'raw'
+          ? rawFramedStream(rawKey, frameLength, op)
+          : op === 'encrypt'
           ? sdk.encryptStream(ourKeyring(sdk), { encryptionContext: CONTEXT, frameLength })
           : sdk.decryptStream(ourKeyring(sdk));
     await source.pipeThrough(transform).pipeTo(
@@ -229,6 +233,31 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode]) {
       heapGrowthMiB: (peakHeap - (base.heapUsed + base.external)) / MiB,
     })}\n`,
   );
+}
+
+/** Frames of `frame` bytes, each copied once into a new buffer the reader gets, and nothing else. */
+function copyFramedStream(frame) {
+  let buffer = new Uint8Array(frame);
+  let filled = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        const take = Math.min(frame - filled, chunk.byteLength - offset);
+        buffer.set(chunk.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === frame) {
+          controller.enqueue(buffer.slice());
+          filled = 0;
+        }
+      }
+    },
+    flush(controller) {
+      if (filled > 0) controller.enqueue(buffer.slice(0, filled));
+      buffer = undefined;
+    },
+  });
 }
 
 function runMemoryChild(args) {
@@ -324,6 +353,7 @@ export async function run(options = {}) {
         ['edgekms', streamFrame, 'plain'],
         ['edgekms', streamFrame, 'gc'],
         ['raw', streamFrame, 'plain'],
+        ['copy', streamFrame, 'plain'],
         ['official', 4096, 'plain'],
       ]) {
         for (const op of ['encrypt', 'decrypt']) {
@@ -350,7 +380,8 @@ export async function run(options = {}) {
       const out = [''];
       out.push('[node] Peak memory growth, 64 MiB stream (fresh node --expose-gc process each; growth over the post-GC baseline; decrypt input held before the baseline;');
       out.push('"forced each MiB": gc() every 1 MiB of input, so the peak is what the pipeline holds, not uncollected garbage; the verdict uses "as usual";');
-      out.push('raw: frame-sized WebCrypto AES-GCM calls in the same web-stream pipeline, no SDK; encrypt sources make a fresh 64 KiB chunk each, as a file read does)');
+      out.push('raw: frame-sized WebCrypto AES-GCM calls in the same web-stream pipeline, no SDK; copy: the same pipeline with no cryptography, each frame copied into a new buffer for the reader;');
+      out.push('encrypt sources make a fresh 64 KiB chunk each, as a file read does)');
       out.push(
         table(
           ['library', 'frame', 'op', 'GC', 'RSS MiB', 'heap+external MiB', 'MB/s'],
@@ -362,9 +393,20 @@ export async function run(options = {}) {
         // The ceiling: raw WebCrypto calls of the same frame length, in the same pipeline, with no
         // SDK at all. What it grows by is garbage V8 has not collected yet (each frame's output is
         // a new buffer handed to the reader), which no library of such calls can go below.
+        // The floor: the same pipeline handing out a new buffer per frame with no cryptography.
+        // V8 frees a dropped buffer's memory only when it collects, and it starts collecting
+        // young buffers only once they add up to a few times its young generation (16 MiB
+        // semi-spaces in Node 20), so over the target here the target is out of any stream's
+        // reach whose frames are buffers the reader may keep.
         const raw = memory.find((m) => m.impl === 'raw' && m.op === v.op && m.mode === 'plain');
-        const ceiling = raw === undefined ? '' : ` (raw WebCrypto in the same pipeline: ${fmt(raw.rssGrowthMiB)} MiB${raw.rssGrowthMiB >= TARGETS.streamMemoryMiB ? ', itself over the target' : ''})`;
-        out.push(`  ${v.pass ? 'PASS ' : 'BELOW'}  ${v.label}: ${fmt(v.value)} MiB${ceiling}`);
+        const copy = memory.find((m) => m.impl === 'copy' && m.op === v.op && m.mode === 'plain');
+        const notes = [];
+        if (raw !== undefined) notes.push(`raw WebCrypto in the same pipeline: ${fmt(raw.rssGrowthMiB)} MiB${raw.rssGrowthMiB >= TARGETS.streamMemoryMiB ? ', itself over the target' : ''}`);
+        if (copy !== undefined) {
+          const over = copy.rssGrowthMiB >= TARGETS.streamMemoryMiB;
+          notes.push(`the pipeline with no cryptography, a new buffer per frame: ${fmt(copy.rssGrowthMiB)} MiB${over ? ', over the target: out of reach here' : ''}`);
+        }
+        out.push(`  ${v.pass ? 'PASS ' : 'BELOW'}  ${v.label}: ${fmt(v.value)} MiB${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
       }
       console.log(out.join('\n'));
     }
