@@ -609,9 +609,8 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
 /**
  * The header bytes each parsed header's encrypted data keys and context were read from: the
  * context's length, the context, the key count and the keys, in one run. They determine both
- * exactly, so a caching manager can key its memo of cache identifiers on one string of them
- * instead of rendering each field (about 3 µs a message in Node, half of what a cache hit saves;
- * issue 15). Views of the header's own copy, which nothing writes to.
+ * exactly, so a caching manager can look up its memo of cache identifiers by them instead of
+ * rendering each field (caching/cache-id.ts; issue 15). Views of the header's own copy.
  */
 const keyFieldsRead = new WeakMap<readonly EncryptedDataKey[], { encryptionContext: EncryptionContext; bytes: Bytes }>();
 

@@ -8,9 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheIdMemo, decryptionCacheId, encryptionCacheId, partitionDigest } from '../../sdk/caching/cache-id';
+import { CacheIdMemo, decryptionCacheId, encryptionCacheId, fnv1a, partitionDigest } from '../../sdk/caching/cache-id';
 import { concatBytes } from '../../sdk/bytes';
-import { parseHeader, serializeEncryptionContext, serializeHeaderBody } from '../../sdk/format';
+import { parseHeader, parsedKeyFields, serializeEncryptionContext, serializeHeaderBody } from '../../sdk/format';
 import { SUITE_AES256_HKDF_SHA512_COMMIT_KEY, SUITE_AES256_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, findSuite } from '../../sdk/index';
 import type { EncryptedDataKey } from '../../sdk/materials';
 
@@ -94,5 +94,40 @@ describe('CacheIdMemo with a parsed header', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('CacheIdMemo when two headers share a hash', () => {
+  it('answers each with its own identifier', () => {
+    const [suite] = suites;
+    const encryptedDataKeys = [{ providerId: 'p', providerInfo: Uint8Array.of(1, 2), ciphertext: Uint8Array.of(3, 4, 5) }];
+    const seed = 0;
+    const keysPart = serializeHeaderBody({ suite: suite!, messageId: new Uint8Array(32), encryptionContext: {}, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) }).subarray(1 + 2 + 32 + 2, -(1 + 4 + 32));
+    // What parsedKeyFields gives for a header with this context: its length, the context, the keys.
+    const fieldsOf = (context: Record<string, string>) => {
+      const bytes = serializeEncryptionContext(context);
+      return concatBytes([Uint8Array.of(bytes.byteLength >> 8, bytes.byteLength & 0xff), bytes, keysPart]);
+    };
+    // Birthday search over 30-bit hashes: two contexts whose fields share one.
+    const seen = new Map<number, Record<string, string>>();
+    let pair: [Record<string, string>, Record<string, string>] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const context = { n: String(i) };
+      const hash = fnv1a(fieldsOf(context), seed);
+      const earlier = seen.get(hash);
+      if (earlier !== undefined) pair = [earlier, context];
+      else seen.set(hash, context);
+    }
+    const memo = new CacheIdMemo(8, seed);
+    const headerOf = (context: Record<string, string>) => {
+      const body = serializeHeaderBody({ suite: suite!, messageId: new Uint8Array(32), encryptionContext: context, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) });
+      const header = parseHeader(concatBytes([body, new Uint8Array(16)]))!.header;
+      expect(parsedKeyFields(header.encryptedDataKeys, header.encryptionContext)).toEqual(fieldsOf(context));
+      return header;
+    };
+    for (const context of [pair[0], pair[1], pair[0], pair[1]]) {
+      const header = headerOf(context);
+      expect(memo.decryption(partition, suite!, header.encryptedDataKeys, header.encryptionContext)).toBe(decryptionCacheId(partition, suite!, encryptedDataKeys, context));
+    }
   });
 });
