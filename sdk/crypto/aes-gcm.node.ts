@@ -1,17 +1,20 @@
 /**
  * The Node build's aes-gcm.ts (selected by sdk/node-build.mjs for the package's `node`
- * condition): the same functions, with node:crypto for small inputs. In Node, node:crypto beats
+ * condition): the same functions on node:crypto, for every size. In Node, node:crypto beats
  * WebCrypto by far for small inputs (no hop to libuv's thread pool, far less overhead per call),
- * while for large ones WebCrypto wins: its calls run on the thread pool, so the several frames a
- * stream or the buffer API keep in flight are encrypted in parallel, off the main thread. So
- * inputs from LARGE_INPUT bytes on go to WebCrypto, the rest to node:crypto. Nothing else in the
- * SDK differs between the builds, and the SDK's test files run on both (vitest projects sdk-node
- * and sdk-node-webcrypto).
+ * and on these machines for large ones too, although WebCrypto's calls run on the thread pool in
+ * parallel: `npm run bench -- sdk` measured a 64 KiB message in 64 KiB frames at 589 against
+ * 132 MB/s, a 1 MiB one at 987 against 379, and 64 MiB streams at 727 and 969 against 574 and
+ * 384 MB/s (encrypt, decrypt), with less memory, since a frame's plaintext is the one buffer
+ * node:crypto returns (issue 15). Its calls run on the main thread, so a buffer-API call on a
+ * large message holds the event loop for about a millisecond per megabyte here, as the official
+ * Node SDK's do. Nothing else in the SDK differs between the builds, and the SDK's test files run
+ * on both (vitest projects sdk-node and sdk-node-webcrypto).
  *
  * Decryption returns nothing until the tag has verified: `final()` checks it, and the plaintext
  * `update()` produced is wiped and dropped when it throws.
  */
-import { KeyObject, createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, webcrypto } from 'node:crypto';
+import { KeyObject, createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync } from 'node:crypto';
 import type { Bytes } from '../bytes';
 import { AuthenticationError } from '../errors';
 // Types only (erased at build): the interface both builds implement.
@@ -19,37 +22,14 @@ import type { AesGcmKey, HkdfAesGcmRequest } from './aes-gcm';
 
 export type { AesGcmKey, HkdfAesGcmRequest };
 
-/** From this many bytes of input on, WebCrypto (measured in bench/sdk.mjs: 64 MiB streams). */
-export const LARGE_INPUT = 64 * 1024;
 const TAG_LENGTH = 16;
 
-/** A key for both paths: node:crypto's KeyObject, and the WebCrypto key made from it when needed. */
+/** This module's key: node:crypto's KeyObject. */
 class NodeAesGcmKey {
   readonly type = 'secret';
-  private webKey: CryptoKey | undefined;
-  private importing: Promise<CryptoKey> | undefined;
 
-  constructor(
-    readonly keyObject: KeyObject,
-    webKey?: CryptoKey,
-  ) {
+  constructor(readonly keyObject: KeyObject) {
     cipherName(keyObject);
-    this.webKey = webKey;
-  }
-
-  /**
-   * Runs `call` with the WebCrypto key. Callers (the streams) may reuse `input` as soon as the
-   * seal or open they called returns, as WebCrypto copies its input when called; so `call` runs
-   * at once when the key is there, and on a copy of the input while the key is first imported.
-   */
-  withWebKey<T>(input: Bytes, call: (key: CryptoKey, input: Bytes) => Promise<T>): Promise<T> {
-    if (this.webKey !== undefined) return call(this.webKey, input);
-    const copy = input.slice();
-    this.importing ??= webcrypto.subtle.importKey('raw', this.keyObject.export(), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
-    return this.importing.then((key) => {
-      this.webKey = key;
-      return call(key, copy);
-    });
   }
 }
 
@@ -65,7 +45,7 @@ function nodeKeyOf(key: AesGcmKey): NodeAesGcmKey {
   if (key instanceof CryptoKey) {
     const known = wrapped.get(key);
     if (known !== undefined) return known;
-    const made = new NodeAesGcmKey(KeyObject.from(key), key);
+    const made = new NodeAesGcmKey(KeyObject.from(key));
     wrapped.set(key, made);
     return made;
   }
@@ -95,12 +75,7 @@ export function aesGcmKeyFromCryptoKey(key: CryptoKey): AesGcmKey {
 
 /** Returns ciphertext followed by the 16-byte tag, in an ArrayBuffer of its own. */
 export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintext: Bytes): Promise<Bytes> {
-  const nodeKey = nodeKeyOf(key);
-  if (plaintext.byteLength >= LARGE_INPUT) {
-    const params = { name: 'AES-GCM', iv: iv.slice(), additionalData: aad.slice(), tagLength: 128 };
-    return nodeKey.withWebKey(plaintext, async (webKey, input) => new Uint8Array(await webcrypto.subtle.encrypt(params, webKey, input)));
-  }
-  const { keyObject } = nodeKey;
+  const { keyObject } = nodeKeyOf(key);
   const cipher = createCipheriv(cipherName(keyObject), keyObject, iv, { authTagLength: TAG_LENGTH });
   cipher.setAAD(aad);
   const sealed = new Uint8Array(plaintext.byteLength + TAG_LENGTH);
@@ -113,32 +88,34 @@ export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintex
 
 /** Decrypts ciphertext-with-tag; AuthenticationError when the tag does not verify. */
 export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: Bytes, what: string): Promise<Bytes> {
-  const nodeKey = nodeKeyOf(key);
-  if (sealed.byteLength < TAG_LENGTH) throw new AuthenticationError(`${what}: authentication tag did not verify`);
-  if (sealed.byteLength >= LARGE_INPUT) {
-    const params = { name: 'AES-GCM', iv: iv.slice(), additionalData: aad.slice(), tagLength: 128 };
-    return nodeKey.withWebKey(sealed, async (webKey, input) => {
-      try {
-        return new Uint8Array(await webcrypto.subtle.decrypt(params, webKey, input));
-      } catch (error) {
-        throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
-      }
-    });
-  }
-  const { keyObject } = nodeKey;
+  const { keyObject } = nodeKeyOf(key);
+  if (sealed.byteLength < TAG_LENGTH) throw tagFailure(what);
   const length = sealed.byteLength - TAG_LENGTH;
   const decipher = createDecipheriv(cipherName(keyObject), keyObject, iv, { authTagLength: TAG_LENGTH });
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(length));
-  const plaintext = new Uint8Array(length);
-  plaintext.set(decipher.update(sealed.subarray(0, length)), 0);
+  const plaintext = ownBuffer(decipher.update(sealed.subarray(0, length)));
   try {
     decipher.final();
   } catch (error) {
     plaintext.fill(0);
-    throw new AuthenticationError(`${what}: authentication tag did not verify`, { cause: error });
+    throw tagFailure(what, error);
   }
   return plaintext;
+}
+
+function tagFailure(what: string, cause?: unknown): AuthenticationError {
+  return new AuthenticationError(`${what}: authentication tag did not verify`, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * `output` as a Uint8Array over an ArrayBuffer of its own: update() returns such a Buffer (its
+ * bytes are not copied again, which for a 256 KiB frame is a tenth of its decryption), and one
+ * that shares a larger buffer (Node's pool, in principle) is copied.
+ */
+function ownBuffer(output: Buffer): Bytes {
+  if (output.byteOffset === 0 && output.buffer.byteLength === output.byteLength) return new Uint8Array(output.buffer as ArrayBuffer, 0, output.byteLength);
+  return Uint8Array.from(output);
 }
 
 /**
