@@ -152,36 +152,48 @@ function rawFramed(key, frame) {
  */
 export function rawFramedStream(key, frame, op) {
   const aad = new Uint8Array(32).fill(3);
-  const piece = op === 'encrypt' ? frame : frame + 16;
   const call = op === 'encrypt' ? (iv, bytes) => crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, bytes) : (iv, bytes) => crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, bytes);
-  let buffer = new Uint8Array(piece);
-  let filled = 0;
   let index = 0;
   const pending = [];
-  const start = (bytes) => {
-    const iv = new Uint8Array(12);
-    new DataView(iv.buffer).setUint32(8, ++index);
-    pending.push(call(iv, bytes));
-  };
+  return piecesStream(op === 'encrypt' ? frame : frame + 16, {
+    async piece(bytes, controller) {
+      const iv = new Uint8Array(12);
+      new DataView(iv.buffer).setUint32(8, ++index);
+      pending.push(call(iv, bytes)); // WebCrypto copies its input when called
+      if (pending.length >= RAW_IN_FLIGHT) controller.enqueue(new Uint8Array(await pending.shift()));
+    },
+    async end(controller) {
+      for (const p of pending.splice(0)) controller.enqueue(new Uint8Array(await p));
+    },
+  });
+}
+
+/**
+ * A TransformStream that gathers its input into `size`-byte pieces (the last one may be shorter)
+ * and hands each to `piece(bytes, controller)`, then calls `end(controller)`. The pieces are
+ * views of one buffer, reused as soon as `piece` has returned (or its promise settled).
+ */
+export function piecesStream(size, { piece, end = () => {} }) {
+  let buffer = new Uint8Array(size);
+  let filled = 0;
   return new TransformStream({
     async transform(chunk, controller) {
       let offset = 0;
       while (offset < chunk.byteLength) {
-        const take = Math.min(piece - filled, chunk.byteLength - offset);
+        const take = Math.min(size - filled, chunk.byteLength - offset);
         buffer.set(chunk.subarray(offset, offset + take), filled);
         filled += take;
         offset += take;
-        if (filled === piece) {
-          start(buffer); // WebCrypto copies its input when called
+        if (filled === size) {
+          await piece(buffer, controller);
           filled = 0;
-          if (pending.length >= RAW_IN_FLIGHT) controller.enqueue(new Uint8Array(await pending.shift()));
         }
       }
     },
     async flush(controller) {
-      if (filled > 0) start(buffer.subarray(0, filled));
+      if (filled > 0) await piece(buffer.subarray(0, filled), controller);
       buffer = undefined;
-      for (const p of pending.splice(0)) controller.enqueue(new Uint8Array(await p));
+      await end(controller);
     },
   });
 }

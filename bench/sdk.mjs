@@ -30,7 +30,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { officialNode } from './official-node.mjs';
-import { CONTEXT, MiB, KiB, TARGETS, caseGroups, defineCases, describeCases, measureCases, randomData, rawFramedStream, runContender, webDrain, webSource, wrappingKeyBytes } from './sdk-cases.mjs';
+import { CONTEXT, MiB, KiB, TARGETS, caseGroups, defineCases, describeCases, measureCases, piecesStream, randomData, rawFramedStream, runContender, webDrain, webSource, wrappingKeyBytes } from './sdk-cases.mjs';
 
 export const name = 'sdk';
 export const description = 'SDK vs raw WebCrypto and @aws-crypto/client-node, in Node and workerd; stream memory';
@@ -247,72 +247,32 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode]) {
  */
 function nodeFramedStream(keyBytes, frame, op) {
   const aad = new Uint8Array(32).fill(3);
-  const piece = op === 'encrypt' ? frame : frame + 16;
-  let buffer = new Uint8Array(piece);
-  let filled = 0;
   let index = 0;
-  const run = (bytes, controller) => {
-    const iv = new Uint8Array(12);
-    new DataView(iv.buffer).setUint32(8, ++index);
-    if (op === 'encrypt') {
-      const cipher = createCipheriv('aes-256-gcm', keyBytes, iv);
-      cipher.setAAD(aad);
-      controller.enqueue(cipher.update(bytes));
-      cipher.final();
-      controller.enqueue(cipher.getAuthTag());
-    } else {
-      const decipher = createDecipheriv('aes-256-gcm', keyBytes, iv);
-      decipher.setAAD(aad);
-      decipher.setAuthTag(bytes.subarray(bytes.byteLength - 16));
-      const plaintext = decipher.update(bytes.subarray(0, bytes.byteLength - 16));
-      decipher.final();
-      controller.enqueue(plaintext);
-    }
-  };
-  return new TransformStream({
-    transform(chunk, controller) {
-      let offset = 0;
-      while (offset < chunk.byteLength) {
-        const take = Math.min(piece - filled, chunk.byteLength - offset);
-        buffer.set(chunk.subarray(offset, offset + take), filled);
-        filled += take;
-        offset += take;
-        if (filled === piece) {
-          run(buffer, controller);
-          filled = 0;
-        }
+  return piecesStream(op === 'encrypt' ? frame : frame + 16, {
+    piece(bytes, controller) {
+      const iv = new Uint8Array(12);
+      new DataView(iv.buffer).setUint32(8, ++index);
+      if (op === 'encrypt') {
+        const cipher = createCipheriv('aes-256-gcm', keyBytes, iv);
+        cipher.setAAD(aad);
+        controller.enqueue(cipher.update(bytes));
+        cipher.final();
+        controller.enqueue(cipher.getAuthTag());
+      } else {
+        const decipher = createDecipheriv('aes-256-gcm', keyBytes, iv);
+        decipher.setAAD(aad);
+        decipher.setAuthTag(bytes.subarray(bytes.byteLength - 16));
+        const plaintext = decipher.update(bytes.subarray(0, bytes.byteLength - 16));
+        decipher.final();
+        controller.enqueue(plaintext);
       }
-    },
-    flush(controller) {
-      if (filled > 0) run(buffer.subarray(0, filled), controller);
-      buffer = undefined;
     },
   });
 }
 
 /** Frames of `frame` bytes, each copied once into a new buffer the reader gets, and nothing else. */
 function copyFramedStream(frame) {
-  let buffer = new Uint8Array(frame);
-  let filled = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      let offset = 0;
-      while (offset < chunk.byteLength) {
-        const take = Math.min(frame - filled, chunk.byteLength - offset);
-        buffer.set(chunk.subarray(offset, offset + take), filled);
-        filled += take;
-        offset += take;
-        if (filled === frame) {
-          controller.enqueue(buffer.slice());
-          filled = 0;
-        }
-      }
-    },
-    flush(controller) {
-      if (filled > 0) controller.enqueue(buffer.slice(0, filled));
-      buffer = undefined;
-    },
-  });
+  return piecesStream(frame, { piece: (bytes, controller) => controller.enqueue(bytes.slice()) });
 }
 
 function runMemoryChild(args) {
