@@ -240,7 +240,8 @@ export function serializeEncryptionContext(context: EncryptionContext, legacyLoc
  * keyring's AAD and again for its header, and a parsed header's context again for the unwrap,
  * about 2 µs each in Chromium for one entry (issue 15). Only such objects are remembered: their
  * entries are plain values that can never change, which a caller's object, frozen or not (it may
- * have getters), does not promise. The bytes are shared, so nobody writes to them.
+ * have getters), does not promise. The bytes are shared and out of every caller's reach (for a
+ * parsed header, a view of keyFieldsRead's copy), so nobody writes to them.
  */
 const canonicalContexts = new WeakMap<EncryptionContext, Bytes | null>();
 
@@ -582,15 +583,17 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
   // which costs less than a copy per field (issue 15).
   const bytes = reader.prefix(headerLength).slice();
   const field = (at: number, length: number): Bytes => bytes.subarray(at, at + length);
-  // The context's bytes are remembered as a view too (a keyring's unwrap needs them as its AAD).
-  canonicalContexts.set(encryptionContext, canonical ? field(contextAt, contextLength) : null);
+  // The context and the keys' bytes once more, where no view a caller gets can reach them
+  // (keyFieldsRead); the context's bytes are remembered as a view of them (a raw AES keyring's
+  // unwrap passes them as its AAD).
+  const keyFieldBytes = bytes.slice(contextAt - 2, keysEnd);
+  canonicalContexts.set(encryptionContext, canonical ? keyFieldBytes.subarray(2, 2 + contextLength) : null);
   const encryptedDataKeys = Object.freeze(
     keyFields.map(({ providerId, infoAt, infoLength, ciphertextAt, ciphertextLength }) =>
       Object.freeze({ providerId, providerInfo: field(infoAt, infoLength), ciphertext: field(ciphertextAt, ciphertextLength) }),
     ),
   );
-  // From the context's length field to the end of the last key.
-  keyFieldsRead.set(encryptedDataKeys, { encryptionContext, bytes: field(contextAt - 2, keysEnd - contextAt + 2) });
+  keyFieldsRead.set(encryptedDataKeys, { encryptionContext, bytes: keyFieldBytes });
   const header: MessageHeader = Object.freeze({
     version: legacy ? LEGACY_MESSAGE_FORMAT_VERSION : MESSAGE_FORMAT_VERSION,
     suiteId: suite.id,
@@ -610,7 +613,10 @@ function* headerSteps(reader: GrowingReader, options: ParseHeaderOptions): Gener
  * The header bytes each parsed header's encrypted data keys and context were read from: the
  * context's length, the context, the key count and the keys, in one run. They determine both
  * exactly, so a caching manager can look up its memo of cache identifiers by them instead of
- * rendering each field (caching/cache-id.ts; issue 15). Views of the header's own copy.
+ * rendering each field (caching/cache-id.ts; issue 15). A copy of their own, which nothing
+ * outside this module and the memo can reach: the header's fields are views a caller (or a
+ * materials manager between the parser and the cache) could write to, but the frozen context
+ * these bytes stand for cannot change, so neither may they.
  */
 const keyFieldsRead = new WeakMap<readonly EncryptedDataKey[], { encryptionContext: EncryptionContext; bytes: Bytes }>();
 

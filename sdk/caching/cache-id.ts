@@ -144,8 +144,8 @@ export class CacheIdMemo {
     const id = compute();
     if (known !== undefined) this.byHeaderBytes.delete(hash);
     else if (this.byHeaderBytes.size >= this.capacity) this.byHeaderBytes.delete(this.byHeaderBytes.keys().next().value as number);
-    // A copy: the header's bytes are shared with the views a caller gets of its fields.
-    this.byHeaderBytes.set(hash, { suiteId: suite.id, bytes: bytes.slice(), id });
+    // parsedKeyFields' bytes are a copy nobody writes to, so they are kept as they are.
+    this.byHeaderBytes.set(hash, { suiteId: suite.id, bytes, id });
     return id;
   }
 }

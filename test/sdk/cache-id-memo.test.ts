@@ -97,6 +97,27 @@ describe('CacheIdMemo with a parsed header', () => {
   });
 });
 
+describe("CacheIdMemo and a header's bytes written to after the parse", () => {
+  it("answers by what was parsed, not by the header's buffer as it is now", () => {
+    const [suite] = suites;
+    const encryptedDataKeys = [{ providerId: 'p', providerInfo: Uint8Array.of(1), ciphertext: Uint8Array.of(2) }];
+    const headerOf = (context: Record<string, string>) => {
+      const body = serializeHeaderBody({ suite: suite!, messageId: new Uint8Array(32), encryptionContext: context, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) });
+      return parseHeader(concatBytes([body, new Uint8Array(16)]))!.header;
+    };
+    const memo = new CacheIdMemo();
+    // The header's fields are views of one buffer; someone holding them rewrites its context's
+    // value "a" as "b", which the frozen context object of course does not follow.
+    const first = headerOf({ n: 'a' });
+    const buffer = new Uint8Array(first.messageId.buffer);
+    buffer[buffer.indexOf('a'.charCodeAt(0), 1 + 2 + 32)] = 'b'.charCodeAt(0);
+    expect(memo.decryption(partition, suite!, first.encryptedDataKeys, first.encryptionContext)).toBe(decryptionCacheId(partition, suite!, encryptedDataKeys, { n: 'a' }));
+    // A message that really has context {n: "b"} must not get the identifier of {n: "a"}.
+    const second = headerOf({ n: 'b' });
+    expect(memo.decryption(partition, suite!, second.encryptedDataKeys, second.encryptionContext)).toBe(decryptionCacheId(partition, suite!, encryptedDataKeys, { n: 'b' }));
+  });
+});
+
 describe('CacheIdMemo when two headers share a hash', () => {
   it('answers each with its own identifier', () => {
     const [suite] = suites;

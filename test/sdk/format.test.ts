@@ -96,11 +96,14 @@ describe('a parsed header', () => {
     ciphertext.fill(0); // the caller reuses its buffer while the message is being decrypted
     expect(fields.map(hex)).toEqual(before);
     for (const view of fields) expect(view.buffer).toBe(parsed.bytes.buffer);
-    // The context's serialization, remembered for a keyring's unwrap, is a view of that copy too.
+    expect(parsed.bytes.byteLength).toBe(parsed.header.headerLength);
+    // The context's serialization, remembered for a keyring's unwrap, is in neither buffer: not
+    // even someone holding the header's views can change what the frozen context serializes to.
+    parsed.bytes.fill(0);
     const remembered = serializeEncryptionContext(parsed.header.encryptionContext);
     expect(hex(remembered)).toBe(context);
-    expect(remembered.buffer).toBe(parsed.bytes.buffer);
-    expect(parsed.bytes.byteLength).toBe(parsed.header.headerLength);
+    expect(remembered.buffer).not.toBe(ciphertext.buffer);
+    expect(remembered.buffer).not.toBe(parsed.bytes.buffer);
   });
 });
 
