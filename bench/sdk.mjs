@@ -21,7 +21,7 @@
 // BENCH_SDK_GROUPS (e.g. "stream,signed"; default all) measures only those case groups.
 import { spawn } from 'node:child_process';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -101,7 +101,7 @@ const OFFICIAL_SUITE = (official) => official.AlgorithmSuiteIdentifier.ALG_AES25
 // ---------------------------------------------------------------------------------------------
 // Memory: one child process per measurement
 
-async function memoryChild([impl, op, frameLengthText, bundle, mode]) {
+async function memoryChild([impl, op, frameLengthText, bundle, mode, messagePath]) {
   // mode 'gc': a full GC every 1 MiB of input, so the peak shows what is live (held by the
   // pipeline) rather than garbage the collector has not reclaimed yet.
   const collectEvery = mode === 'gc' ? MiB / CHUNK : Infinity;
@@ -121,17 +121,29 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode]) {
   // impl 'rawNode': the same frames with node:crypto instead, on the main thread. impl 'copy': the
   // same pipeline with no cryptography at all, each frame copied into a buffer of its own for the
   // reader: the floor of any stream that hands out its frames.
-  const rawKeyBytes = randomData(32);
+  const rawKeyBytes = op === 'decrypt' && mode !== 'prepare' ? new Uint8Array(readFileSync(`${messagePath}.key`)) : randomData(32);
   const rawKey = ['raw', 'rawNode', 'copy'].includes(impl) ? await crypto.subtle.importKey('raw', rawKeyBytes, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']) : undefined;
 
-  // For decryption, the message is made first and held: it is part of the baseline.
+  // For decryption, a child of its own ('prepare') makes the message and writes it to a file,
+  // which the measuring child reads into one buffer: it is part of the baseline. Made in the
+  // measuring process, its garbage (frames, copies) stayed in the allocator as freed memory the
+  // stream then reused, so the growth depended on how each contender's message had been made:
+  // 3 to 26 MiB for the same pipeline.
   let message;
-  if (op === 'decrypt') {
+  if (op === 'decrypt' && mode === 'prepare') {
     const plaintext = new Uint8Array(size);
     for (let offset = 0; offset < size; offset += CHUNK) plaintext.set(template, offset);
     if (impl === 'edgekms') message = (await sdk.encrypt(ourKeyring(sdk), plaintext, { encryptionContext: CONTEXT, frameLength })).ciphertext;
     else if (impl === 'raw' || impl === 'rawNode' || impl === 'copy') message = await webDrain(webSource(plaintext).pipeThrough(rawFramedStream(rawKey, frameLength, 'encrypt')), true);
     else message = (await client.encrypt(officialKeyring(official), plaintext, { encryptionContext: CONTEXT, suiteId: OFFICIAL_SUITE(official), frameLength })).result;
+    writeFileSync(messagePath, message);
+    writeFileSync(`${messagePath}.key`, rawKeyBytes);
+    process.stdout.write('{}\n');
+    return;
+  }
+  if (op === 'decrypt') {
+    const file = readFileSync(messagePath);
+    message = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
   }
   gc();
   gc();
@@ -364,6 +376,7 @@ export async function run(options = {}) {
     const memory = [];
     const streamFrame = sdk.DEFAULT_STREAM_FRAME_LENGTH;
     if (process.env.BENCH_SDK_MEMORY !== '0') {
+      const messageDir = mkdtempSync(join(tmpdir(), 'edgekms-bench-memory-'));
       for (const [who, frame, mode] of [
         ['edgekms', streamFrame, 'plain'],
         ['edgekms', streamFrame, 'gc'],
@@ -373,14 +386,20 @@ export async function run(options = {}) {
         ['official', 4096, 'plain'],
       ]) {
         for (const op of ['encrypt', 'decrypt']) {
+          const messagePath = join(messageDir, `${who}-${op}-${mode}`);
           try {
-            memory.push(await runMemoryChild([who, op, String(frame), bundle, mode]));
+            if (op === 'decrypt') await runMemoryChild([who, op, String(frame), bundle, 'prepare', messagePath]);
+            memory.push(await runMemoryChild([who, op, String(frame), bundle, mode, messagePath]));
           } catch (error) {
             failed = true;
             log(`sdk: ${error.message}`);
+          } finally {
+            rmSync(messagePath, { force: true });
+            rmSync(`${messagePath}.key`, { force: true });
           }
         }
       }
+      rmSync(messageDir, { recursive: true, force: true });
       log('sdk: memory done');
     }
     const memoryVerdicts = memory
