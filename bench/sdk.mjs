@@ -431,10 +431,10 @@ export async function run(options = {}) {
         // a new buffer handed to the reader), which no library of such calls can go below.
         // The floors: the same pipeline with raw WebCrypto, with raw node:crypto, and handing out
         // a new buffer per frame with no cryptography. V8 frees a dropped buffer's memory only
-        // when it collects, and when it does varies from run to run (the copy row's decrypt
-        // ranged from 11 to 26 MiB over six runs). When even the copy row is over the target
-        // (encrypt: about 40 MiB in every run, since its source makes a new chunk per read as
-        // well), no stream whose frames are buffers the reader may keep can meet it here.
+        // when it collects, so frames the reader has dropped add up until then. When even the
+        // copy row is over the target (at 256 KiB frames about 28 MiB decrypting and 40
+        // encrypting, whose source makes a new chunk per read as well), no stream whose frames
+        // are buffers the reader may keep can meet it here at that frame length.
         const notes = [];
         for (const [impl, what] of [
           ['raw', 'raw WebCrypto in the same pipeline'],
