@@ -94,10 +94,13 @@ export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: 
   const decipher = createDecipheriv(cipherName(keyObject), keyObject, iv, { authTagLength: TAG_LENGTH });
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(length));
-  const plaintext = ownBuffer(decipher.update(sealed.subarray(0, length)));
+  const output = decipher.update(sealed.subarray(0, length));
+  const plaintext = ownBuffer(output);
   try {
     decipher.final();
   } catch (error) {
+    // Both, in case update's bytes were copied out of a shared buffer.
+    output.fill(0);
     plaintext.fill(0);
     throw tagFailure(what, error);
   }
