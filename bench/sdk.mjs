@@ -39,7 +39,7 @@ const CHUNK = 64 * KiB;
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Generous: two runtimes of cases, then six memory children, on a busy machine. */
+/** Generous: two runtimes of cases, then the memory children, on a busy machine. */
 export const timeoutSeconds = () => 900;
 
 function envNumber(key, fallback) {
@@ -444,7 +444,7 @@ export async function run(options = {}) {
           const floor = memory.find((m) => m.impl === impl && m.op === v.op && m.mode === 'plain');
           if (floor === undefined) continue;
           const over = floor.rssGrowthMiB >= TARGETS.streamMemoryMiB;
-          notes.push(`${what}: ${fmt(floor.rssGrowthMiB)} MiB${over ? (impl === 'copy' ? ', over the target: out of reach here' : ', itself over the target') : ''}`);
+          notes.push(`${what}: ${fmt(floor.rssGrowthMiB)} MiB${over ? (impl === 'copy' ? ', over the target: out of reach at this frame length' : ', itself over the target') : ''}`);
         }
         out.push(`  ${v.pass ? 'PASS ' : 'BELOW'}  ${v.label}: ${fmt(v.value)} MiB${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
       }
