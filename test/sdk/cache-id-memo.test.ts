@@ -60,22 +60,30 @@ describe('CacheIdMemo', () => {
   });
 });
 
+/** The header body of a message with this context and these keys (the other fields fixed). */
+function headerBody(encryptionContext: Record<string, string>, encryptedDataKeys: EncryptedDataKey[]) {
+  return serializeHeaderBody({ suite: suites[0]!, messageId: new Uint8Array(32), encryptionContext, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) });
+}
+
+/** The parsed header of `body` followed by a header tag (never checked by the parse). */
+function parsedHeaderOf(body: Uint8Array) {
+  return parseHeader(concatBytes([body, new Uint8Array(16)]))!.header;
+}
+
 describe('CacheIdMemo with a parsed header', () => {
   const [suite] = suites;
-  const messageId = new Uint8Array(32).fill(7);
 
   /** A header with `context` serialized canonically, or with its entries in reverse (as an older writer might). */
   function parsedHeader(context: Record<string, string>, encryptedDataKeys: EncryptedDataKey[], reversed: boolean) {
-    const body = serializeHeaderBody({ suite: suite!, messageId, encryptionContext: {}, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) });
+    const body = headerBody({}, encryptedDataKeys);
     const entries = Object.keys(context)
       .sort()
       .map((key) => serializeEncryptionContext({ [key]: context[key]! }).subarray(2));
     if (reversed) entries.reverse();
     const contextBytes = entries.length === 0 ? new Uint8Array(0) : concatBytes([Uint8Array.of(0, entries.length), ...entries]);
     // The empty context's length field sits after the version, the suite id and the message id.
-    const at = 1 + 2 + messageId.byteLength;
-    const header = concatBytes([body.subarray(0, at), Uint8Array.of(contextBytes.byteLength >> 8, contextBytes.byteLength & 0xff), contextBytes, body.subarray(at + 2), new Uint8Array(16)]);
-    return parseHeader(header)!.header;
+    const at = 1 + 2 + 32;
+    return parsedHeaderOf(concatBytes([body.subarray(0, at), Uint8Array.of(contextBytes.byteLength >> 8, contextBytes.byteLength & 0xff), contextBytes, body.subarray(at + 2)]));
   }
 
   it("answers a header's own keys and context as computing would, and a request that changed the context with its own", () => {
@@ -101,10 +109,7 @@ describe("CacheIdMemo and a header's bytes written to after the parse", () => {
   it("answers by what was parsed, not by the header's buffer as it is now", () => {
     const [suite] = suites;
     const encryptedDataKeys = [{ providerId: 'p', providerInfo: Uint8Array.of(1), ciphertext: Uint8Array.of(2) }];
-    const headerOf = (context: Record<string, string>) => {
-      const body = serializeHeaderBody({ suite: suite!, messageId: new Uint8Array(32), encryptionContext: context, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) });
-      return parseHeader(concatBytes([body, new Uint8Array(16)]))!.header;
-    };
+    const headerOf = (context: Record<string, string>) => parsedHeaderOf(headerBody(context, encryptedDataKeys));
     const memo = new CacheIdMemo();
     // The header's fields are views of one buffer; someone holding them rewrites its context's
     // value "a" as "b", which the frozen context object of course does not follow.
@@ -123,7 +128,7 @@ describe('CacheIdMemo when two headers share a hash', () => {
     const [suite] = suites;
     const encryptedDataKeys = [{ providerId: 'p', providerInfo: Uint8Array.of(1, 2), ciphertext: Uint8Array.of(3, 4, 5) }];
     const seed = 0;
-    const keysPart = serializeHeaderBody({ suite: suite!, messageId: new Uint8Array(32), encryptionContext: {}, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) }).subarray(1 + 2 + 32 + 2, -(1 + 4 + 32));
+    const keysPart = headerBody({}, encryptedDataKeys).subarray(1 + 2 + 32 + 2, -(1 + 4 + 32));
     // What parsedKeyFields gives for a header with this context: its length, the context, the keys.
     const fieldsOf = (context: Record<string, string>) => {
       const bytes = serializeEncryptionContext(context);
@@ -141,8 +146,7 @@ describe('CacheIdMemo when two headers share a hash', () => {
     }
     const memo = new CacheIdMemo(8, seed);
     const headerOf = (context: Record<string, string>) => {
-      const body = serializeHeaderBody({ suite: suite!, messageId: new Uint8Array(32), encryptionContext: context, encryptedDataKeys, frameLength: 4096, commitKey: new Uint8Array(32) });
-      const header = parseHeader(concatBytes([body, new Uint8Array(16)]))!.header;
+      const header = parsedHeaderOf(headerBody(context, encryptedDataKeys));
       expect(parsedKeyFields(header.encryptedDataKeys, header.encryptionContext)).toEqual(fieldsOf(context));
       return header;
     };
