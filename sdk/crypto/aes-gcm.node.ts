@@ -16,7 +16,7 @@
  */
 import { KeyObject, createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync } from 'node:crypto';
 import type { Bytes } from '../bytes';
-import { AuthenticationError } from '../errors';
+import { tagFailure } from './tag-failure';
 // Types only (erased at build): the interface both builds implement.
 import type { AesGcmKey, HkdfAesGcmRequest } from './aes-gcm';
 
@@ -105,10 +105,6 @@ export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: 
     throw tagFailure(what, error);
   }
   return plaintext;
-}
-
-function tagFailure(what: string, cause?: unknown): AuthenticationError {
-  return new AuthenticationError(`${what}: authentication tag did not verify`, cause === undefined ? undefined : { cause });
 }
 
 /**

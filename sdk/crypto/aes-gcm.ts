@@ -10,8 +10,8 @@
  * export the same functions with the same behaviour, and the SDK's test files run on both.
  */
 import type { Bytes } from '../bytes';
-import { AuthenticationError } from '../errors';
 import { madeHkdfDataKey } from './hkdf-data-keys';
+import { tagFailure } from './tag-failure';
 
 let cachedSubtle: SubtleCrypto | undefined;
 
@@ -53,9 +53,17 @@ const scratchAads = new ScratchViews();
 const scratchInputs = new ScratchViews();
 const scratchSalts = new ScratchViews();
 
-/** Zeroes `held` if it is a scratch view (not the caller's own bytes, which were too long to copy). */
-function release(held: Bytes, given: Bytes): void {
-  if (held !== given) held.fill(0);
+/**
+ * Makes `call` with a scratch copy of `secret` (a plaintext or a key), and zeroes the copy as soon
+ * as the call has returned (a secret too long to copy is passed as it is, and left alone).
+ */
+function withHeldSecret<T>(secret: Bytes, call: (held: Bytes) => Promise<T>): Promise<T> {
+  const held = scratchInputs.hold(secret);
+  try {
+    return call(held);
+  } finally {
+    if (held !== secret) held.fill(0);
+  }
 }
 
 /**
@@ -81,14 +89,8 @@ export function aesGcmKeyFromCryptoKey(key: CryptoKey): AesGcmKey {
 
 /** Returns ciphertext followed by the 16-byte tag. */
 export async function aesGcmSeal(key: AesGcmKey, iv: Bytes, aad: Bytes, plaintext: Bytes): Promise<Bytes> {
-  const input = scratchInputs.hold(plaintext);
-  let sealing: Promise<ArrayBuffer>;
-  try {
-    sealing = subtle().encrypt({ name: 'AES-GCM', iv: scratchIvs.hold(iv), additionalData: scratchAads.hold(aad), tagLength: 128 }, key as CryptoKey, input);
-  } finally {
-    release(input, plaintext);
-  }
-  return new Uint8Array(await sealing);
+  const params = { name: 'AES-GCM', iv: scratchIvs.hold(iv), additionalData: scratchAads.hold(aad), tagLength: 128 };
+  return new Uint8Array(await withHeldSecret(plaintext, (input) => subtle().encrypt(params, key as CryptoKey, input)));
 }
 
 /**
@@ -106,11 +108,6 @@ export async function aesGcmOpen(key: AesGcmKey, iv: Bytes, aad: Bytes, sealed: 
   } catch (error) {
     throw tagFailure(what, error);
   }
-}
-
-/** What a failed open or unwrap throws: WebCrypto rejects well-formed arguments only for a bad tag. */
-function tagFailure(what: string, cause: unknown): AuthenticationError {
-  return new AuthenticationError(`${what}: authentication tag did not verify`, { cause });
 }
 
 /**
@@ -149,19 +146,8 @@ export interface HkdfAesGcmRequest {
  */
 export async function hkdfSha512AesGcmKey(request: HkdfAesGcmRequest): Promise<{ key: AesGcmKey; bits: Bytes }> {
   const { input } = request;
-  let hkdfKey: CryptoKey;
-  if (input instanceof Uint8Array) {
-    const held = scratchInputs.hold(input);
-    let importing: Promise<CryptoKey>;
-    try {
-      importing = subtle().importKey('raw', held, 'HKDF', false, ['deriveKey', 'deriveBits']);
-    } finally {
-      release(held, input);
-    }
-    hkdfKey = await importing;
-  } else {
-    hkdfKey = input;
-  }
+  const hkdfKey =
+    input instanceof Uint8Array ? await withHeldSecret(input, (held) => subtle().importKey('raw', held, 'HKDF', false, ['deriveKey', 'deriveBits'])) : input;
   const salt = scratchSalts.hold(request.salt);
   const [key, bits] = await Promise.all([
     subtle().deriveKey(
