@@ -132,8 +132,7 @@ export class CacheIdMemo {
     const known = this.ids.get(key);
     if (known !== undefined) return known;
     const id = compute();
-    if (this.ids.size >= this.capacity) this.ids.delete(this.ids.keys().next().value as string);
-    this.ids.set(key, id);
+    setBounded(this.ids, key, id, this.capacity);
     return id;
   }
 
@@ -142,12 +141,17 @@ export class CacheIdMemo {
     const known = this.byHeaderBytes.get(hash);
     if (known !== undefined && known.suiteId === suite.id && compareBytes(known.bytes, bytes) === 0) return known.id;
     const id = compute();
-    if (known !== undefined) this.byHeaderBytes.delete(hash);
-    else if (this.byHeaderBytes.size >= this.capacity) this.byHeaderBytes.delete(this.byHeaderBytes.keys().next().value as number);
+    this.byHeaderBytes.delete(hash);
     // parsedKeyFields' bytes are a copy nobody writes to, so they are kept as they are.
-    this.byHeaderBytes.set(hash, { suiteId: suite.id, bytes, id });
+    setBounded(this.byHeaderBytes, hash, { suiteId: suite.id, bytes, id }, this.capacity);
     return id;
   }
+}
+
+/** Sets `key` last in `map`, first dropping the oldest entry if `map` already holds `capacity`. */
+function setBounded<K, V>(map: Map<K, V>, key: K, value: V, capacity: number): void {
+  if (map.size >= capacity) map.delete(map.keys().next().value as K);
+  map.set(key, value);
 }
 
 /**
