@@ -122,7 +122,8 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode, messagePath
   // same pipeline with no cryptography at all, each frame copied into a buffer of its own for the
   // reader: the floor of any stream that hands out its frames.
   const rawKeyBytes = op === 'decrypt' && mode !== 'prepare' ? new Uint8Array(readFileSync(`${messagePath}.key`)) : randomData(32);
-  const rawKey = ['raw', 'rawNode', 'copy'].includes(impl) ? await crypto.subtle.importKey('raw', rawKeyBytes, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']) : undefined;
+  const floorStream = FLOOR_STREAMS[impl];
+  const rawKey = floorStream ? await crypto.subtle.importKey('raw', rawKeyBytes, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']) : undefined;
 
   // For decryption, a child of its own ('prepare') makes the message and writes it to a file,
   // which the measuring child reads into one buffer: it is part of the baseline. Made in the
@@ -134,7 +135,7 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode, messagePath
     const plaintext = new Uint8Array(size);
     for (let offset = 0; offset < size; offset += CHUNK) plaintext.set(template, offset);
     if (impl === 'edgekms') message = (await sdk.encrypt(ourKeyring(sdk), plaintext, { encryptionContext: CONTEXT, frameLength })).ciphertext;
-    else if (impl === 'raw' || impl === 'rawNode' || impl === 'copy') message = await webDrain(webSource(plaintext).pipeThrough(rawFramedStream(rawKey, frameLength, 'encrypt')), true);
+    else if (floorStream) message = await webDrain(webSource(plaintext).pipeThrough(rawFramedStream(rawKey, frameLength, 'encrypt')), true);
     else message = (await client.encrypt(officialKeyring(official), plaintext, { encryptionContext: CONTEXT, suiteId: OFFICIAL_SUITE(official), frameLength })).result;
     writeFileSync(messagePath, message);
     writeFileSync(`${messagePath}.key`, rawKeyBytes);
@@ -183,7 +184,7 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode, messagePath
   const next = op === 'encrypt' ? nextPlaintextChunk : nextMessageChunk;
   let out = 0;
   const started = performance.now();
-  if (impl === 'edgekms' || impl === 'raw' || impl === 'rawNode' || impl === 'copy') {
+  if (impl === 'edgekms' || floorStream) {
     const source = new ReadableStream(
       {
         pull(controller) {
@@ -194,16 +195,11 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode, messagePath
       },
       { highWaterMark: 0 },
     );
-    const transform =
-      impl === 'copy'
-        ? copyFramedStream(op === 'encrypt' ? frameLength : frameLength + 16)
-        : impl === 'rawNode'
-          ? nodeFramedStream(rawKeyBytes, frameLength, op)
-          : impl === 'raw'
-          ? rawFramedStream(rawKey, frameLength, op)
-          : op === 'encrypt'
-          ? sdk.encryptStream(ourKeyring(sdk), { encryptionContext: CONTEXT, frameLength })
-          : sdk.decryptStream(ourKeyring(sdk));
+    const transform = floorStream
+      ? floorStream({ rawKey, rawKeyBytes, frameLength, op })
+      : op === 'encrypt'
+        ? sdk.encryptStream(ourKeyring(sdk), { encryptionContext: CONTEXT, frameLength })
+        : sdk.decryptStream(ourKeyring(sdk));
     await source.pipeThrough(transform).pipeTo(
       new WritableStream({
         write(chunk) {
@@ -251,6 +247,13 @@ async function memoryChild([impl, op, frameLengthText, bundle, mode, messagePath
     })}\n`,
   );
 }
+
+/** The floor contenders' web-stream transforms, none of them the SDK. */
+const FLOOR_STREAMS = {
+  raw: ({ rawKey, frameLength, op }) => rawFramedStream(rawKey, frameLength, op),
+  rawNode: ({ rawKeyBytes, frameLength, op }) => nodeFramedStream(rawKeyBytes, frameLength, op),
+  copy: ({ frameLength, op }) => copyFramedStream(op === 'encrypt' ? frameLength : frameLength + 16),
+};
 
 /**
  * rawFramedStream's frames (same IVs and AAD, so it reads what that writes) with node:crypto's
