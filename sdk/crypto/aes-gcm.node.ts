@@ -142,8 +142,11 @@ export async function hkdfSha512AesGcmKey(request: HkdfAesGcmRequest): Promise<{
   const { input, salt } = request;
   let ikm: KeyObject | undefined;
   if (!(input instanceof Uint8Array)) {
-    ikm = keyObjects.get(input) ?? KeyObject.from(input);
-    keyObjects.set(input, ikm);
+    ikm = keyObjects.get(input);
+    if (ikm === undefined) {
+      ikm = KeyObject.from(input);
+      keyObjects.set(input, ikm);
+    }
   }
   if (request.keyLength > SHA512_LENGTH || request.bitsLength > SHA512_LENGTH) {
     ikm ??= createSecretKey(input as Bytes);
